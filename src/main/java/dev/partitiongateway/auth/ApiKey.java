@@ -1,0 +1,40 @@
+package dev.partitiongateway.auth;
+
+import io.quarkus.hibernate.orm.panache.PanacheEntityBase;
+import jakarta.persistence.Column;
+import jakarta.persistence.Entity;
+import jakarta.persistence.Id;
+import jakarta.persistence.Table;
+import java.time.Instant;
+import java.util.Set;
+import java.util.UUID;
+
+/** A stored key: its public prefix and the SHA-256 of the whole key, never the secret. */
+@Entity
+@Table(name = "api_keys")
+public class ApiKey extends PanacheEntityBase {
+    @Id
+    public UUID id;
+    /** {@code null} for an operator key. */
+    @Column(name = "tenant_id")
+    public String tenantId;
+    public String prefix;
+    @Column(name = "secret_hash")
+    public byte[] secretHash;
+    public String name;
+    public String scopes;
+    @Column(name = "created_at")
+    public Instant createdAt;
+    @Column(name = "last_used_at")
+    public Instant lastUsedAt;
+    @Column(name = "revoked_at")
+    public Instant revokedAt;
+
+    public Set<Scope> scopeSet() {
+        return Scope.decode(scopes);
+    }
+
+    public boolean isOperator() {
+        return tenantId == null;
+    }
+}

@@ -1,0 +1,103 @@
+package dev.partitiongateway.auth;
+
+import dev.partitiongateway.api.ApiException;
+import dev.partitiongateway.api.ErrorCode;
+import dev.partitiongateway.tenant.TenantCache;
+import dev.partitiongateway.tenant.TenantStatus;
+import dev.partitiongateway.tenant.TenantView;
+import jakarta.inject.Inject;
+import jakarta.ws.rs.Priorities;
+import jakarta.ws.rs.container.ContainerRequestContext;
+import jakarta.ws.rs.container.ResourceInfo;
+import jakarta.ws.rs.core.HttpHeaders;
+import java.lang.reflect.Method;
+import org.jboss.resteasy.reactive.server.ServerRequestFilter;
+
+/**
+ * Authenticates every matched request from {@code Authorization: Bearer <key>} and checks that the
+ * key may call the endpoint: 401 for a missing, malformed, unknown or revoked key; 403 for the wrong
+ * kind of key, a missing scope or a suspended tenant. Runs after routing, so unknown routes are 404.
+ */
+public class AuthFilter {
+
+    private static final String BEARER = "Bearer ";
+
+    @Inject
+    KeyRing keys;
+    @Inject
+    OperatorKeys operatorKeys;
+    @Inject
+    TenantCache tenants;
+    @Inject
+    KeyUsageRecorder usage;
+    @Inject
+    Caller caller;
+
+    @ServerRequestFilter(priority = Priorities.AUTHENTICATION)
+    public void authenticate(ContainerRequestContext request, ResourceInfo resource) {
+        Class<?> type = resource.getResourceClass();
+        Method method = resource.getResourceMethod();
+        if (type == null || method == null) {
+            return;
+        }
+        boolean operatorOnly = type.isAnnotationPresent(OperatorOnly.class);
+        RequiresScope scope = method.getAnnotation(RequiresScope.class);
+        if (!operatorOnly && scope == null) {
+            return; // public endpoint
+        }
+        String presented = bearer(request.getHeaderString(HttpHeaders.AUTHORIZATION));
+        if (operatorKeys.isConfiguredKey(presented)) {
+            requireOperatorEndpoint(operatorOnly);
+            caller.authenticateOperator();
+            return;
+        }
+        KeyRing.Entry key = KeyMaterial.prefixOf(presented)
+                .flatMap(keys::find)
+                .filter(k -> KeyMaterial.matches(k.secretHash(), presented))
+                .orElseThrow(() -> unauthenticated("unknown API key"));
+        if (key.revoked()) {
+            throw unauthenticated("API key revoked");
+        }
+        if (key.isOperator() && operatorKeys.usesConfiguredKey()) {
+            throw unauthenticated("unknown API key"); // a generated key is void once one is configured
+        }
+        usage.used(key.id());
+        if (key.isOperator()) {
+            requireOperatorEndpoint(operatorOnly);
+            caller.authenticateOperator();
+            return;
+        }
+        if (operatorOnly) {
+            throw new ApiException(ErrorCode.FORBIDDEN, "this endpoint needs the operator key");
+        }
+        TenantView tenant = tenants.get(key.tenantId()).orElseThrow(() -> unauthenticated("unknown API key"));
+        if (tenant.status() == TenantStatus.SUSPENDED) {
+            throw new ApiException(ErrorCode.TENANT_SUSPENDED, "tenant '" + tenant.id() + "' is suspended");
+        }
+        if (!key.scopes().contains(scope.value())) {
+            throw new ApiException(ErrorCode.FORBIDDEN, "this key lacks the '" + scope.value().wireName() + "' scope");
+        }
+        caller.authenticateTenant(tenant);
+    }
+
+    private static void requireOperatorEndpoint(boolean operatorOnly) {
+        if (!operatorOnly) {
+            throw new ApiException(ErrorCode.FORBIDDEN, "the operator key cannot call tenant endpoints; use a tenant key");
+        }
+    }
+
+    private static String bearer(String header) {
+        if (header == null || !header.regionMatches(true, 0, BEARER, 0, BEARER.length())) {
+            throw unauthenticated("missing 'Authorization: Bearer <key>' header");
+        }
+        String key = header.substring(BEARER.length()).trim();
+        if (key.isEmpty()) {
+            throw unauthenticated("empty API key");
+        }
+        return key;
+    }
+
+    private static ApiException unauthenticated(String detail) {
+        return new ApiException(ErrorCode.UNAUTHENTICATED, detail);
+    }
+}

@@ -1,0 +1,75 @@
+package dev.partitiongateway.config;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+import io.smallrye.config.WithName;
+import java.time.Duration;
+import java.util.Optional;
+
+/** The gateway's own settings, under {@code gateway.*} (env {@code GATEWAY_*}). */
+@ConfigMapping(prefix = "gateway")
+public interface GatewayConfig {
+
+    /** Root of embedded state: {@code postgres/} and {@code lucene/} live under it. */
+    @WithDefault("./data")
+    String dataDir();
+
+    Admin admin();
+
+    Auth auth();
+
+    Tenants tenants();
+
+    Limits limits();
+
+    Backend backend();
+
+    interface Admin {
+        /**
+         * The operator key. When absent, one is generated on first start, only its hash is kept,
+         * and it is printed once in the log.
+         */
+        Optional<String> key();
+    }
+
+    interface Auth {
+        /** How long a key or tenant lookup is served from memory; changes made on this instance apply at once. */
+        @WithDefault("60s")
+        Duration cacheTtl();
+
+        /** How often last-used times of keys are written to PostgreSQL (not on every request). */
+        @WithDefault("30s")
+        Duration lastUsedFlushInterval();
+    }
+
+    interface Tenants {
+        /** Quota of a tenant created without one. */
+        @WithDefault("100000")
+        long defaultMaxVectors();
+    }
+
+    interface Limits {
+        /** Most vectors in one upsert request (413 beyond). */
+        @WithDefault("1000")
+        int maxBatch();
+
+        /** Largest topK of a search. */
+        @WithDefault("1000")
+        int maxTopK();
+
+        /** Largest metadata object of one vector, serialised as JSON. */
+        @WithDefault("40960")
+        int maxMetadataBytes();
+
+        /** Most ids in one delete request. */
+        @WithDefault("1000")
+        int maxDeleteIds();
+    }
+
+    interface Backend {
+        /** Backend of collections created without one: lucene, milvus, qdrant or pinecone. */
+        @WithName("default")
+        @WithDefault("lucene")
+        String defaultKind();
+    }
+}

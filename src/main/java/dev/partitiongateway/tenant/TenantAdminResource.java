@@ -1,0 +1,80 @@
+package dev.partitiongateway.tenant;
+
+import dev.partitiongateway.auth.OperatorOnly;
+import jakarta.validation.Valid;
+import jakarta.validation.constraints.NotNull;
+import jakarta.validation.constraints.Pattern;
+import jakarta.validation.constraints.PositiveOrZero;
+import jakarta.validation.constraints.Size;
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.DELETE;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.PATCH;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+import java.net.URI;
+import java.util.List;
+import java.util.Map;
+
+@Path("/v1/admin/tenants")
+@OperatorOnly
+@Produces(MediaType.APPLICATION_JSON)
+@Consumes(MediaType.APPLICATION_JSON)
+public class TenantAdminResource {
+
+    /** 1-64 of lower-case letters, digits, '-' and '_', starting with a letter or digit. */
+    public static final String TENANT_ID = "[a-z0-9][a-z0-9_-]{0,63}";
+
+    public record QuotaBody(@NotNull @PositiveOrZero Long maxVectors) {
+    }
+
+    public record CreateTenant(
+            @NotNull @Pattern(regexp = TENANT_ID, message = "must be 1-64 of a-z, 0-9, '-' and '_', starting with a letter or digit") String id,
+            @Size(min = 1, max = 200) String name,
+            @Valid QuotaBody quota) {
+    }
+
+    public record PatchTenant(@Size(min = 1, max = 200) String name, @Valid QuotaBody quota, TenantStatus status) {
+    }
+
+    private final TenantService tenants;
+
+    TenantAdminResource(TenantService tenants) {
+        this.tenants = tenants;
+    }
+
+    @POST
+    public Response create(@NotNull @Valid CreateTenant body) {
+        Tenant t = tenants.create(body.id(), body.name(), body.quota() == null ? null : body.quota().maxVectors());
+        return Response.created(URI.create("/v1/admin/tenants/" + t.id)).entity(TenantJson.of(t, 0)).build();
+    }
+
+    @GET
+    public Map<String, List<TenantJson>> list() {
+        return Map.of("tenants", tenants.list().stream().map(t -> TenantJson.of(t, tenants.usedVectors(t.id))).toList());
+    }
+
+    @GET
+    @Path("{id}")
+    public TenantJson get(@PathParam("id") String id) {
+        return TenantJson.of(tenants.get(id), tenants.usedVectors(id));
+    }
+
+    @PATCH
+    @Path("{id}")
+    public TenantJson patch(@PathParam("id") String id, @NotNull @Valid PatchTenant body) {
+        Tenant t = tenants.update(id, body.name(), body.quota() == null ? null : body.quota().maxVectors(), body.status());
+        return TenantJson.of(t, tenants.usedVectors(id));
+    }
+
+    @DELETE
+    @Path("{id}")
+    public Response delete(@PathParam("id") String id) {
+        tenants.delete(id);
+        return Response.noContent().build();
+    }
+}

@@ -1,0 +1,18 @@
+package dev.partitiongateway.tenant;
+
+import java.time.Instant;
+
+/** A tenant as the API shows it. */
+public record TenantJson(String id, String name, TenantStatus status, Quota quota, Usage usage,
+                         Instant createdAt, Instant updatedAt) {
+
+    public record Quota(long maxVectors) {
+    }
+
+    public record Usage(long vectors) {
+    }
+
+    public static TenantJson of(Tenant t, long usedVectors) {
+        return new TenantJson(t.id, t.name, t.status, new Quota(t.maxVectors), new Usage(usedVectors), t.createdAt, t.updatedAt);
+    }
+}

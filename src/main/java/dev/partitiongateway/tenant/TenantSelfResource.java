@@ -1,0 +1,30 @@
+package dev.partitiongateway.tenant;
+
+import dev.partitiongateway.auth.Caller;
+import dev.partitiongateway.auth.RequiresScope;
+import dev.partitiongateway.auth.Scope;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.MediaType;
+
+/** The calling tenant's own view: itself, its quota and usage. */
+@Path("/v1/tenant")
+@Produces(MediaType.APPLICATION_JSON)
+public class TenantSelfResource {
+
+    private final TenantService tenants;
+    private final Caller caller;
+
+    TenantSelfResource(TenantService tenants, Caller caller) {
+        this.tenants = tenants;
+        this.caller = caller;
+    }
+
+    @GET
+    @RequiresScope(Scope.READ)
+    public TenantJson get() {
+        String id = caller.tenantId();
+        return TenantJson.of(tenants.get(id), tenants.usedVectors(id));
+    }
+}
