@@ -31,7 +31,9 @@ public class EmbeddedPostgresResource implements QuarkusTestResourceLifecycleMan
                 "quarkus.datasource.jdbc.url", database.jdbcUrl(),
                 "quarkus.datasource.username", EmbeddedDatabase.USER,
                 "gateway.data-dir", dataDir.toString(),
-                "gateway.admin.key", TestApi.OPERATOR_KEY);
+                "gateway.admin.key", TestApi.OPERATOR_KEY,
+                // flushed explicitly by the tests that look at it, so no background query runs mid-test
+                "gateway.auth.last-used-flush-interval", "1h");
     }
 
     @Override

@@ -1,0 +1,704 @@
+package dev.partitiongateway.adapter.lucene;
+
+import dev.partitiongateway.spi.BackendException;
+import dev.partitiongateway.spi.BackendHealth;
+import dev.partitiongateway.spi.Capabilities;
+import dev.partitiongateway.spi.CollectionSpec;
+import dev.partitiongateway.spi.Consistency;
+import dev.partitiongateway.spi.Match;
+import dev.partitiongateway.spi.Metric;
+import dev.partitiongateway.spi.Placement;
+import dev.partitiongateway.spi.RecordCursor;
+import dev.partitiongateway.spi.ScanRequest;
+import dev.partitiongateway.spi.SearchQuery;
+import dev.partitiongateway.spi.VectorBackend;
+import dev.partitiongateway.spi.VectorRecord;
+import dev.partitiongateway.spi.filter.Filter;
+import dev.partitiongateway.spi.filter.FilterOperator;
+import java.io.IOException;
+import java.io.StringReader;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Comparator;
+import java.util.EnumSet;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Properties;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.locks.Lock;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import org.apache.lucene.codecs.Codec;
+import org.apache.lucene.document.Document;
+import org.apache.lucene.index.VectorSimilarityFunction;
+import org.apache.lucene.search.IndexSearcher;
+import org.apache.lucene.search.KnnFloatVectorQuery;
+import org.apache.lucene.search.Query;
+import org.apache.lucene.search.ScoreDoc;
+import org.apache.lucene.search.TermInSetQuery;
+import org.apache.lucene.util.BytesRef;
+
+/**
+ * The embedded backend: Apache Lucene indexes on local disk, in-process HNSW.
+ *
+ * <p>Layout under the root directory: {@code <collection>/collection.properties} holds the
+ * dimension and metric, and each placement is its own Lucene index in {@code <collection>/<placement>/},
+ * so dropping a placement is closing its writer and removing a folder, whatever it holds. Placements
+ * are opened on first use and stay open until dropped or {@link #close() closed}.
+ *
+ * <p>Every write is committed before the call returns, so an acknowledged write survives a crash,
+ * and the searcher is refreshed in the same call, so reads see it at once ({@link Consistency#STRONG}).
+ * Records of several tenants can share one placement: each document carries its tenant, and every
+ * read and delete is restricted to the caller's tenant.
+ */
+public final class LuceneBackend implements VectorBackend {
+
+    public static final String KIND = "lucene";
+
+    /**
+     * HNSW parameters.
+     *
+     * @param hnswM            neighbours per graph node (Lucene's maxConn); more is better recall, more memory
+     * @param hnswBeamWidth    candidates considered while building the graph
+     * @param searchCandidates candidates collected per segment at query time (the "ef" of HNSW); a query
+     *                         asks for at least this many and keeps the best topK, because HNSW
+     *                         recall for a small k is poor when the beam is only k wide
+     */
+    public record Options(int hnswM, int hnswBeamWidth, int searchCandidates) {
+        public static final Options DEFAULTS = new Options(16, 100, 100);
+
+        public Options {
+            if (hnswM < 1 || hnswM > 512) {
+                throw new IllegalArgumentException("hnswM must be in 1..512, not " + hnswM);
+            }
+            if (hnswBeamWidth < 1 || hnswBeamWidth > 3200) {
+                throw new IllegalArgumentException("hnswBeamWidth must be in 1..3200, not " + hnswBeamWidth);
+            }
+            if (searchCandidates < 1 || searchCandidates > MAX_BATCH_SIZE) {
+                throw new IllegalArgumentException("searchCandidates must be in 1.." + MAX_BATCH_SIZE + ", not " + searchCandidates);
+            }
+        }
+    }
+
+    static final int MAX_BATCH_SIZE = 10_000;
+    static final int MAX_ID_LENGTH = 512;
+    private static final Capabilities CAPABILITIES = new Capabilities(
+            true, MAX_BATCH_SIZE, EnumSet.allOf(FilterOperator.class), true, Consistency.STRONG, MAX_ID_LENGTH);
+
+    /** Collection names become folder names, so nothing else may reach the disk. */
+    private static final Pattern COLLECTION_NAME = Pattern.compile("[a-z][a-z0-9_]{0,62}");
+    private static final String PROPERTIES_FILE = "collection.properties";
+    /** A folder being deleted is first renamed to this prefix, which no collection or placement name can have. */
+    private static final String DROPPED_PREFIX = ".dropped-";
+
+    private final Path root;
+    private final Options options;
+    private final Codec codec;
+    /** Guards creating, opening, dropping and closing collections and placements; data calls do not take it. */
+    private final Object structure = new Object();
+    private final Map<String, CollectionSpec> collections = new ConcurrentHashMap<>();
+    private final Map<PlacementKey, PlacementIndex> openIndexes = new ConcurrentHashMap<>();
+    private volatile boolean closed;
+
+    private record PlacementKey(String collection, String placement) {
+        static PlacementKey of(Placement placement) {
+            return new PlacementKey(placement.collection().name(), placement.name());
+        }
+    }
+
+    /** A call on one open placement. */
+    @FunctionalInterface
+    private interface IndexCall<R> {
+        R apply(PlacementIndex index) throws IOException;
+    }
+
+    public LuceneBackend(Path root) {
+        this(root, Options.DEFAULTS);
+    }
+
+    public LuceneBackend(Path root, Options options) {
+        this.root = Objects.requireNonNull(root, "root").toAbsolutePath().normalize();
+        this.options = Objects.requireNonNull(options, "options");
+        this.codec = HnswCodec.create(options.hnswM(), options.hnswBeamWidth());
+        try {
+            Files.createDirectories(this.root);
+        } catch (IOException e) {
+            throw new BackendException.Unavailable("cannot create the Lucene data directory " + this.root + ": " + e.getMessage(), e);
+        }
+        removeLeftoverDroppedFolders();
+    }
+
+    @Override
+    public String kind() {
+        return KIND;
+    }
+
+    @Override
+    public Capabilities capabilities() {
+        return CAPABILITIES;
+    }
+
+    // ---------------------------------------------------------------- structure
+
+    @Override
+    public void ensureCollection(CollectionSpec spec) {
+        requireOpen();
+        requireValidName(spec.name());
+        if (spec.dimension() > HnswCodec.MAX_DIMENSIONS) {
+            throw new BackendException.Rejected("dimension " + spec.dimension() + " is above the maximum of " + HnswCodec.MAX_DIMENSIONS);
+        }
+        synchronized (structure) {
+            CollectionSpec existing = loadCollection(spec.name());
+            if (existing != null) {
+                requireSameSpec(existing, spec);
+                return;
+            }
+            try {
+                Path folder = root.resolve(spec.name());
+                Files.createDirectories(folder);
+                writeProperties(folder.resolve(PROPERTIES_FILE), spec);
+            } catch (IOException e) {
+                throw new BackendException.Unavailable("cannot create collection " + spec.name() + ": " + e.getMessage(), e);
+            }
+            collections.put(spec.name(), spec);
+        }
+    }
+
+    @Override
+    public void dropCollection(CollectionSpec spec) {
+        requireOpen();
+        requireValidName(spec.name());
+        synchronized (structure) {
+            List<Exception> failures = new ArrayList<>();
+            openIndexes.entrySet().removeIf(entry -> {
+                if (!entry.getKey().collection().equals(spec.name())) {
+                    return false;
+                }
+                try {
+                    entry.getValue().discard();
+                } catch (IOException | RuntimeException e) {
+                    failures.add(e);
+                }
+                return true;
+            });
+            collections.remove(spec.name());
+            removeFolder(root.resolve(spec.name()), "collection " + spec.name());
+            if (!failures.isEmpty()) {
+                BackendException failure = new BackendException.Unavailable(
+                        "collection " + spec.name() + " was dropped, but closing its indexes failed: " + failures.get(0).getMessage(), failures.get(0));
+                failures.stream().skip(1).forEach(failure::addSuppressed);
+                throw failure;
+            }
+        }
+    }
+
+    @Override
+    public void ensurePartition(Placement placement) {
+        requireOpen();
+        synchronized (structure) {
+            requireCollection(placement.collection());
+            PlacementKey key = PlacementKey.of(placement);
+            PlacementIndex index = openIndexes.get(key);
+            if (index != null && index.isHealthy()) {
+                return;
+            }
+            if (index != null) {
+                evict(key, index);
+            }
+            Path folder = placementFolder(placement);
+            try {
+                Files.createDirectories(folder);
+                openIndexes.put(key, PlacementIndex.open(folder, codec, true));
+            } catch (IOException | RuntimeException e) {
+                throw translate(describe(placement), e);
+            }
+        }
+    }
+
+    @Override
+    public void dropPartition(Placement placement) {
+        requireOpen();
+        requireValidName(placement.collection().name());
+        synchronized (structure) {
+            PlacementIndex index = openIndexes.remove(PlacementKey.of(placement));
+            Exception closeFailure = null;
+            if (index != null) {
+                try {
+                    index.discard();
+                } catch (IOException | RuntimeException e) {
+                    closeFailure = e;
+                }
+            }
+            removeFolder(placementFolder(placement), describe(placement));
+            if (closeFailure != null) {
+                throw new BackendException.Unavailable(describe(placement) + " was dropped, but closing its index failed: "
+                        + closeFailure.getMessage(), closeFailure);
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- data
+
+    @Override
+    public void upsert(Placement placement, List<VectorRecord> records) {
+        Objects.requireNonNull(records, "records");
+        CollectionSpec spec = requireCollection(placement.collection());
+        if (records.size() > MAX_BATCH_SIZE) {
+            throw new BackendException.Rejected("batch of " + records.size() + " records is above the maximum of " + MAX_BATCH_SIZE);
+        }
+        // Every record is validated and converted before anything is written, so bad input changes nothing.
+        VectorSimilarityFunction similarity = LuceneSimilarity.of(spec.metric());
+        List<Document> documents = new ArrayList<>(records.size());
+        for (VectorRecord record : records) {
+            requireValidId(record.id());
+            requireValidVector("record " + record.id(), record.values(), spec);
+            documents.add(RecordDocument.toDocument(placement.tenant(), record, similarity));
+        }
+        withIndex(placement, index -> {
+            if (documents.isEmpty()) {
+                return null;
+            }
+            return index.write((current, writer) -> {
+                for (int i = 0; i < documents.size(); i++) {
+                    writer.updateDocument(RecordDocument.keyTerm(placement.tenant(), records.get(i).id()), documents.get(i));
+                }
+                return null;
+            });
+        });
+    }
+
+    @Override
+    public List<Match> search(List<Placement> placements, SearchQuery query) {
+        Objects.requireNonNull(placements, "placements");
+        Objects.requireNonNull(query, "query");
+        if (placements.isEmpty()) {
+            return List.of();
+        }
+        String collection = placements.get(0).collection().name();
+        if (placements.stream().anyMatch(p -> !p.collection().name().equals(collection))) {
+            throw new IllegalArgumentException("one search covers placements of one collection");
+        }
+        CollectionSpec spec = requireCollection(placements.get(0).collection());
+        requireValidVector("query vector", query.vector(), spec);
+        if (query.topK() > MAX_BATCH_SIZE) {
+            throw new BackendException.Rejected("topK " + query.topK() + " is above the maximum of " + MAX_BATCH_SIZE);
+        }
+        // Each placement returns its own top k; the global top k is among their union.
+        List<Match> matches = new ArrayList<>();
+        for (Placement placement : new LinkedHashSet<>(placements)) {
+            matches.addAll(withIndex(placement, index -> index.read(searcher -> searchOne(placement, spec.metric(), searcher, query))));
+        }
+        matches.sort(Comparator.comparingDouble((Match m) -> m.score()).reversed()
+                .thenComparing(Match::placement)
+                .thenComparing(Match::id));
+        return List.copyOf(matches.subList(0, Math.min(query.topK(), matches.size())));
+    }
+
+    private List<Match> searchOne(Placement placement, Metric metric, IndexSearcher searcher, SearchQuery query) throws IOException {
+        // The filter (with the tenant) goes inside the kNN query: Lucene explores the graph only
+        // through matching documents and switches to an exact scan when few match, so a selective
+        // filter still yields the true top k instead of a post-filtered remainder.
+        Query knn = new KnnFloatVectorQuery(RecordDocument.VECTOR, query.vector(),
+                Math.max(query.topK(), options.searchCandidates()),
+                LuceneFilterMapper.scoped(placement.tenant(), query.filter()));
+        ScoreDoc[] hits = searcher.search(knn, query.topK()).scoreDocs;
+        Map<Integer, float[]> vectors = query.includeValues() ? StoredRecords.vectors(searcher.getIndexReader(), hits) : Map.of();
+        Set<String> fields = query.includeMetadata() ? Set.of(RecordDocument.ID, RecordDocument.METADATA) : Set.of(RecordDocument.ID);
+        var stored = searcher.storedFields();
+        List<Match> matches = new ArrayList<>(hits.length);
+        for (ScoreDoc hit : hits) {
+            Document doc = stored.document(hit.doc, fields);
+            matches.add(new Match(doc.get(RecordDocument.ID), placement.name(), LuceneSimilarity.normalised(metric, hit.score),
+                    hit.score, vectors.get(hit.doc), query.includeMetadata() ? RecordDocument.metadata(doc) : Map.of()));
+        }
+        return matches;
+    }
+
+    @Override
+    public List<VectorRecord> fetch(Placement placement, Collection<String> ids) {
+        List<BytesRef> keys = keys(placement, ids);
+        return withIndex(placement, index -> index.read(searcher -> {
+            if (keys.isEmpty()) {
+                return List.of();
+            }
+            ScoreDoc[] hits = searcher.search(new TermInSetQuery(RecordDocument.KEY, keys), keys.size()).scoreDocs;
+            return StoredRecords.read(searcher, hits, true);
+        }));
+    }
+
+    @Override
+    public long delete(Placement placement, Collection<String> ids) {
+        List<BytesRef> keys = keys(placement, ids);
+        return withIndex(placement, index -> {
+            if (keys.isEmpty()) {
+                return 0L;
+            }
+            return deleteMatching(index, new TermInSetQuery(RecordDocument.KEY, keys));
+        });
+    }
+
+    /** A {@code null} filter deletes every record of the tenant, as it counts and scans every record. */
+    @Override
+    public long deleteByFilter(Placement placement, Filter filter) {
+        requireCollection(placement.collection());
+        Query query = LuceneFilterMapper.scoped(placement.tenant(), filter);
+        return withIndex(placement, index -> deleteMatching(index, query));
+    }
+
+    private static long deleteMatching(PlacementIndex index, Query query) throws IOException {
+        return index.write((current, writer) -> {
+            // Writes are serialised per placement, so what is counted here is exactly what is deleted.
+            long existing = current.count(query);
+            if (existing > 0) {
+                writer.deleteDocuments(query);
+            }
+            return existing;
+        });
+    }
+
+    @Override
+    public long count(Placement placement, Filter filter) {
+        requireCollection(placement.collection());
+        Query query = LuceneFilterMapper.scoped(placement.tenant(), filter);
+        return withIndex(placement, index -> index.read(searcher -> (long) searcher.count(query)));
+    }
+
+    @Override
+    public RecordCursor scan(Placement placement, ScanRequest request) {
+        Objects.requireNonNull(request, "request");
+        requireCollection(placement.collection());
+        Query query = LuceneFilterMapper.scoped(placement.tenant(), request.filter());
+        return withIndex(placement, index -> new LuceneRecordCursor(index, index.acquire(), query, request,
+                MAX_BATCH_SIZE, "scan of " + describe(placement)));
+    }
+
+    @Override
+    public BackendHealth health() {
+        if (closed) {
+            return BackendHealth.down("closed");
+        }
+        if (Files.isDirectory(root) && Files.isWritable(root)) {
+            return BackendHealth.up(root + ", " + openIndexes.size() + " open placements");
+        }
+        return BackendHealth.down(root + " is not a writable directory");
+    }
+
+    @Override
+    public void close() {
+        synchronized (structure) {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            List<Exception> failures = new ArrayList<>();
+            for (PlacementIndex index : openIndexes.values()) {
+                try {
+                    index.close();
+                } catch (IOException | RuntimeException e) {
+                    failures.add(e);
+                }
+            }
+            openIndexes.clear();
+            collections.clear();
+            if (!failures.isEmpty()) {
+                BackendException failure = new BackendException.Unavailable("closing Lucene indexes failed: " + failures.get(0).getMessage(), failures.get(0));
+                failures.stream().skip(1).forEach(failure::addSuppressed);
+                throw failure;
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- placements
+
+    /**
+     * Runs {@code call} on the placement's open index while holding its operation lock. If a drop
+     * closed the index between lookup and lock, looks it up again (and finds it gone, or re-created).
+     * If the call broke the writer (a failed write rolls back), the index is evicted so that the next
+     * call reopens it from its last commit.
+     */
+    private <R> R withIndex(Placement placement, IndexCall<R> call) {
+        for (;;) {
+            PlacementIndex index = openIndex(placement);
+            Lock lock = index.operationLock();
+            BackendException failure;
+            lock.lock();
+            try {
+                if (index.isClosed()) {
+                    continue;
+                }
+                return call.apply(index);
+            } catch (IOException | RuntimeException e) {
+                failure = translate(describe(placement), e);
+            } finally {
+                lock.unlock();
+            }
+            if (!index.isHealthy()) {
+                synchronized (structure) {
+                    evict(PlacementKey.of(placement), index);
+                }
+            }
+            throw failure;
+        }
+    }
+
+    private PlacementIndex openIndex(Placement placement) {
+        requireOpen();
+        requireCollection(placement.collection());
+        PlacementKey key = PlacementKey.of(placement);
+        PlacementIndex index = openIndexes.get(key);
+        if (index != null) {
+            return index;
+        }
+        synchronized (structure) {
+            requireOpen();
+            requireCollection(placement.collection());
+            index = openIndexes.get(key);
+            if (index != null) {
+                return index;
+            }
+            Path folder = placementFolder(placement);
+            // Checked first because opening a Lucene directory creates its folder.
+            if (!Files.isDirectory(folder)) {
+                throw notFound(placement);
+            }
+            try {
+                index = PlacementIndex.open(folder, codec, false);
+            } catch (IOException | RuntimeException e) {
+                throw translate(describe(placement), e);
+            }
+            if (index == null) {
+                throw notFound(placement);
+            }
+            openIndexes.put(key, index);
+            return index;
+        }
+    }
+
+    /** Caller holds {@code structure}. */
+    private void evict(PlacementKey key, PlacementIndex index) {
+        openIndexes.remove(key, index);
+        try {
+            index.discard();
+        } catch (IOException | RuntimeException ignored) {
+            // The index already failed; the error that made it fail is what the caller reports.
+        }
+    }
+
+    private Path placementFolder(Placement placement) {
+        return root.resolve(placement.collection().name()).resolve(placement.name());
+    }
+
+    private static BackendException.NotFound notFound(Placement placement) {
+        return new BackendException.NotFound(describe(placement) + " does not exist");
+    }
+
+    private static String describe(Placement placement) {
+        return "placement " + placement.collection().name() + "/" + placement.name();
+    }
+
+    // ---------------------------------------------------------------- collections
+
+    /** The stored spec of the collection, which must equal the one the caller has. */
+    private CollectionSpec requireCollection(CollectionSpec requested) {
+        requireOpen();
+        requireValidName(requested.name());
+        CollectionSpec stored = collections.get(requested.name());
+        if (stored == null) {
+            synchronized (structure) {
+                stored = loadCollection(requested.name());
+            }
+        }
+        if (stored == null) {
+            throw new BackendException.NotFound("collection " + requested.name() + " does not exist");
+        }
+        requireSameSpec(stored, requested);
+        return stored;
+    }
+
+    private static void requireSameSpec(CollectionSpec stored, CollectionSpec requested) {
+        if (!stored.equals(requested)) {
+            throw new BackendException.Rejected("collection " + stored.name() + " has dimension " + stored.dimension()
+                    + " and metric " + stored.metric() + ", not " + requested.dimension() + " and " + requested.metric());
+        }
+    }
+
+    /** Caller holds {@code structure}. */
+    private CollectionSpec loadCollection(String name) {
+        CollectionSpec cached = collections.get(name);
+        if (cached != null) {
+            return cached;
+        }
+        Path file = root.resolve(name).resolve(PROPERTIES_FILE);
+        if (!Files.isRegularFile(file)) {
+            return null;
+        }
+        Properties properties = new Properties();
+        try {
+            properties.load(new StringReader(Files.readString(file, StandardCharsets.UTF_8)));
+            CollectionSpec spec = new CollectionSpec(name, Integer.parseInt(properties.getProperty("dimension")),
+                    Metric.valueOf(properties.getProperty("metric")));
+            collections.put(name, spec);
+            return spec;
+        } catch (IOException e) {
+            throw new BackendException.Unavailable("cannot read " + file + ": " + e.getMessage(), e);
+        } catch (RuntimeException e) {
+            throw new BackendException.Unavailable(file + " is corrupt: " + e.getMessage(), e);
+        }
+    }
+
+    /** Written to a temporary file and moved into place, so a crash never leaves half a file. */
+    private static void writeProperties(Path file, CollectionSpec spec) throws IOException {
+        String content = "# Partition Gateway Lucene collection; do not edit\n"
+                + "dimension=" + spec.dimension() + "\n"
+                + "metric=" + spec.metric().name() + "\n";
+        Path temporary = file.resolveSibling(file.getFileName() + ".tmp");
+        try (FileChannel channel = FileChannel.open(temporary, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                StandardOpenOption.TRUNCATE_EXISTING)) {
+            ByteBuffer bytes = ByteBuffer.wrap(content.getBytes(StandardCharsets.UTF_8));
+            while (bytes.hasRemaining()) {
+                channel.write(bytes);
+            }
+            channel.force(true);
+        }
+        Files.move(temporary, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    }
+
+    // ---------------------------------------------------------------- folders
+
+    /**
+     * Renames the folder aside (atomic: from here on it is gone) and then deletes it. A deletion
+     * that fails halfway leaves only a renamed folder, which the next start removes.
+     */
+    private static void removeFolder(Path folder, String what) {
+        if (!Files.exists(folder)) {
+            return;
+        }
+        Path aside = folder.resolveSibling(DROPPED_PREFIX + folder.getFileName() + "-" + System.nanoTime());
+        try {
+            Files.move(folder, aside, StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException e) {
+            throw new BackendException.Unavailable("cannot remove " + what + ": " + e.getMessage(), e);
+        }
+        deleteQuietly(aside);
+    }
+
+    private void removeLeftoverDroppedFolders() {
+        try (DirectoryStream<Path> collectionFolders = Files.newDirectoryStream(root)) {
+            for (Path entry : collectionFolders) {
+                if (isDroppedFolder(entry)) {
+                    deleteQuietly(entry);
+                } else if (Files.isDirectory(entry)) {
+                    try (DirectoryStream<Path> placementFolders = Files.newDirectoryStream(entry, LuceneBackend::isDroppedFolder)) {
+                        placementFolders.forEach(LuceneBackend::deleteQuietly);
+                    }
+                }
+            }
+        } catch (IOException | UncheckedIOException e) {
+            // Leftovers only cost disk space; the next start tries again.
+        }
+    }
+
+    private static boolean isDroppedFolder(Path path) {
+        return path.getFileName().toString().startsWith(DROPPED_PREFIX);
+    }
+
+    private static void deleteQuietly(Path folder) {
+        try (Stream<Path> paths = Files.walk(folder)) {
+            paths.sorted(Comparator.reverseOrder()).forEach(path -> {
+                try {
+                    Files.deleteIfExists(path);
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            });
+        } catch (IOException | UncheckedIOException e) {
+            // Already renamed aside, so invisible; removed at the next start.
+        }
+    }
+
+    // ---------------------------------------------------------------- validation and failures
+
+    private void requireOpen() {
+        if (closed) {
+            throw new BackendException.Unavailable("the Lucene backend is closed", null);
+        }
+    }
+
+    private static void requireValidName(String name) {
+        if (!COLLECTION_NAME.matcher(name).matches()) {
+            throw new BackendException.Rejected("invalid collection name: " + name);
+        }
+    }
+
+    private static void requireValidId(String id) {
+        if (id.isEmpty() || id.length() > MAX_ID_LENGTH) {
+            throw new BackendException.Rejected("id must have 1 to " + MAX_ID_LENGTH + " characters, not " + id.length());
+        }
+    }
+
+    private static void requireValidVector(String what, float[] vector, CollectionSpec spec) {
+        if (vector == null) {
+            throw new BackendException.Rejected(what + " has no values");
+        }
+        if (vector.length != spec.dimension()) {
+            throw new BackendException.Rejected(what + " has dimension " + vector.length + ", collection "
+                    + spec.name() + " has dimension " + spec.dimension());
+        }
+        boolean allZero = true;
+        for (float value : vector) {
+            if (!Float.isFinite(value)) {
+                throw new BackendException.Rejected(what + " contains a value that is not a finite number");
+            }
+            allZero &= value == 0f;
+        }
+        if (allZero && spec.metric() == Metric.COSINE) {
+            throw new BackendException.Rejected(what + " is the zero vector, which has no cosine similarity");
+        }
+    }
+
+    private List<BytesRef> keys(Placement placement, Collection<String> ids) {
+        Objects.requireNonNull(ids, "ids");
+        requireCollection(placement.collection());
+        Set<String> distinct = new LinkedHashSet<>(ids);
+        if (distinct.size() > MAX_BATCH_SIZE) {
+            throw new BackendException.Rejected(distinct.size() + " ids are above the maximum of " + MAX_BATCH_SIZE);
+        }
+        List<BytesRef> keys = new ArrayList<>(distinct.size());
+        for (String id : distinct) {
+            keys.add(RecordDocument.keyBytes(placement.tenant(), Objects.requireNonNull(id, "id")));
+        }
+        return keys;
+    }
+
+    /**
+     * The one place where Lucene and I/O failures become SPI failures: bad input is Rejected,
+     * everything else (disk, a writer closed by an earlier failure) is Unavailable, which is retryable.
+     */
+    static BackendException translate(String context, Exception e) {
+        if (e instanceof BackendException backend) {
+            return backend;
+        }
+        if (e instanceof IndexSearcher.TooManyClauses) {
+            return new BackendException.Rejected("the filter of the " + context + " call is too complex: " + e.getMessage(), e);
+        }
+        if (e instanceof IllegalArgumentException) {
+            return new BackendException.Rejected(context + " refused the input: " + e.getMessage(), e);
+        }
+        if (e instanceof IOException || e instanceof UncheckedIOException) {
+            return new BackendException.Unavailable(context + ": I/O failure: " + e.getMessage(), e);
+        }
+        return new BackendException.Unavailable(context + ": " + e.getClass().getSimpleName() + ": " + e.getMessage(), e);
+    }
+}

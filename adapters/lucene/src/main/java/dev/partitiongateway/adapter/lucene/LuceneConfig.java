@@ -1,0 +1,24 @@
+package dev.partitiongateway.adapter.lucene;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+
+/** Operator settings of the embedded Lucene backend ({@code gateway.lucene.*}). */
+@ConfigMapping(prefix = "gateway.lucene")
+public interface LuceneConfig {
+
+    /** Neighbours per HNSW graph node: higher improves recall and costs memory and indexing time. */
+    @WithDefault("16")
+    int hnswM();
+
+    /** Candidates considered while building the graph: higher improves graph quality and slows indexing. */
+    @WithDefault("100")
+    int hnswBeamWidth();
+
+    /**
+     * Candidates collected per segment at query time, at least topK: higher improves recall and
+     * slows queries. Lucene otherwise searches with a beam of only topK, which misses neighbours for small k.
+     */
+    @WithDefault("100")
+    int hnswEfSearch();
+}

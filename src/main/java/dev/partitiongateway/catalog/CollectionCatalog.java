@@ -1,0 +1,37 @@
+package dev.partitiongateway.catalog;
+
+import com.github.benmanes.caffeine.cache.Caffeine;
+import com.github.benmanes.caffeine.cache.LoadingCache;
+import dev.partitiongateway.api.ApiException;
+import dev.partitiongateway.config.GatewayConfig;
+import io.quarkus.narayana.jta.QuarkusTransaction;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.util.Optional;
+
+/** Collections by name, from memory. Invalidated on this instance after a create or delete commits. */
+@ApplicationScoped
+public class CollectionCatalog {
+
+    private final LoadingCache<String, Optional<CollectionView>> byName;
+
+    CollectionCatalog(GatewayConfig config) {
+        this.byName = Caffeine.newBuilder()
+                .maximumSize(10_000)
+                .expireAfterWrite(config.auth().cacheTtl())
+                .build(name -> QuarkusTransaction.joiningExisting().call(() ->
+                        Optional.ofNullable(VectorCollection.<VectorCollection>findById(name)).map(CollectionView::of)));
+    }
+
+    public Optional<CollectionView> find(String name) {
+        return byName.get(name);
+    }
+
+    /** The collection, or a 404 problem. */
+    public CollectionView require(String name) {
+        return find(name).orElseThrow(() -> ApiException.notFound("collection '" + name + "'"));
+    }
+
+    void invalidate(String name) {
+        byName.invalidate(name);
+    }
+}

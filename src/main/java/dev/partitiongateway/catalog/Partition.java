@@ -1,0 +1,41 @@
+package dev.partitiongateway.catalog;
+
+import io.quarkus.hibernate.orm.panache.PanacheEntityBase;
+import jakarta.persistence.Column;
+import jakarta.persistence.Entity;
+import jakarta.persistence.EnumType;
+import jakarta.persistence.Enumerated;
+import jakarta.persistence.GeneratedValue;
+import jakarta.persistence.GenerationType;
+import jakarta.persistence.Id;
+import jakarta.persistence.Table;
+import java.time.Instant;
+
+/** A row of the directory: one partition and the placement where it lives. */
+@Entity
+@Table(name = "partitions")
+public class Partition extends PanacheEntityBase {
+    @Id
+    @GeneratedValue(strategy = GenerationType.IDENTITY)
+    public Long id;
+    public String collection;
+    @Column(name = "tenant_id")
+    public String tenantId;
+    @Enumerated(EnumType.STRING)
+    public PartitionStrategy strategy;
+    public String backend;
+    public String placement;
+    @Enumerated(EnumType.STRING)
+    public PartitionState state;
+    @Column(name = "vector_count")
+    public long vectorCount;
+    @Column(name = "window_start")
+    public Instant windowStart;
+    @Column(name = "window_end")
+    public Instant windowEnd;
+    public Integer bucket;
+    @Column(name = "created_at")
+    public Instant createdAt;
+    @Column(name = "updated_at")
+    public Instant updatedAt;
+}

@@ -1,0 +1,120 @@
+package dev.partitiongateway.catalog;
+
+import com.github.benmanes.caffeine.cache.Caffeine;
+import com.github.benmanes.caffeine.cache.LoadingCache;
+import dev.partitiongateway.config.GatewayConfig;
+import dev.partitiongateway.spi.VectorBackend;
+import io.agroal.api.AgroalDataSource;
+import io.quarkus.narayana.jta.QuarkusTransaction;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * The partition directory: which partitions a tenant has in a collection and where they live.
+ * Reads come from memory (the search path never waits on PostgreSQL); entries are invalidated on
+ * this instance after a change commits, and expire after the cache TTL for changes made elsewhere.
+ */
+@ApplicationScoped
+public class PartitionDirectory {
+
+    private record Key(String collection, String tenantId) {
+    }
+
+    /** A dedicated partition, and whether this call created its directory row. */
+    public record Ensured(PartitionView partition, boolean created) {
+    }
+
+    private final LoadingCache<Key, List<PartitionView>> byTenant;
+    private final AgroalDataSource dataSource;
+
+    PartitionDirectory(GatewayConfig config, AgroalDataSource dataSource) {
+        this.dataSource = dataSource;
+        this.byTenant = Caffeine.newBuilder()
+                .maximumSize(1_000_000)
+                .expireAfterWrite(config.auth().cacheTtl())
+                .build(key -> QuarkusTransaction.joiningExisting().call(() -> Partition.<Partition>list(
+                                "collection = ?1 and tenantId = ?2 and state = ?3 order by id",
+                                key.collection(), key.tenantId(), PartitionState.ACTIVE)
+                        .stream().map(PartitionView::of).toList()));
+    }
+
+    /** The tenant's active partitions in the collection; empty before its first write. */
+    public List<PartitionView> tenantPartitions(String collection, String tenantId) {
+        return byTenant.get(new Key(collection, tenantId));
+    }
+
+    /**
+     * The tenant's dedicated partition, created in the directory and on the backend if it does not
+     * exist. Must run inside the caller's transaction; the caller invalidates the cache after commit
+     * when {@link Ensured#created()}.
+     */
+    public Ensured ensureDedicated(CollectionView collection, String tenantId, VectorBackend backend) {
+        String placement = dedicatedPlacementName(tenantId);
+        try (Connection c = dataSource.getConnection()) {
+            int inserted;
+            try (PreparedStatement insert = c.prepareStatement("""
+                    INSERT INTO partitions (collection, tenant_id, strategy, backend, placement, state, vector_count, created_at, updated_at)
+                    VALUES (?, ?, 'TENANT', ?, ?, 'ACTIVE', 0, now(), now())
+                    ON CONFLICT DO NOTHING""")) {
+                insert.setString(1, collection.name());
+                insert.setString(2, tenantId);
+                insert.setString(3, collection.backend());
+                insert.setString(4, placement);
+                inserted = insert.executeUpdate();
+            }
+            PartitionView partition;
+            try (PreparedStatement select = c.prepareStatement("""
+                    SELECT id, placement, state FROM partitions
+                    WHERE collection = ? AND tenant_id = ? AND strategy = 'TENANT'""")) {
+                select.setString(1, collection.name());
+                select.setString(2, tenantId);
+                try (ResultSet rs = select.executeQuery()) {
+                    rs.next();
+                    partition = new PartitionView(rs.getLong(1), collection.name(), tenantId, rs.getString(2),
+                            PartitionState.valueOf(rs.getString(3)));
+                }
+            }
+            if (inserted == 1) {
+                backend.ensurePartition(partition.placementFor(collection, tenantId));
+            }
+            return new Ensured(partition, inserted == 1);
+        } catch (SQLException e) {
+            throw new IllegalStateException("directory update failed", e);
+        }
+    }
+
+    public void invalidate(String collection, String tenantId) {
+        byTenant.invalidate(new Key(collection, tenantId));
+    }
+
+    public void invalidateCollection(String collection) {
+        byTenant.asMap().keySet().removeIf(k -> k.collection().equals(collection));
+    }
+
+    public void invalidateTenant(String tenantId) {
+        byTenant.asMap().keySet().removeIf(k -> k.tenantId().equals(tenantId));
+    }
+
+    /**
+     * A placement name that is valid on every backend (lower-case letters, digits, '_', starting with
+     * a letter) and unique per tenant: the readable id plus a hash, because '-' and '_' both map to '_'.
+     */
+    static String dedicatedPlacementName(String tenantId) {
+        try {
+            byte[] digest = MessageDigest.getInstance("SHA-256").digest(tenantId.getBytes(StandardCharsets.UTF_8));
+            String readable = tenantId.toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9]", "_");
+            return "t_" + readable + "_" + HexFormat.of().formatHex(digest, 0, 4);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

@@ -1,0 +1,6 @@
+package dev.partitiongateway.catalog;
+
+public enum PartitionState {
+    /** Readable and writable. */
+    ACTIVE
+}

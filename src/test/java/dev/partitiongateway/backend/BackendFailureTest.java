@@ -1,0 +1,85 @@
+package dev.partitiongateway.backend;
+
+import static dev.partitiongateway.support.DataApi.createCollection;
+import static dev.partitiongateway.support.DataApi.upsert;
+import static dev.partitiongateway.support.DataApi.usage;
+import static dev.partitiongateway.support.DataApi.vector;
+import static dev.partitiongateway.support.TestApi.asOperator;
+import static dev.partitiongateway.support.TestApi.createTenant;
+import static dev.partitiongateway.support.TestApi.readWriteKey;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.notNullValue;
+
+import dev.partitiongateway.support.EmbeddedPostgresResource;
+import io.agroal.api.AgroalDataSource;
+import io.quarkus.test.common.TestResourceScope;
+import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import jakarta.inject.Inject;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.util.Comparator;
+import java.util.List;
+import java.util.stream.Stream;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.junit.jupiter.api.Test;
+
+@QuarkusTest
+@WithTestResource(value = EmbeddedPostgresResource.class, scope = TestResourceScope.GLOBAL)
+class BackendFailureTest {
+
+    @ConfigProperty(name = "gateway.data-dir")
+    String dataDir;
+    @Inject
+    AgroalDataSource dataSource;
+
+    @Test
+    void should_leave_registry_and_quota_unchanged_when_the_backend_write_fails() throws Exception {
+        String collection = createCollection("fragile", 2, "L2");
+        String tenant = createTenant("fragile");
+        String key = readWriteKey(tenant);
+        upsert(key, collection, List.of(vector("a", 1, 0))).statusCode(200);
+        String placement = asOperator().get("/v1/admin/collections/" + collection + "/partitions").then()
+                .extract().path("partitions[0].placement");
+
+        // The index directory disappears under the open writer: the next commit fails with an I/O error.
+        deleteRecursively(Path.of(dataDir, "lucene", collection, placement));
+
+        upsert(key, collection, List.of(vector("a", 5, 5), vector("b", 0, 1))).statusCode(503)
+                .header("Retry-After", notNullValue())
+                .body("code", equalTo("BACKEND_UNAVAILABLE"));
+
+        assertThat(usage(key)).isEqualTo(1);
+        assertThat(registeredIds(tenant, collection)).containsExactly("a");
+        asOperator().get("/v1/admin/collections/" + collection + "/partitions").then().body("partitions[0].vectorCount", equalTo(1));
+    }
+
+    private List<String> registeredIds(String tenant, String collection) throws Exception {
+        try (Connection c = dataSource.getConnection();
+             PreparedStatement s = c.prepareStatement(
+                     "SELECT external_id FROM vector_registry WHERE tenant_id = ? AND collection = ? ORDER BY external_id")) {
+            s.setString(1, tenant);
+            s.setString(2, collection);
+            try (ResultSet rs = s.executeQuery()) {
+                List<String> ids = new java.util.ArrayList<>();
+                while (rs.next()) {
+                    ids.add(rs.getString(1));
+                }
+                return ids;
+            }
+        }
+    }
+
+    private static void deleteRecursively(Path dir) throws IOException {
+        try (Stream<Path> paths = Files.walk(dir)) {
+            for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
+                Files.delete(p);
+            }
+        }
+    }
+}
