@@ -1,0 +1,193 @@
+package dev.partitiongateway.data;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.partitiongateway.api.ApiException;
+import dev.partitiongateway.api.ErrorCode;
+import dev.partitiongateway.catalog.CollectionView;
+import dev.partitiongateway.config.GatewayConfig;
+import dev.partitiongateway.spi.Metric;
+import dev.partitiongateway.spi.VectorRecord;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Pattern;
+
+/**
+ * Checks everything a client sends before anything is stored, and turns it into SPI records. Every
+ * refusal names the offending field by its JSON path.
+ */
+@ApplicationScoped
+public class RecordValidator {
+
+    public static final int MAX_ID_LENGTH = 512;
+    static final int MAX_METADATA_DEPTH = 8;
+    private static final Pattern METADATA_KEY = Pattern.compile("[A-Za-z0-9_\\-]{1,64}");
+
+    private final GatewayConfig.Limits limits;
+
+    RecordValidator(GatewayConfig config) {
+        this.limits = config.limits();
+    }
+
+    public List<VectorRecord> upsertBatch(CollectionView collection, DataJson.UpsertRequest request) {
+        if (request == null || request.vectors() == null || request.vectors().isEmpty()) {
+            throw ApiException.invalid("vectors", "must hold at least one vector");
+        }
+        List<DataJson.VectorInput> inputs = request.vectors();
+        if (inputs.size() > limits.maxBatch()) {
+            throw new ApiException(ErrorCode.PAYLOAD_TOO_LARGE,
+                    "a batch holds at most " + limits.maxBatch() + " vectors; this one has " + inputs.size());
+        }
+        Map<String, Integer> seen = new HashMap<>();
+        List<VectorRecord> records = new ArrayList<>(inputs.size());
+        for (int i = 0; i < inputs.size(); i++) {
+            String at = "vectors[" + i + "]";
+            DataJson.VectorInput input = inputs.get(i);
+            if (input == null) {
+                throw ApiException.invalid(at, "must be an object");
+            }
+            id(input.id(), at + ".id");
+            Integer first = seen.putIfAbsent(input.id(), i);
+            if (first != null) {
+                throw ApiException.invalid(at + ".id", "duplicates vectors[" + first + "].id '" + input.id() + "'");
+            }
+            vector(collection, input.values(), at + ".values");
+            records.add(new VectorRecord(input.id(), input.values(), metadata(input.metadata(), at + ".metadata"),
+                    timestamp(input.timestamp(), at + ".timestamp")));
+        }
+        return records;
+    }
+
+    public void id(String id, String field) {
+        if (id == null || id.isEmpty()) {
+            throw ApiException.invalid(field, "must be a non-empty string");
+        }
+        if (id.length() > MAX_ID_LENGTH) {
+            throw ApiException.invalid(field, "must be at most " + MAX_ID_LENGTH + " characters");
+        }
+    }
+
+    public void vector(CollectionView collection, float[] values, String field) {
+        if (values == null) {
+            throw ApiException.invalid(field, "is required");
+        }
+        if (values.length != collection.dimension()) {
+            throw ApiException.invalid(field, "has " + values.length + " values; collection '" + collection.name()
+                    + "' has dimension " + collection.dimension());
+        }
+        boolean allZero = true;
+        for (int i = 0; i < values.length; i++) {
+            if (!Float.isFinite(values[i])) {
+                throw ApiException.invalid(field + "[" + i + "]", "must be a finite number");
+            }
+            allZero &= values[i] == 0f;
+        }
+        if (allZero && collection.metric() == Metric.COSINE) {
+            throw ApiException.invalid(field, "must not be all zeros: cosine similarity is undefined for it");
+        }
+    }
+
+    public int topK(Integer topK) {
+        int k = topK == null ? 10 : topK;
+        if (k < 1 || k > limits.maxTopK()) {
+            throw ApiException.invalid("topK", "must be between 1 and " + limits.maxTopK());
+        }
+        return k;
+    }
+
+    public List<String> deleteIds(List<String> ids) {
+        if (ids.isEmpty()) {
+            throw ApiException.invalid("ids", "must hold at least one id");
+        }
+        if (ids.size() > limits.maxDeleteIds()) {
+            throw new ApiException(ErrorCode.PAYLOAD_TOO_LARGE,
+                    "a delete names at most " + limits.maxDeleteIds() + " ids; this one has " + ids.size());
+        }
+        for (int i = 0; i < ids.size(); i++) {
+            id(ids.get(i), "ids[" + i + "]");
+        }
+        return List.copyOf(new java.util.LinkedHashSet<>(ids));
+    }
+
+    /** A JSON object of scalars, arrays of scalars and nested objects, as plain Java values. */
+    Map<String, Object> metadata(JsonNode node, String field) {
+        if (node == null || node.isNull() || node.isMissingNode()) {
+            return Map.of();
+        }
+        if (!node.isObject()) {
+            throw ApiException.invalid(field, "must be a JSON object");
+        }
+        int bytes = node.toString().getBytes(StandardCharsets.UTF_8).length;
+        if (bytes > limits.maxMetadataBytes()) {
+            throw ApiException.invalid(field, "is " + bytes + " bytes; at most " + limits.maxMetadataBytes() + " are allowed");
+        }
+        return object(node, field, 1);
+    }
+
+    private Map<String, Object> object(JsonNode node, String field, int depth) {
+        if (depth > MAX_METADATA_DEPTH) {
+            throw ApiException.invalid(field, "is nested deeper than " + MAX_METADATA_DEPTH + " levels");
+        }
+        Map<String, Object> map = new LinkedHashMap<>();
+        for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); ) {
+            Map.Entry<String, JsonNode> e = it.next();
+            String at = field + "." + e.getKey();
+            if (!METADATA_KEY.matcher(e.getKey()).matches()) {
+                throw ApiException.invalid(at, "keys are 1-64 of letters, digits, '_' and '-' (no dots: they separate filter paths)");
+            }
+            JsonNode value = e.getValue();
+            if (value.isObject()) {
+                map.put(e.getKey(), object(value, at, depth + 1));
+            } else if (value.isArray()) {
+                List<Object> list = new ArrayList<>(value.size());
+                for (int i = 0; i < value.size(); i++) {
+                    list.add(scalar(value.get(i), at + "[" + i + "]"));
+                }
+                map.put(e.getKey(), list);
+            } else {
+                map.put(e.getKey(), scalar(value, at));
+            }
+        }
+        return map;
+    }
+
+    private static Object scalar(JsonNode value, String field) {
+        if (value.isTextual()) {
+            return value.textValue();
+        }
+        if (value.isBoolean()) {
+            return value.booleanValue();
+        }
+        if (value.isIntegralNumber() && value.canConvertToLong()) {
+            return value.longValue();
+        }
+        if (value.isNumber() && Double.isFinite(value.doubleValue())) {
+            return value.doubleValue();
+        }
+        throw ApiException.invalid(field, "must be a string, a finite number, a boolean, an array of those, or an object");
+    }
+
+    static Instant timestamp(JsonNode node, String field) {
+        if (node == null || node.isNull() || node.isMissingNode()) {
+            return null;
+        }
+        if (node.isIntegralNumber() && node.canConvertToLong()) {
+            return Instant.ofEpochMilli(node.longValue());
+        }
+        if (node.isTextual()) {
+            try {
+                return Instant.parse(node.textValue());
+            } catch (DateTimeParseException e) {
+                // fall through to the refusal below
+            }
+        }
+        throw ApiException.invalid(field, "must be an ISO-8601 instant (2024-05-01T12:00:00Z) or epoch milliseconds");
+    }
+}
