@@ -1,11 +1,14 @@
 package dev.partitiongateway.api;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.exc.InvalidFormatException;
 import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
-import com.fasterxml.jackson.databind.JsonMappingException;
 import dev.partitiongateway.filter.InvalidFilterException;
+import dev.partitiongateway.problem.ApiException;
+import dev.partitiongateway.problem.ErrorCode;
+import dev.partitiongateway.problem.Problem;
 import dev.partitiongateway.spi.BackendException;
 import jakarta.validation.ConstraintViolation;
 import jakarta.validation.ConstraintViolationException;

@@ -1,7 +1,7 @@
 package dev.partitiongateway.auth;
 
-import dev.partitiongateway.api.ApiException;
-import dev.partitiongateway.api.ErrorCode;
+import dev.partitiongateway.problem.ApiException;
+import dev.partitiongateway.problem.ErrorCode;
 import dev.partitiongateway.tenant.TenantCache;
 import dev.partitiongateway.tenant.TenantStatus;
 import dev.partitiongateway.tenant.TenantView;

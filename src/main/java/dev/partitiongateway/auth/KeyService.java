@@ -1,6 +1,6 @@
 package dev.partitiongateway.auth;
 
-import dev.partitiongateway.api.ApiException;
+import dev.partitiongateway.problem.ApiException;
 import dev.partitiongateway.tenant.Tenant;
 import io.quarkus.panache.common.Sort;
 import jakarta.enterprise.context.ApplicationScoped;

@@ -2,8 +2,8 @@ package dev.partitiongateway.catalog;
 
 import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.LoadingCache;
-import dev.partitiongateway.api.ApiException;
 import dev.partitiongateway.config.GatewayConfig;
+import dev.partitiongateway.problem.ApiException;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.util.Optional;

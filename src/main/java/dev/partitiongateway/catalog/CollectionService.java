@@ -1,9 +1,9 @@
 package dev.partitiongateway.catalog;
 
-import dev.partitiongateway.api.ApiException;
 import dev.partitiongateway.backend.BackendRegistry;
-import dev.partitiongateway.data.QuotaLedger;
-import dev.partitiongateway.data.VectorRegistry;
+import dev.partitiongateway.problem.ApiException;
+import dev.partitiongateway.registry.QuotaLedger;
+import dev.partitiongateway.registry.VectorRegistry;
 import dev.partitiongateway.spi.Metric;
 import dev.partitiongateway.tenant.TenantService;
 import io.quarkus.narayana.jta.QuarkusTransaction;

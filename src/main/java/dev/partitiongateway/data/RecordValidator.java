@@ -1,10 +1,10 @@
 package dev.partitiongateway.data;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.partitiongateway.api.ApiException;
-import dev.partitiongateway.api.ErrorCode;
 import dev.partitiongateway.catalog.CollectionView;
 import dev.partitiongateway.config.GatewayConfig;
+import dev.partitiongateway.problem.ApiException;
+import dev.partitiongateway.problem.ErrorCode;
 import dev.partitiongateway.spi.Metric;
 import dev.partitiongateway.spi.VectorRecord;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -15,6 +15,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.regex.Pattern;
@@ -113,7 +114,7 @@ public class RecordValidator {
         for (int i = 0; i < ids.size(); i++) {
             id(ids.get(i), "ids[" + i + "]");
         }
-        return List.copyOf(new java.util.LinkedHashSet<>(ids));
+        return List.copyOf(new LinkedHashSet<>(ids));
     }
 
     /** A JSON object of scalars, arrays of scalars and nested objects, as plain Java values. */

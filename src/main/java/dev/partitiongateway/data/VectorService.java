@@ -1,14 +1,16 @@
 package dev.partitiongateway.data;
 
-import dev.partitiongateway.api.ApiException;
-import dev.partitiongateway.api.ErrorCode;
 import dev.partitiongateway.backend.BackendRegistry;
 import dev.partitiongateway.catalog.CollectionCatalog;
 import dev.partitiongateway.catalog.CollectionView;
+import dev.partitiongateway.catalog.Partition;
 import dev.partitiongateway.catalog.PartitionDirectory;
 import dev.partitiongateway.catalog.PartitionView;
-import dev.partitiongateway.catalog.Partition;
 import dev.partitiongateway.filter.FilterParser;
+import dev.partitiongateway.problem.ApiException;
+import dev.partitiongateway.problem.ErrorCode;
+import dev.partitiongateway.registry.QuotaLedger;
+import dev.partitiongateway.registry.VectorRegistry;
 import dev.partitiongateway.spi.Match;
 import dev.partitiongateway.spi.Placement;
 import dev.partitiongateway.spi.RecordCursor;
@@ -18,6 +20,7 @@ import dev.partitiongateway.spi.VectorBackend;
 import dev.partitiongateway.spi.VectorRecord;
 import dev.partitiongateway.spi.filter.Filter;
 import dev.partitiongateway.spi.filter.FilterOperator;
+import dev.partitiongateway.tenant.TenantUsage;
 import dev.partitiongateway.tenant.TenantView;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -157,7 +160,7 @@ public class VectorService {
         CollectionView collection = catalog.require(collectionName);
         List<Partition> partitions = Partition.list("collection = ?1 and tenantId = ?2 order by id", collection.name(), tenant.id());
         long vectors = partitions.stream().mapToLong(p -> p.vectorCount).sum();
-        long used = dev.partitiongateway.tenant.TenantUsage.<dev.partitiongateway.tenant.TenantUsage>findByIdOptional(tenant.id())
+        long used = TenantUsage.<TenantUsage>findByIdOptional(tenant.id())
                 .map(u -> u.vectors).orElse(0L);
         return new DataJson.StatsResponse(collection.name(), collection.dimension(), collection.metric().name(), vectors,
                 new DataJson.Usage(used, tenant.maxVectors()),

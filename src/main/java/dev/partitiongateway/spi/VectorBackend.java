@@ -9,8 +9,9 @@ import java.util.List;
  * <h2>Lifecycle and threading</h2>
  * An instance is created by its {@link VectorBackendFactory} once per gateway process, used from
  * many threads at once, and {@linkplain #close() closed} at shutdown. Every method is synchronous
- * and may block on I/O; the adapter bounds each call with its configured deadline and reports an
- * overrun as {@link BackendException.Timeout}.
+ * and may block on I/O. A networked adapter bounds each call with a deadline from its own settings
+ * ({@code gateway.<kind>.*}) and reports an overrun as {@link BackendException.Timeout}; the core adds
+ * its own deadline around fan-out searches.
  *
  * <h2>Tenant scope</h2>
  * Every data call names a {@link Placement} whose {@code tenant} is the caller's tenant. The adapter
@@ -56,7 +57,7 @@ public interface VectorBackend extends AutoCloseable {
     /** Deletes the records with these ids; returns how many existed. */
     long delete(Placement placement, Collection<String> ids);
 
-    /** Deletes every record of the tenant that matches the filter; returns how many. */
+    /** Deletes every record of the tenant that matches the filter ({@code null}: all of the tenant's records); returns how many. */
     long deleteByFilter(Placement placement, dev.partitiongateway.spi.filter.Filter filter);
 
     /** Number of the tenant's records in the placement that match the filter ({@code null}: all). Exact. */

@@ -1,7 +1,7 @@
 package dev.partitiongateway.tenant;
 
-import dev.partitiongateway.api.ApiException;
 import dev.partitiongateway.config.GatewayConfig;
+import dev.partitiongateway.problem.ApiException;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Event;
 import jakarta.persistence.LockModeType;

@@ -4,6 +4,7 @@ import static com.tngtech.archunit.core.domain.JavaClass.Predicates.resideInAPac
 import static com.tngtech.archunit.core.domain.JavaClass.Predicates.resideOutsideOfPackages;
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.classes;
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
+import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
 
 import com.tngtech.archunit.core.domain.JavaClasses;
 import com.tngtech.archunit.core.importer.ClassFileImporter;
@@ -14,7 +15,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The core never sees a backend: it talks to the SPI only. Adapters see the SPI and their own SDK,
- * never the core nor each other.
+ * never the core nor each other. Inside the core, the REST layer ({@code api}) sits on top of the
+ * services, and no two packages depend on each other.
  */
 class LayeringTest {
 
@@ -39,6 +41,17 @@ class LayeringTest {
     @Test
     void adapters_use_only_the_spi_of_the_gateway() {
         ADAPTERS_USE_ONLY_THE_SPI.check(production);
+    }
+
+    @Test
+    void packages_are_free_of_cycles() {
+        slices().matching("dev.partitiongateway.(*)..").should().beFreeOfCycles().check(production);
+    }
+
+    @Test
+    void only_the_api_package_holds_rest_resources() {
+        classes().that().areAnnotatedWith(jakarta.ws.rs.Path.class)
+                .should().resideInAPackage("dev.partitiongateway.api..").check(production);
     }
 
     @Test

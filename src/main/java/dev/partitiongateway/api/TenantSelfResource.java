@@ -1,8 +1,9 @@
-package dev.partitiongateway.tenant;
+package dev.partitiongateway.api;
 
 import dev.partitiongateway.auth.Caller;
 import dev.partitiongateway.auth.RequiresScope;
 import dev.partitiongateway.auth.Scope;
+import dev.partitiongateway.tenant.TenantService;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;

@@ -1,6 +1,9 @@
-package dev.partitiongateway.tenant;
+package dev.partitiongateway.api;
 
 import dev.partitiongateway.auth.OperatorOnly;
+import dev.partitiongateway.tenant.Tenant;
+import dev.partitiongateway.tenant.TenantService;
+import dev.partitiongateway.tenant.TenantStatus;
 import jakarta.validation.Valid;
 import jakarta.validation.constraints.NotNull;
 import jakarta.validation.constraints.Pattern;

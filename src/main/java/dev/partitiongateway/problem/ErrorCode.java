@@ -1,4 +1,4 @@
-package dev.partitiongateway.api;
+package dev.partitiongateway.problem;
 
 /** Stable machine-readable codes in every problem response; clients switch on these, not on text. */
 public enum ErrorCode {

@@ -1,5 +1,7 @@
-package dev.partitiongateway.tenant;
+package dev.partitiongateway.api;
 
+import dev.partitiongateway.tenant.Tenant;
+import dev.partitiongateway.tenant.TenantStatus;
 import java.time.Instant;
 
 /** A tenant as the API shows it. */

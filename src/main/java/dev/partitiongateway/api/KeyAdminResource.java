@@ -1,7 +1,11 @@
-package dev.partitiongateway.auth;
+package dev.partitiongateway.api;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
-import dev.partitiongateway.api.ApiException;
+import dev.partitiongateway.auth.ApiKey;
+import dev.partitiongateway.auth.KeyService;
+import dev.partitiongateway.auth.OperatorOnly;
+import dev.partitiongateway.auth.Scope;
+import dev.partitiongateway.problem.ApiException;
 import jakarta.validation.Valid;
 import jakarta.validation.constraints.NotEmpty;
 import jakarta.validation.constraints.NotNull;

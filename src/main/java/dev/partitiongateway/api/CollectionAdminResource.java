@@ -1,9 +1,14 @@
-package dev.partitiongateway.catalog;
+package dev.partitiongateway.api;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.partitiongateway.api.ApiException;
 import dev.partitiongateway.auth.OperatorOnly;
+import dev.partitiongateway.catalog.CollectionService;
+import dev.partitiongateway.catalog.Partition;
+import dev.partitiongateway.catalog.PartitionState;
+import dev.partitiongateway.catalog.PartitionStrategy;
+import dev.partitiongateway.catalog.VectorCollection;
+import dev.partitiongateway.problem.ApiException;
 import dev.partitiongateway.spi.Metric;
 import jakarta.validation.Valid;
 import jakarta.validation.constraints.Max;

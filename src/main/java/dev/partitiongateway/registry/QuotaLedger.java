@@ -1,4 +1,4 @@
-package dev.partitiongateway.data;
+package dev.partitiongateway.registry;
 
 import io.agroal.api.AgroalDataSource;
 import jakarta.enterprise.context.ApplicationScoped;

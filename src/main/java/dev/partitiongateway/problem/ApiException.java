@@ -1,4 +1,4 @@
-package dev.partitiongateway.api;
+package dev.partitiongateway.problem;
 
 import java.util.List;
 

@@ -1,4 +1,4 @@
-package dev.partitiongateway.api;
+package dev.partitiongateway.problem;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import java.util.List;

@@ -1,8 +1,10 @@
-package dev.partitiongateway.data;
+package dev.partitiongateway.api;
 
 import dev.partitiongateway.auth.Caller;
 import dev.partitiongateway.auth.RequiresScope;
 import dev.partitiongateway.auth.Scope;
+import dev.partitiongateway.data.DataJson;
+import dev.partitiongateway.data.VectorService;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.POST;
