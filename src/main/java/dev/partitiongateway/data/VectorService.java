@@ -144,16 +144,39 @@ public class VectorService {
         Filter checked = supported(filter, backend);
         return QuarkusTransaction.requiringNew().call(() -> {
             quota.lock(tenant.id());
-            List<String> matching = new ArrayList<>();
-            for (Placement placement : placements(collection, tenant)) {
-                try (RecordCursor cursor = backend.scan(placement, new ScanRequest(1000, checked, false))) {
-                    for (List<VectorRecord> page = cursor.next(); !page.isEmpty(); page = cursor.next()) {
-                        page.forEach(r -> matching.add(r.id()));
-                    }
+            long deleted = 0;
+            Map<Long, Long> perPartition = new HashMap<>();
+            long unregistered = 0;
+            for (PartitionView partition : directory.tenantPartitions(collection.name(), tenant.id())) {
+                Placement placement = partition.placementFor(collection, tenant.id());
+                List<String> matching = matchingIds(backend, placement, checked);
+                if (matching.isEmpty()) {
+                    continue;
                 }
+                // Every match goes from the backend, registered or not, so that a write whose commit
+                // failed after the backend accepted it (see README) is cleaned up by the same delete.
+                long registered = registry.unregister(tenant.id(), collection.name(), matching).values().stream()
+                        .mapToLong(List::size).sum();
+                int batch = backend.capabilities().maxBatchSize();
+                for (int i = 0; i < matching.size(); i += batch) {
+                    deleted += backend.delete(placement, matching.subList(i, Math.min(i + batch, matching.size())));
+                }
+                perPartition.put(partition.id(), -registered);
+                unregistered += registered;
             }
-            return new DataJson.DeleteResponse(matching.isEmpty() ? 0 : deleteRegistered(tenant, collection, backend, matching));
+            quota.adjust(tenant.id(), -unregistered, perPartition);
+            return new DataJson.DeleteResponse(deleted);
         });
+    }
+
+    private static List<String> matchingIds(VectorBackend backend, Placement placement, Filter filter) {
+        List<String> ids = new ArrayList<>();
+        try (RecordCursor cursor = backend.scan(placement, new ScanRequest(1000, filter, false))) {
+            for (List<VectorRecord> page = cursor.next(); !page.isEmpty(); page = cursor.next()) {
+                page.forEach(r -> ids.add(r.id()));
+            }
+        }
+        return ids;
     }
 
     public DataJson.StatsResponse stats(TenantView tenant, String collectionName) {

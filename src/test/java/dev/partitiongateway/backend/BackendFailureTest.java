@@ -1,6 +1,7 @@
 package dev.partitiongateway.backend;
 
 import static dev.partitiongateway.support.DataApi.createCollection;
+import static dev.partitiongateway.support.DataApi.delete;
 import static dev.partitiongateway.support.DataApi.upsert;
 import static dev.partitiongateway.support.DataApi.usage;
 import static dev.partitiongateway.support.DataApi.vector;
@@ -11,6 +12,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.notNullValue;
 
+import dev.partitiongateway.spi.CollectionSpec;
+import dev.partitiongateway.spi.Metric;
+import dev.partitiongateway.spi.Placement;
+import dev.partitiongateway.spi.VectorRecord;
 import dev.partitiongateway.support.EmbeddedPostgresResource;
 import io.agroal.api.AgroalDataSource;
 import io.quarkus.test.common.TestResourceScope;
@@ -25,6 +30,7 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 import java.util.stream.Stream;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.junit.jupiter.api.Test;
@@ -57,6 +63,28 @@ class BackendFailureTest {
         assertThat(usage(key)).isEqualTo(1);
         assertThat(registeredIds(tenant, collection)).containsExactly("a");
         asOperator().get("/v1/admin/collections/" + collection + "/partitions").then().body("partitions[0].vectorCount", equalTo(1));
+    }
+
+    @Inject
+    BackendRegistry backends;
+
+    @Test
+    void should_delete_by_filter_records_the_backend_holds_but_the_registry_does_not() throws Exception {
+        String collection = createCollection("orphans", 2, "L2");
+        String tenant = createTenant("orphans");
+        String key = readWriteKey(tenant);
+        upsert(key, collection, List.of(vector("kept", List.of(1.0, 0.0), Map.of("batch", "one")))).statusCode(200);
+        String placementName = asOperator().get("/v1/admin/collections/" + collection + "/partitions").then()
+                .extract().path("partitions[0].placement");
+        // What a commit failure after a successful backend write leaves behind: a record only the backend knows.
+        Placement placement = new Placement(new CollectionSpec(collection, 2, Metric.L2), placementName, tenant);
+        backends.get("lucene").upsert(placement, List.of(new VectorRecord("orphan", new float[] {0, 1}, Map.of("batch", "two"))));
+
+        delete(key, collection, Map.of("filter", Map.of("batch", "two"))).statusCode(200).body("deleted", equalTo(1));
+
+        assertThat(backends.get("lucene").count(placement, null)).isEqualTo(1);
+        assertThat(usage(key)).isEqualTo(1);
+        assertThat(registeredIds(tenant, collection)).containsExactly("kept");
     }
 
     private List<String> registeredIds(String tenant, String collection) throws Exception {
