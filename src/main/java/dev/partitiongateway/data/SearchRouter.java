@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
@@ -31,10 +32,14 @@ public class SearchRouter {
     static final Comparator<Match> BEST_FIRST = Comparator.comparingDouble(Match::score).reversed()
             .thenComparing(Match::id).thenComparing(Match::placement);
 
-    private final ManagedExecutor executor;
+    private final Executor executor;
     private final Duration deadline;
 
     SearchRouter(ManagedExecutor executor, @ConfigProperty(name = "gateway.search.deadline", defaultValue = "10s") Duration deadline) {
+        this((Executor) executor, deadline);
+    }
+
+    SearchRouter(Executor executor, Duration deadline) {
         this.executor = executor;
         this.deadline = deadline;
     }
