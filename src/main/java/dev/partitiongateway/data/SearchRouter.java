@@ -6,6 +6,7 @@ import dev.partitiongateway.spi.Placement;
 import dev.partitiongateway.spi.SearchQuery;
 import dev.partitiongateway.spi.VectorBackend;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -35,6 +36,7 @@ public class SearchRouter {
     private final Executor executor;
     private final Duration deadline;
 
+    @Inject
     SearchRouter(ManagedExecutor executor, @ConfigProperty(name = "gateway.search.deadline", defaultValue = "10s") Duration deadline) {
         this((Executor) executor, deadline);
     }

@@ -12,6 +12,7 @@ import java.net.URL;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Enumeration;
+import java.util.Optional;
 import org.jboss.logging.Logger;
 
 /**
@@ -26,22 +27,28 @@ public class GatewayMain implements QuarkusApplication {
     static final String JDBC_URL = "quarkus.datasource.jdbc.url";
 
     public static void main(String... args) {
-        SmallRyeConfig config = bootstrapConfig();
-        EmbeddedDatabase embedded = null;
-        if (config.getOptionalValue(JDBC_URL, String.class).isEmpty()) {
-            Path dataDir = Path.of(config.getOptionalValue("gateway.data-dir", String.class).orElse("./data"));
-            embedded = EmbeddedDatabase.start(dataDir.resolve("postgres").toAbsolutePath().normalize());
-            System.setProperty(JDBC_URL, embedded.jdbcUrl());
-            System.setProperty("quarkus.datasource.username", EmbeddedDatabase.USER);
-            LOG.infof("Embedded PostgreSQL on port %d, data in %s", embedded.port(), embedded.dataDirectory());
-        }
+        Optional<EmbeddedDatabase> embedded = startEmbeddedUnlessConfigured(bootstrapConfig());
         try {
             Quarkus.run(GatewayMain.class, args);
         } finally {
-            if (embedded != null) {
-                embedded.close();
-            }
+            embedded.ifPresent(EmbeddedDatabase::close);
         }
+    }
+
+    /**
+     * With a JDBC URL configured, nothing; otherwise an embedded PostgreSQL under
+     * {@code <gateway.data-dir>/postgres}, with the datasource pointed at it through system properties.
+     */
+    static Optional<EmbeddedDatabase> startEmbeddedUnlessConfigured(SmallRyeConfig config) {
+        if (config.getOptionalValue(JDBC_URL, String.class).isPresent()) {
+            return Optional.empty();
+        }
+        Path dataDir = Path.of(config.getOptionalValue("gateway.data-dir", String.class).orElse("./data"));
+        EmbeddedDatabase embedded = EmbeddedDatabase.start(dataDir.resolve("postgres").toAbsolutePath().normalize());
+        System.setProperty(JDBC_URL, embedded.jdbcUrl());
+        System.setProperty("quarkus.datasource.username", EmbeddedDatabase.USER);
+        LOG.infof("Embedded PostgreSQL on port %d, data in %s", embedded.port(), embedded.dataDirectory());
+        return Optional.of(embedded);
     }
 
     @Override
@@ -55,7 +62,7 @@ public class GatewayMain implements QuarkusApplication {
      * properties, environment, {@code ./config/application.properties} and the packaged
      * {@code application.properties}, in Quarkus' order of precedence and profile.
      */
-    private static SmallRyeConfig bootstrapConfig() {
+    static SmallRyeConfig bootstrapConfig() {
         SmallRyeConfigBuilder builder = new SmallRyeConfigBuilder()
                 .addDefaultSources()
                 .withProfile(System.getProperty("quarkus.profile",
