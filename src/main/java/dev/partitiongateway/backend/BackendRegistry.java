@@ -3,6 +3,7 @@ package dev.partitiongateway.backend;
 import dev.partitiongateway.config.GatewayConfig;
 import dev.partitiongateway.spi.VectorBackend;
 import dev.partitiongateway.spi.VectorBackendFactory;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.runtime.StartupEvent;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -28,8 +29,10 @@ public class BackendRegistry {
     private final Map<String, VectorBackendFactory> factories = new TreeMap<>();
     private final ConcurrentMap<String, VectorBackend> open = new ConcurrentHashMap<>();
     private final String defaultKind;
+    private final MeterRegistry meters;
 
-    BackendRegistry(@Any Instance<VectorBackendFactory> available, GatewayConfig config) {
+    BackendRegistry(@Any Instance<VectorBackendFactory> available, GatewayConfig config, MeterRegistry meters) {
+        this.meters = meters;
         for (VectorBackendFactory factory : available) {
             VectorBackendFactory previous = factories.put(factory.kind(), factory);
             if (previous != null) {
@@ -68,7 +71,7 @@ public class BackendRegistry {
         }
         return open.computeIfAbsent(kind, k -> {
             LOG.infof("Opening backend '%s'", k);
-            return factory.create();
+            return new MeteredBackend(factory.create(), meters);
         });
     }
 

@@ -22,6 +22,8 @@ import dev.partitiongateway.spi.filter.Filter;
 import dev.partitiongateway.spi.filter.FilterOperator;
 import dev.partitiongateway.tenant.TenantUsage;
 import dev.partitiongateway.tenant.TenantView;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.util.ArrayList;
@@ -47,9 +49,12 @@ public class VectorService {
     private final VectorRegistry registry;
     private final RecordValidator validator;
     private final SearchRouter router;
+    private final Counter quotaRefusals;
 
     VectorService(CollectionCatalog catalog, PartitionDirectory directory, BackendRegistry backends, QuotaLedger quota,
-                  VectorRegistry registry, RecordValidator validator, SearchRouter router) {
+                  VectorRegistry registry, RecordValidator validator, SearchRouter router, MeterRegistry meters) {
+        this.quotaRefusals = Counter.builder("gateway.quota.refusals")
+                .description("Upserts refused whole because they would cross the tenant's quota").register(meters);
         this.catalog = catalog;
         this.directory = directory;
         this.backends = backends;
@@ -70,6 +75,7 @@ public class VectorService {
             Set<String> existing = registry.existing(tenant.id(), collection.name(), ids);
             int inserted = ids.size() - existing.size();
             if (inserted > 0 && usage.vectors() + inserted > usage.maxVectors()) { // updates are allowed over a lowered quota
+                quotaRefusals.increment();
                 throw new ApiException(ErrorCode.QUOTA_EXCEEDED, "this upsert adds " + inserted + " vectors; tenant '"
                         + tenant.id() + "' has " + usage.vectors() + " of " + usage.maxVectors() + " and nothing was stored");
             }
