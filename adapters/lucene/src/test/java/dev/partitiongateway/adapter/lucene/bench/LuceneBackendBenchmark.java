@@ -75,7 +75,7 @@ class LuceneBackendBenchmark {
     }
 
     /** Indexing figures of one metric. */
-    record IndexStats(Metric metric, double seconds, double vectorsPerSecond, long indexBytes, long heapBytes) {
+    record IndexStats(Metric metric, double seconds, double vectorsPerSecond, long indexBytes, long segments, long heapBytes) {
     }
 
     private static final String TAG = "tag";
@@ -135,8 +135,9 @@ class LuceneBackendBenchmark {
             }
             double seconds = (System.nanoTime() - start) / 1e9;
             long indexBytes = sizeOnDisk(dir);
+            long segments = segmentCount(dir);
             long heap = usedHeapAfterGc();
-            indexing.add(new IndexStats(metric, seconds, p.n() / seconds, indexBytes, heap));
+            indexing.add(new IndexStats(metric, seconds, p.n() / seconds, indexBytes, segments, heap));
             System.out.printf(Locale.ROOT, "[%s] upserted %d in %.1f s%n", metric, p.n(), seconds);
 
             // --- Exact answers, computed before any timed search so that they do not disturb it.
@@ -366,6 +367,17 @@ class LuceneBackendBenchmark {
         }
     }
 
+    /**
+     * Lucene segments in the index, counted from their {@code .si} files (one per segment, never inside
+     * a compound file). Every segment has its own HNSW graph and is searched separately with the full
+     * candidate count, so more segments mean more work per query and higher recall.
+     */
+    private static long segmentCount(Path dir) throws IOException {
+        try (Stream<Path> files = Files.walk(dir)) {
+            return files.filter(f -> f.getFileName().toString().endsWith(".si")).count();
+        }
+    }
+
     private static void deleteRecursively(Path dir) throws IOException {
         try (Stream<Path> files = Files.walk(dir)) {
             for (Path f : files.sorted(Comparator.reverseOrder()).toList()) {
@@ -379,11 +391,11 @@ class LuceneBackendBenchmark {
         long datasetBytes = (long) p.n() * p.dim() * Float.BYTES;
         sb.append(String.format(Locale.ROOT, "%n### Lucene backend (SPI), n=%d, dim=%d, %d clusters, noise %.2f, batch=%d, topK=%d, efSearch=%d, %d queries after %d warm-up%n%n",
                 p.n(), p.dim(), p.clusters(), p.noise(), p.batch(), p.topK(), p.efSearch(), p.queries(), p.warmup()));
-        sb.append("| metric | upsert time (s) | upsert (vectors/s) | index on disk (MiB) | heap used after indexing (MiB) |\n");
-        sb.append("| --- | ---: | ---: | ---: | ---: |\n");
+        sb.append("| metric | upsert time (s) | upsert (vectors/s) | index on disk (MiB) | segments | heap used after indexing (MiB) |\n");
+        sb.append("| --- | ---: | ---: | ---: | ---: | ---: |\n");
         for (IndexStats s : indexing) {
-            sb.append(String.format(Locale.ROOT, "| %s | %.1f | %,.0f | %.1f | %.0f |%n", s.metric(), s.seconds(), s.vectorsPerSecond(),
-                    s.indexBytes() / 1048576.0, s.heapBytes() / 1048576.0));
+            sb.append(String.format(Locale.ROOT, "| %s | %.1f | %,.0f | %.1f | %d | %.0f |%n", s.metric(), s.seconds(), s.vectorsPerSecond(),
+                    s.indexBytes() / 1048576.0, s.segments(), s.heapBytes() / 1048576.0));
         }
         sb.append(String.format(Locale.ROOT, "%nHeap includes the harness's own float[][] copy of the data (%.1f MiB raw floats) and its "
                 + "query/truth arrays; max heap %.0f MiB.%n%n", datasetBytes / 1048576.0, Runtime.getRuntime().maxMemory() / 1048576.0));
