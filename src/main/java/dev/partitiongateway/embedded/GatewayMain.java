@@ -26,12 +26,33 @@ public class GatewayMain implements QuarkusApplication {
     private static final Logger LOG = Logger.getLogger(GatewayMain.class);
     static final String JDBC_URL = "quarkus.datasource.jdbc.url";
 
+    /** The embedded database of this process, if the launcher started one; stopped by {@link #stopEmbedded()}. */
+    private static volatile EmbeddedDatabase embedded;
+
     public static void main(String... args) {
-        Optional<EmbeddedDatabase> embedded = startEmbeddedUnlessConfigured(bootstrapConfig());
+        embedded = startEmbeddedUnlessConfigured(bootstrapConfig()).orElse(null);
         try {
-            Quarkus.run(GatewayMain.class, args);
+            // The exit handler also runs when start-up fails, when no shutdown event is fired.
+            Quarkus.run(GatewayMain.class, (exitCode, failure) -> {
+                if (failure != null) {
+                    LOG.error("Partition Gateway stopped: " + failure.getMessage(), failure);
+                }
+                stopEmbedded();
+                System.exit(exitCode);
+            }, args);
         } finally {
-            embedded.ifPresent(EmbeddedDatabase::close);
+            stopEmbedded();
+        }
+    }
+
+    /**
+     * Stops the embedded database, once. Called after every shutdown observer (see
+     * {@link EmbeddedDatabaseShutdown}) so that last writes, such as key usage, still reach it.
+     */
+    static synchronized void stopEmbedded() {
+        if (embedded != null) {
+            embedded.close();
+            embedded = null;
         }
     }
 
