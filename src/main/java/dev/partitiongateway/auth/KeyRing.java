@@ -41,8 +41,4 @@ public class KeyRing {
     public void invalidate(String prefix) {
         byPrefix.invalidate(prefix);
     }
-
-    public void invalidateAll() {
-        byPrefix.invalidateAll();
-    }
 }

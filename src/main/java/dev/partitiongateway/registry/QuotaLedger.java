@@ -19,9 +19,6 @@ public class QuotaLedger {
 
     /** A tenant's usage and quota, read under the lock. */
     public record Usage(long vectors, long maxVectors) {
-        public long remaining() {
-            return Math.max(0, maxVectors - vectors);
-        }
     }
 
     private final AgroalDataSource dataSource;

@@ -36,7 +36,7 @@ public interface VectorBackend extends AutoCloseable {
     /** Removes the collection and every placement in it. Idempotent. */
     void dropCollection(CollectionSpec spec);
 
-    /** Creates the placement (in an ensured collection) if it does not exist. Idempotent. */
+    /** Creates the placement if it does not exist. Idempotent. In a collection that was never ensured: {@link BackendException.NotFound}. */
     void ensurePartition(Placement placement);
 
     /** Removes the placement and every record in it, for all tenants. Idempotent. */
@@ -47,7 +47,9 @@ public interface VectorBackend extends AutoCloseable {
 
     /**
      * The {@code query.topK()} best matches over the given placements (all of one collection), best
-     * first. With more than one placement the backend must report {@link Capabilities#multiPlacementSearch()}.
+     * first; an empty list of placements gives an empty result. With more than one placement the
+     * backend must report {@link Capabilities#multiPlacementSearch()}. A query vector of the wrong
+     * dimension, or an all-zero one for {@link Metric#COSINE}, is {@link BackendException.Rejected}.
      */
     List<Match> search(List<Placement> placements, SearchQuery query);
 

@@ -94,10 +94,6 @@ public sealed interface Filter permits Filter.And, Filter.Or, Filter.Not, Filter
             }
         }
 
-        public boolean isRange() {
-            return isRange(op);
-        }
-
         private static boolean isRange(FilterOperator op) {
             return op == FilterOperator.GT || op == FilterOperator.GTE || op == FilterOperator.LT || op == FilterOperator.LTE;
         }
@@ -141,14 +137,5 @@ public sealed interface Filter permits Filter.And, Filter.Or, Filter.Not, Filter
         if (!(value instanceof String || value instanceof Double || value instanceof Boolean)) {
             throw new IllegalArgumentException("filter values are strings, numbers or booleans, not " + value);
         }
-    }
-
-    /** Conjunction of the non-null filters, or {@code null} if there are none. */
-    static Filter allOf(Filter... filters) {
-        List<Filter> present = java.util.Arrays.stream(filters).filter(Objects::nonNull).toList();
-        if (present.isEmpty()) {
-            return null;
-        }
-        return present.size() == 1 ? present.get(0) : new And(present);
     }
 }
