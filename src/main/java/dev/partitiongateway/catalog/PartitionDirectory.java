@@ -53,6 +53,16 @@ public class PartitionDirectory {
     }
 
     /**
+     * The same, read from PostgreSQL now (and refreshed in the cache), for write paths: they may wait
+     * on the database, and must not act on an entry another replica has made stale.
+     */
+    public List<PartitionView> currentTenantPartitions(String collection, String tenantId) {
+        Key key = new Key(collection, tenantId);
+        byTenant.invalidate(key);
+        return byTenant.get(key);
+    }
+
+    /**
      * The tenant's dedicated partition, created in the directory and on the backend if it does not
      * exist. Must run inside the caller's transaction; the caller invalidates the cache after commit
      * when {@link Ensured#created()}.

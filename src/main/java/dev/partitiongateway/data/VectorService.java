@@ -85,7 +85,10 @@ public class VectorService {
             List<String> newIds = ids.stream().filter(id -> !existing.contains(id)).toList();
             registry.register(tenant.id(), collection.name(), partition.id(), newIds);
             quota.adjust(tenant.id(), inserted, Map.of(partition.id(), (long) inserted));
-            backend.upsert(partition.placementFor(collection, tenant.id()), records);
+            Placement placement = partition.placementFor(collection, tenant.id());
+            for (List<VectorRecord> chunk : chunks(records, backend.capabilities().maxBatchSize())) {
+                backend.upsert(placement, chunk);
+            }
             return new DataJson.UpsertResponse(ids.size(), inserted, existing.size(),
                     new DataJson.Usage(usage.vectors() + inserted, usage.maxVectors()));
         });
@@ -153,7 +156,7 @@ public class VectorService {
             long deleted = 0;
             Map<Long, Long> perPartition = new HashMap<>();
             long unregistered = 0;
-            for (PartitionView partition : directory.tenantPartitions(collection.name(), tenant.id())) {
+            for (PartitionView partition : directory.currentTenantPartitions(collection.name(), tenant.id())) {
                 Placement placement = partition.placementFor(collection, tenant.id());
                 List<String> matching = matchingIds(backend, placement, checked);
                 if (matching.isEmpty()) {
@@ -163,9 +166,8 @@ public class VectorService {
                 // failed after the backend accepted it (see README) is cleaned up by the same delete.
                 long registered = registry.unregister(tenant.id(), collection.name(), matching).values().stream()
                         .mapToLong(List::size).sum();
-                int batch = backend.capabilities().maxBatchSize();
-                for (int i = 0; i < matching.size(); i += batch) {
-                    deleted += backend.delete(placement, matching.subList(i, Math.min(i + batch, matching.size())));
+                for (List<String> chunk : chunks(matching, backend.capabilities().maxBatchSize())) {
+                    deleted += backend.delete(placement, chunk);
                 }
                 perPartition.put(partition.id(), -registered);
                 unregistered += registered;
@@ -199,7 +201,7 @@ public class VectorService {
     /** Unregisters the ids, deletes them from their partitions, gives the quota back. Caller holds the tenant lock. */
     private long deleteRegistered(TenantView tenant, CollectionView collection, VectorBackend backend, List<String> ids) {
         Map<Long, List<String>> byPartition = registry.unregister(tenant.id(), collection.name(), ids);
-        Map<Long, PartitionView> partitions = directory.tenantPartitions(collection.name(), tenant.id()).stream()
+        Map<Long, PartitionView> partitions = directory.currentTenantPartitions(collection.name(), tenant.id()).stream()
                 .collect(Collectors.toMap(PartitionView::id, p -> p));
         Map<Long, Long> perPartition = new HashMap<>();
         long deleted = 0;
@@ -208,12 +210,23 @@ public class VectorService {
             if (partition == null) {
                 throw new IllegalStateException("registry names partition " + e.getKey() + " that the directory does not list");
             }
-            backend.delete(partition.placementFor(collection, tenant.id()), e.getValue());
+            for (List<String> chunk : chunks(e.getValue(), backend.capabilities().maxBatchSize())) {
+                backend.delete(partition.placementFor(collection, tenant.id()), chunk);
+            }
             perPartition.put(e.getKey(), -(long) e.getValue().size());
             deleted += e.getValue().size();
         }
         quota.adjust(tenant.id(), -deleted, perPartition);
         return deleted;
+    }
+
+    /** Consecutive slices of at most {@code size} elements: backends cap how much one call may carry. */
+    static <T> List<List<T>> chunks(List<T> items, int size) {
+        List<List<T>> chunks = new ArrayList<>((items.size() + size - 1) / size);
+        for (int i = 0; i < items.size(); i += size) {
+            chunks.add(items.subList(i, Math.min(i + size, items.size())));
+        }
+        return chunks;
     }
 
     private List<Placement> placements(CollectionView collection, TenantView tenant) {
