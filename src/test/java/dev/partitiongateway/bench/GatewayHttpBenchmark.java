@@ -1,5 +1,10 @@
 package dev.partitiongateway.bench;
 
+import static dev.partitiongateway.bench.ClusteredVectors.gaussian;
+import static dev.partitiongateway.bench.ClusteredVectors.near;
+import static dev.partitiongateway.bench.Measurements.loadAverage;
+import static dev.partitiongateway.bench.Measurements.percentileMs;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
@@ -299,35 +304,7 @@ class GatewayHttpBenchmark {
 
     // ------------------------------------------------------------------ data and report
 
-    private static float[] gaussian(Random random, int dim, double sigma) {
-        float[] v = new float[dim];
-        for (int d = 0; d < dim; d++) {
-            v[d] = (float) (random.nextGaussian() * sigma);
-        }
-        return v;
-    }
 
-    /** A point near a centroid: clustered data, as in the SPI benchmark (see LuceneBackendBenchmark). */
-    private static float[] near(Random random, float[] centroid, double sigma) {
-        float[] v = gaussian(random, centroid.length, sigma);
-        for (int d = 0; d < v.length; d++) {
-            v[d] += centroid[d];
-        }
-        return v;
-    }
-
-    /** The OS's 1-minute load average, recorded because a shared machine makes every figure here noisy. */
-    static double loadAverage() {
-        return java.lang.management.ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
-    }
-
-    static double percentileMs(long[] sortedNanos, double percentile) {
-        if (sortedNanos.length == 0) {
-            return Double.NaN;
-        }
-        int rank = (int) Math.ceil(percentile / 100.0 * sortedNanos.length);
-        return sortedNanos[Math.max(0, Math.min(sortedNanos.length - 1, rank - 1))] / 1e6;
-    }
 
     private String report(List<PhaseResult> upserts, List<PhaseResult> searches) {
         StringBuilder sb = new StringBuilder();

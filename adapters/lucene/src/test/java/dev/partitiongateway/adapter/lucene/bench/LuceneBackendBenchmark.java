@@ -1,5 +1,10 @@
 package dev.partitiongateway.adapter.lucene.bench;
 
+import static dev.partitiongateway.bench.ClusteredVectors.gaussian;
+import static dev.partitiongateway.bench.ClusteredVectors.near;
+import static dev.partitiongateway.bench.Measurements.loadAverage;
+import static dev.partitiongateway.bench.Measurements.percentileMs;
+
 import dev.partitiongateway.adapter.lucene.LuceneBackend;
 import dev.partitiongateway.spi.CollectionSpec;
 import dev.partitiongateway.spi.Match;
@@ -226,21 +231,7 @@ class LuceneBackendBenchmark {
             return new Dataset(p, vectors, tags, queries, warmup, filtered);
         }
 
-        private static float[] gaussian(Random random, int dim, float sigma) {
-            float[] v = new float[dim];
-            for (int d = 0; d < dim; d++) {
-                v[d] = (float) random.nextGaussian() * sigma;
-            }
-            return v;
-        }
 
-        private static float[] near(Random random, float[] centroid, float sigma) {
-            float[] v = gaussian(random, centroid.length, sigma);
-            for (int d = 0; d < v.length; d++) {
-                v[d] += centroid[d];
-            }
-            return v;
-        }
 
         List<List<VectorRecord>> batches(int batchSize) {
             List<List<VectorRecord>> batches = new ArrayList<>();
@@ -326,17 +317,6 @@ class LuceneBackendBenchmark {
     }
 
     // ------------------------------------------------------------------ helpers
-
-    /** The OS's 1-minute load average, recorded because a shared machine makes every figure here noisy. */
-    static double loadAverage() {
-        return java.lang.management.ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
-    }
-
-    /** Nearest-rank percentile of sorted nanosecond samples, in milliseconds. */
-    static double percentileMs(long[] sortedNanos, double percentile) {
-        int rank = (int) Math.ceil(percentile / 100.0 * sortedNanos.length);
-        return sortedNanos[Math.max(0, Math.min(sortedNanos.length - 1, rank - 1))] / 1e6;
-    }
 
     /**
      * Heap in use after asking for a full collection. Rough by nature (System.gc() is a hint); it
