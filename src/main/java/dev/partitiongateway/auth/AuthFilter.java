@@ -46,14 +46,15 @@ public class AuthFilter {
             return; // public endpoint
         }
         String presented = bearer(request.getHeaderString(HttpHeaders.AUTHORIZATION));
-        if (operatorKeys.isConfiguredKey(presented)) {
+        byte[] presentedHash = KeyMaterial.hash(presented);
+        if (operatorKeys.isConfiguredKey(presentedHash)) {
             requireOperatorEndpoint(operatorOnly);
             caller.authenticateOperator();
             return;
         }
         KeyRing.Entry key = KeyMaterial.prefixOf(presented)
                 .flatMap(keys::find)
-                .filter(k -> KeyMaterial.matches(k.secretHash(), presented))
+                .filter(k -> KeyMaterial.sameHash(k.secretHash(), presentedHash))
                 .orElseThrow(() -> unauthenticated("unknown API key"));
         if (key.revoked()) {
             throw unauthenticated("API key revoked");

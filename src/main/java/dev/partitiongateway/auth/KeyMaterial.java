@@ -57,7 +57,7 @@ public final class KeyMaterial {
     }
 
     /** Constant-time comparison of two hashes. */
-    public static boolean matches(byte[] expectedHash, String presentedKey) {
-        return MessageDigest.isEqual(expectedHash, hash(presentedKey));
+    public static boolean sameHash(byte[] expectedHash, byte[] presentedHash) {
+        return MessageDigest.isEqual(expectedHash, presentedHash);
     }
 }

@@ -51,9 +51,9 @@ public class OperatorKeys {
         });
     }
 
-    /** Whether the presented key is the configured operator key (constant-time). */
-    boolean isConfiguredKey(String presented) {
-        return configuredHash.map(h -> KeyMaterial.matches(h, presented)).orElse(false);
+    /** Whether the presented key, given by its hash, is the configured operator key (constant-time). */
+    boolean isConfiguredKey(byte[] presentedHash) {
+        return configuredHash.map(h -> KeyMaterial.sameHash(h, presentedHash)).orElse(false);
     }
 
     boolean usesConfiguredKey() {
