@@ -75,9 +75,14 @@ public class ProblemMapper {
         if (e instanceof BackendException.NotFound) {
             return problem(ErrorCode.NOT_FOUND, e.getMessage(), null, uri);
         }
+        if (e instanceof BackendException.CapacityExceeded) {
+            LOG.errorf("backend capacity exceeded on %s: %s", uri.getPath(), e.getMessage());
+            return problem(ErrorCode.BACKEND_CAPACITY_EXCEEDED, e.getMessage(), null, uri);
+        }
         LOG.warnf("backend failure on %s: %s", uri.getPath(), e.toString());
+        long retryAfter = e.retryAfter().map(d -> Math.max(1, (d.toMillis() + 999) / 1000)).orElse(5L);
         return Response.fromResponse(problem(ErrorCode.BACKEND_UNAVAILABLE, "the vector backend is unavailable; retry later", null, uri))
-                .header("Retry-After", "5").build();
+                .header("Retry-After", Long.toString(retryAfter)).build();
     }
 
     @ServerExceptionMapper

@@ -7,7 +7,7 @@ public record PartitionView(long id, String collection, String tenantId, String 
 
     /** The placement to pass to the backend for a call made on behalf of {@code tenantId}. */
     public Placement placementFor(CollectionView collection, String tenantId) {
-        return new Placement(collection.spec(), placementName, tenantId);
+        return Placement.dedicated(collection.spec(), placementName, tenantId);
     }
 
     static PartitionView of(Partition p) {

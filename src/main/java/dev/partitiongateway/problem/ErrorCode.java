@@ -17,7 +17,9 @@ public enum ErrorCode {
     UNSUPPORTED_MEDIA_TYPE(415),
     RATE_LIMITED(429),
     INTERNAL_ERROR(500),
-    BACKEND_UNAVAILABLE(503);
+    BACKEND_UNAVAILABLE(503),
+    /** The backend will hold no more partitions, collections, namespaces or data until an operator acts. */
+    BACKEND_CAPACITY_EXCEEDED(507);
 
     private final int status;
 

@@ -77,7 +77,7 @@ class BackendFailureTest {
         String placementName = asOperator().get("/v1/admin/collections/" + collection + "/partitions").then()
                 .extract().path("partitions[0].placement");
         // What a commit failure after a successful backend write leaves behind: a record only the backend knows.
-        Placement placement = new Placement(new CollectionSpec(collection, 2, Metric.L2), placementName, tenant);
+        Placement placement = Placement.dedicated(new CollectionSpec(collection, 2, Metric.L2), placementName, tenant);
         backends.get("lucene").upsert(placement, List.of(new VectorRecord("orphan", new float[] {0, 1}, Map.of("batch", "two"))));
 
         delete(key, collection, Map.of("filter", Map.of("batch", "two"))).statusCode(200).body("deleted", equalTo(1));

@@ -52,7 +52,7 @@ class SearchRouterTest {
         lucene.ensureCollection(spec);
         Random random = new Random(7);
         for (int p = 0; p < 4; p++) {
-            Placement placement = new Placement(spec, "p" + p, "tenant");
+            Placement placement = Placement.dedicated(spec, "p" + p, "tenant");
             lucene.ensurePartition(placement);
             List<VectorRecord> records = new ArrayList<>();
             for (int i = 0; i < 50; i++) {
@@ -92,7 +92,7 @@ class SearchRouterTest {
     void should_fail_the_whole_search_when_one_placement_fails() {
         SearchRouter router = new SearchRouter(pool, Duration.ofSeconds(10));
         List<Placement> withMissing = new ArrayList<>(placements);
-        withMissing.add(new Placement(spec, "never_created", "tenant"));
+        withMissing.add(Placement.dedicated(spec, "never_created", "tenant"));
         SearchQuery query = new SearchQuery(new float[8], 5, null, false, false);
 
         assertThatThrownBy(() -> router.search(new OnePlacementPerCall(lucene), withMissing, query))

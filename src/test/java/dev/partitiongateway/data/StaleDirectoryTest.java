@@ -48,7 +48,7 @@ class StaleDirectoryTest {
         // Another replica handles the tenant's first write: directory row, backend record, registry row, usage.
         String placementName = "t_replicated_other";
         VectorBackend lucene = backends.get("lucene");
-        Placement placement = new Placement(new CollectionSpec(collection, 2, Metric.L2), placementName, tenant);
+        Placement placement = Placement.dedicated(new CollectionSpec(collection, 2, Metric.L2), placementName, tenant);
         lucene.ensurePartition(placement);
         lucene.upsert(placement, List.of(new VectorRecord("v1", new float[] {1, 0}, Map.of())));
         try (Connection c = dataSource.getConnection()) {

@@ -1,5 +1,6 @@
 package dev.partitiongateway.spi.filter;
 
+import java.time.Instant;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Objects;
@@ -19,9 +20,12 @@ import java.util.Set;
  *   <li>{@code NE}, {@code NIN} and {@link Not} are the logical negation of their positive forms,
  *       so records that lack the field match them.</li>
  *   <li>Range operators ({@code GT GTE LT LTE}) take numbers only.</li>
+ *   <li>{@link TimeRange} is about the record's own timestamp ({@link dev.partitiongateway.spi.VectorRecord#timestamp()}),
+ *       not about metadata; every adapter supports it, so it has no {@link FilterOperator}.</li>
  * </ul>
  */
-public sealed interface Filter permits Filter.And, Filter.Or, Filter.Not, Filter.Compare, Filter.In, Filter.Exists {
+public sealed interface Filter permits Filter.And, Filter.Or, Filter.Not, Filter.Compare, Filter.In, Filter.Exists,
+        Filter.TimeRange {
 
     /** Every operator used anywhere in this tree. */
     default Set<FilterOperator> operators() {
@@ -130,6 +134,26 @@ public sealed interface Filter permits Filter.And, Filter.Or, Filter.Not, Filter
         @Override
         public void collectOperators(Set<FilterOperator> into) {
             into.add(FilterOperator.EXISTS);
+        }
+    }
+
+    /**
+     * The record's timestamp is at or after {@code from} and before {@code to} (millisecond precision);
+     * a {@code null} bound is open. A record without a timestamp never matches.
+     */
+    record TimeRange(Instant from, Instant to) implements Filter {
+        public TimeRange {
+            if (from == null && to == null) {
+                throw new IllegalArgumentException("a time range needs at least one bound");
+            }
+            if (from != null && to != null && !from.isBefore(to)) {
+                throw new IllegalArgumentException("a time range needs from < to, not " + from + " .. " + to);
+            }
+        }
+
+        @Override
+        public void collectOperators(Set<FilterOperator> into) {
+            // supported by every adapter: nothing to check against capabilities
         }
     }
 

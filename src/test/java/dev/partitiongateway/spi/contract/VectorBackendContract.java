@@ -56,6 +56,10 @@ import org.junit.jupiter.params.provider.EnumSource;
  *   <li>{@link #awaitVisible()} is called after every write. Backends with
  *       {@link dev.partitiongateway.spi.Consistency#EVENTUAL eventual} reads override it to wait until
  *       the writes made so far are readable (searchable, countable, scannable).</li>
+ *   <li>{@link #sharedLayout()} chooses the layout of the placements most tests use: dedicated (one
+ *       tenant per placement, the default) or shared (a {@code SHARED_HASH} bucket). An adapter whose
+ *       two layouts differ on the backend runs the suite once for each. Tests about one layout
+ *       (tenants sharing a placement, a dedicated placement named with another tenant) choose it.</li>
  *   <li>Capabilities are read from {@code backend().capabilities()}: multi-placement search is only
  *       tested when supported, and a filter with an operator outside {@code filterOperators()} must be
  *       {@link BackendException.Rejected} instead of matching.</li>
@@ -89,6 +93,11 @@ public abstract class VectorBackendContract {
 
     /** Waits until the writes made so far are visible to reads. Strongly consistent backends need not override it. */
     protected void awaitVisible() {
+    }
+
+    /** Whether {@link #newPlacement} makes shared placements (true) or dedicated ones (false, the default). */
+    protected boolean sharedLayout() {
+        return false;
     }
 
     protected final VectorBackend backend() {
@@ -447,8 +456,8 @@ public abstract class VectorBackendContract {
     @Test
     void should_isolate_tenants_sharing_one_placement() {
         CollectionSpec collection = newCollection(Metric.L2);
-        Placement tenantA = newPlacement(collection, "shared", "tenant_a");
-        Placement tenantB = newPlacement(collection, "shared", "tenant_b");
+        Placement tenantA = newSharedPlacement(collection, "shared", "tenant_a");
+        Placement tenantB = newSharedPlacement(collection, "shared", "tenant_b");
         float[] valuesA = vector(1, 0, 0, 0, 0, 0, 0, 0);
         float[] valuesB = vector(0, 0, 0, 0, 0, 0, 0, 1);
         upsert(tenantA, new VectorRecord("x", valuesA, Map.of("owner", "a")), new VectorRecord("y", valuesA, Map.of("owner", "a")));
@@ -497,8 +506,10 @@ public abstract class VectorBackendContract {
             }
             upsert(placement, records);
         }
-        Placement otherTenant = newPlacement(collection, "p1", "tenant_b");
-        upsert(otherTenant, new VectorRecord("intruder", randomVector(random), Map.of("even", true)));
+        if (sharedLayout()) {
+            Placement otherTenant = newPlacement(collection, "p1", "tenant_b");
+            upsert(otherTenant, new VectorRecord("intruder", randomVector(random), Map.of("even", true)));
+        }
         float[] query = randomVector(random);
 
         List<Match> matches = backend().search(List.of(placements.get(0), placements.get(1), placements.get(2)),
@@ -511,6 +522,89 @@ public abstract class VectorBackendContract {
         assertThat(matches).extracting(Match::id).containsExactlyElementsOf(expected);
         assertThat(matches).allSatisfy(m -> assertThat(m.placement()).isEqualTo(placementOf.get(m.id())));
         assertDescending(matches);
+    }
+
+    @Test
+    void should_never_show_or_change_a_dedicated_placement_to_another_tenant() {
+        CollectionSpec collection = newCollection(Metric.L2);
+        Placement owner = newDedicatedPlacement(collection, "owned", "tenant_a");
+        float[] values = vector(1, 0, 0, 0, 0, 0, 0, 0);
+        upsert(owner, new VectorRecord("x", values, Map.of("owner", "a")), record("y", 4));
+        Placement intruder = Placement.dedicated(collection, "owned", "tenant_b");
+        SearchQuery query = new SearchQuery(values, 10, null, true, true);
+
+        // An adapter either refuses a call that names another tenant, or scopes it to that tenant (and finds nothing).
+        assertRefusedOr(() -> backend().search(List.of(intruder), query), List::isEmpty);
+        assertRefusedOr(() -> backend().fetch(intruder, List.of("x", "y")), List::isEmpty);
+        assertRefusedOr(() -> backend().count(intruder, null), n -> n == 0);
+        assertRefusedOr(() -> scanIds(intruder, ScanRequest.all(10)), List::isEmpty);
+        assertRefusedOr(() -> backend().delete(intruder, List.of("x", "y")), n -> n == 0);
+        awaitVisible();
+        assertRefusedOr(() -> backend().deleteByFilter(intruder, null), n -> n == 0);
+        awaitVisible();
+        assertRefusedOr(() -> {
+            backend().upsert(intruder, List.of(new VectorRecord("x", vector(0, 0, 0, 0, 0, 0, 0, 9), Map.of("owner", "b"))));
+            return true;
+        }, stored -> true);
+        awaitVisible();
+
+        assertThat(backend().count(owner, null)).isEqualTo(2);
+        assertThat(backend().fetch(owner, List.of("x"))).singleElement()
+                .satisfies(r -> assertThat(r.values()).containsExactly(values, VALUE_TOLERANCE))
+                .satisfies(r -> assertThat(r.metadata()).containsEntry("owner", "a"));
+        assertThat(backend().search(List.of(owner), query)).extracting(Match::id).containsExactlyInAnyOrder("x", "y");
+    }
+
+    @Test
+    void should_return_nothing_for_an_empty_list_of_placements() {
+        Placement placement = newPlacement(newCollection(Metric.L2), "main", "tenant_a");
+        upsert(placement, record("a", 1));
+
+        assertThat(backend().search(List.of(), new SearchQuery(randomVector(new Random(1)), 5, null, false, false))).isEmpty();
+    }
+
+    @Test
+    void should_search_shared_and_dedicated_placements_together() {
+        assumeThat(backend().capabilities().multiPlacementSearch()).as("multi-placement search").isTrue();
+        CollectionSpec collection = newCollection(Metric.L2);
+        Placement bucket = newSharedPlacement(collection, "bucket", "tenant_a");
+        Placement own = newDedicatedPlacement(collection, "own", "tenant_a");
+        upsert(bucket, new VectorRecord("in_bucket", vector(1, 0, 0, 0, 0, 0, 0, 0), Map.of()));
+        upsert(newSharedPlacement(collection, "bucket", "tenant_b"), new VectorRecord("other", vector(1, 0, 0, 0, 0, 0, 0, 0), Map.of()));
+        upsert(own, new VectorRecord("in_own", vector(0, 1, 0, 0, 0, 0, 0, 0), Map.of()));
+
+        List<Match> matches = backend().search(List.of(bucket, own), new SearchQuery(vector(1, 0, 0, 0, 0, 0, 0, 0), 10, null, false, false));
+
+        assertThat(matches).extracting(Match::id, Match::placement)
+                .containsExactly(tuple("in_bucket", "bucket"), tuple("in_own", "own"));
+    }
+
+    // ================================================================ timestamps
+
+    @Test
+    void should_filter_on_the_record_timestamp_with_an_inclusive_start_and_an_exclusive_end() {
+        Placement placement = newPlacement(newCollection(Metric.L2), "main", "tenant_a");
+        Instant day = Instant.parse("2024-02-28T00:00:00Z");
+        Random random = new Random(31);
+        upsert(placement,
+                new VectorRecord("start", randomVector(random), Map.of("k", "v"), day),
+                new VectorRecord("noon", randomVector(random), Map.of(), day.plusSeconds(12 * 3600)),
+                new VectorRecord("last_ms", randomVector(random), Map.of("k", "v"), day.plusSeconds(86_400).minusMillis(1)),
+                new VectorRecord("next_day", randomVector(random), Map.of("k", "v"), day.plusSeconds(86_400)),
+                new VectorRecord("untimed", randomVector(random), Map.of("k", "v")));
+
+        assertFilter(placement, new Filter.TimeRange(day, day.plusSeconds(86_400)), "start", "noon", "last_ms");
+        assertFilter(placement, new Filter.TimeRange(day.plusMillis(1), day.plusSeconds(86_400)), "noon", "last_ms");
+        assertFilter(placement, new Filter.TimeRange(null, day.plusSeconds(12 * 3600)), "start");
+        assertFilter(placement, new Filter.TimeRange(day.plusSeconds(12 * 3600), null), "noon", "last_ms", "next_day");
+        assertFilter(placement, and(new Filter.TimeRange(day, null), eq("k", "v")), "start", "last_ms", "next_day");
+        assertFilter(placement, not(new Filter.TimeRange(day, day.plusSeconds(86_400))), "next_day", "untimed");
+        assertThat(scanIds(placement, new ScanRequest(2, new Filter.TimeRange(day.plusSeconds(1), null), false)))
+                .containsExactlyInAnyOrder("noon", "last_ms", "next_day");
+
+        assertThat(backend().deleteByFilter(placement, new Filter.TimeRange(null, day.plusSeconds(86_400)))).isEqualTo(3);
+        awaitVisible();
+        assertThat(scanIds(placement, ScanRequest.all(10))).containsExactlyInAnyOrder("next_day", "untimed");
     }
 
     // ================================================================ deletes
@@ -580,7 +674,7 @@ public abstract class VectorBackendContract {
         assertThatThrownBy(() -> backend().count(placement, null)).isInstanceOf(BackendException.NotFound.class);
         CollectionSpec recreated = new CollectionSpec(collection.name(), DIM + 1, Metric.DOT);
         backend().ensureCollection(recreated);
-        Placement again = new Placement(recreated, "main", "tenant_a");
+        Placement again = placement(recreated, "main", "tenant_a");
         backend().ensurePartition(again);
         awaitVisible();
         assertThat(backend().count(again, null)).isZero();
@@ -652,7 +746,7 @@ public abstract class VectorBackendContract {
 
         backend().ensureCollection(collection);
         backend().ensurePartition(placement);
-        backend().ensurePartition(new Placement(collection, "main", "tenant_b"));
+        backend().ensurePartition(placement);
         awaitVisible();
 
         assertThat(backend().count(placement, null)).isEqualTo(1);
@@ -673,7 +767,7 @@ public abstract class VectorBackendContract {
     @Test
     void should_fail_with_not_found_on_a_placement_that_was_never_ensured() {
         CollectionSpec collection = newCollection(Metric.COSINE);
-        Placement missing = new Placement(collection, "never_ensured", "tenant_a");
+        Placement missing = placement(collection, "never_ensured", "tenant_a");
         SearchQuery query = new SearchQuery(randomVector(new Random(3)), 3, null, false, false);
 
         assertThatThrownBy(() -> backend().upsert(missing, List.of(record("a", 1)))).isInstanceOf(BackendException.NotFound.class);
@@ -688,7 +782,7 @@ public abstract class VectorBackendContract {
     @Test
     void should_fail_with_not_found_on_a_collection_that_was_never_ensured() {
         CollectionSpec never = new CollectionSpec(uniqueName(), DIM, Metric.COSINE);
-        Placement missing = new Placement(never, "main", "tenant_a");
+        Placement missing = placement(never, "main", "tenant_a");
 
         assertThatThrownBy(() -> backend().upsert(missing, List.of(record("a", 1)))).isInstanceOf(BackendException.NotFound.class);
         assertThatThrownBy(() -> backend().count(missing, null)).isInstanceOf(BackendException.NotFound.class);
@@ -847,10 +941,30 @@ public abstract class VectorBackendContract {
         return "ct_" + RUN + "_" + SEQUENCE.incrementAndGet();
     }
 
+    /** An ensured placement in the suite's layout (see {@link #sharedLayout()}). */
     protected final Placement newPlacement(CollectionSpec collection, String name, String tenant) {
-        Placement placement = new Placement(collection, name, tenant);
+        Placement placement = placement(collection, name, tenant);
         backend().ensurePartition(placement);
         return placement;
+    }
+
+    /** An ensured shared placement, whatever the suite's layout. */
+    protected final Placement newSharedPlacement(CollectionSpec collection, String name, String tenant) {
+        Placement placement = Placement.shared(collection, name, tenant);
+        backend().ensurePartition(placement);
+        return placement;
+    }
+
+    /** An ensured dedicated placement, whatever the suite's layout. */
+    protected final Placement newDedicatedPlacement(CollectionSpec collection, String name, String tenant) {
+        Placement placement = Placement.dedicated(collection, name, tenant);
+        backend().ensurePartition(placement);
+        return placement;
+    }
+
+    /** A placement in the suite's layout, not ensured. */
+    protected final Placement placement(CollectionSpec collection, String name, String tenant) {
+        return new Placement(collection, name, tenant, sharedLayout());
     }
 
     protected final void upsert(Placement placement, VectorRecord... records) {
@@ -919,6 +1033,17 @@ public abstract class VectorBackendContract {
 
     private List<String> scanIds(Placement placement, ScanRequest request) {
         return ids(scanPages(placement, request).stream().flatMap(List::stream).toList());
+    }
+
+    /** The call is refused as {@link BackendException.Rejected}, or it returns what {@code acceptable} accepts. */
+    private static <T> void assertRefusedOr(java.util.function.Supplier<T> call, java.util.function.Predicate<T> acceptable) {
+        T result;
+        try {
+            result = call.get();
+        } catch (BackendException.Rejected refused) {
+            return;
+        }
+        assertThat(acceptable.test(result)).as("result of a call naming another tenant: %s", result).isTrue();
     }
 
     private static void assertDescending(List<Match> matches) {

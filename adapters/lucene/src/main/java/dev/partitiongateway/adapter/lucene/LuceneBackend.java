@@ -528,7 +528,7 @@ public final class LuceneBackend implements VectorBackend {
     }
 
     private static void requireSameSpec(CollectionSpec stored, CollectionSpec requested) {
-        if (!stored.equals(requested)) {
+        if (!stored.sameShape(requested)) {
             throw new BackendException.Rejected("collection " + stored.name() + " has dimension " + stored.dimension()
                     + " and metric " + stored.metric() + ", not " + requested.dimension() + " and " + requested.metric());
         }

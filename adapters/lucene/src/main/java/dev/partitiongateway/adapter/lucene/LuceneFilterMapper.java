@@ -5,6 +5,7 @@ import dev.partitiongateway.spi.filter.Filter;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.lucene.document.DoublePoint;
+import org.apache.lucene.document.LongPoint;
 import org.apache.lucene.index.Term;
 import org.apache.lucene.search.BooleanClause.Occur;
 import org.apache.lucene.search.BooleanQuery;
@@ -62,6 +63,12 @@ final class LuceneFilterMapper {
         if (filter instanceof Filter.In in) {
             Query any = in(in.field(), in.values());
             return in.negated() ? negate(any) : any;
+        }
+        if (filter instanceof Filter.TimeRange range) {
+            // Only records with a timestamp have the point, so untimed records never match a range.
+            long from = range.from() == null ? Long.MIN_VALUE : range.from().toEpochMilli();
+            long to = range.to() == null ? Long.MAX_VALUE : range.to().toEpochMilli() - 1;
+            return LongPoint.newRangeQuery(RecordDocument.TIMESTAMP, from, to);
         }
         if (filter instanceof Filter.Exists exists) {
             Query present = new TermQuery(new Term(RecordDocument.EXISTS, RecordDocument.term(exists.field())));

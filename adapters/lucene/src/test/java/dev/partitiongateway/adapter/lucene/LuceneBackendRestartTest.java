@@ -36,7 +36,7 @@ import org.junit.jupiter.api.io.TempDir;
 class LuceneBackendRestartTest {
 
     private static final CollectionSpec COLLECTION = new CollectionSpec("docs", 4, Metric.COSINE);
-    private static final Placement PLACEMENT = new Placement(COLLECTION, "tenant_one", "t1");
+    private static final Placement PLACEMENT = Placement.dedicated(COLLECTION, "tenant_one", "t1");
 
     @TempDir
     Path root;
@@ -63,7 +63,7 @@ class LuceneBackendRestartTest {
             assertThat(a.timestamp()).isEqualTo(timestamp);
             List<Match> matches = second.search(List.of(PLACEMENT), new SearchQuery(new float[] {0.1f, 1, 0, 0}, 5, null, false, false));
             assertThat(matches).extracting(Match::id).containsExactly("b", "a");
-            assertThat(second.fetch(new Placement(COLLECTION, "tenant_one", "t2"), List.of("a"))).isEmpty();
+            assertThat(second.fetch(Placement.dedicated(COLLECTION, "tenant_one", "t2"), List.of("a"))).isEmpty();
             assertThatThrownBy(() -> second.ensureCollection(new CollectionSpec("docs", 5, Metric.COSINE)))
                     .isInstanceOf(BackendException.Rejected.class);
         }
@@ -90,7 +90,7 @@ class LuceneBackendRestartTest {
 
     @Test
     void should_remove_the_folder_when_dropping_a_partition() {
-        Placement other = new Placement(COLLECTION, "other", "t1");
+        Placement other = Placement.dedicated(COLLECTION, "other", "t1");
         try (LuceneBackend backend = new LuceneBackend(root)) {
             backend.ensureCollection(COLLECTION);
             backend.ensurePartition(PLACEMENT);
@@ -149,7 +149,7 @@ class LuceneBackendRestartTest {
     @Test
     void should_store_search_and_reopen_vectors_of_4096_dimensions() throws IOException {
         CollectionSpec wide = new CollectionSpec("wide", 4096, Metric.L2);
-        Placement placement = new Placement(wide, "main", "t1");
+        Placement placement = Placement.dedicated(wide, "main", "t1");
         Random random = new Random(4096);
         float[][] vectors = new float[3][4096];
         for (float[] vector : vectors) {

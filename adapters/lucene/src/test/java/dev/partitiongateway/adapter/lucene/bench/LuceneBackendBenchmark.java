@@ -120,11 +120,11 @@ class LuceneBackendBenchmark {
                 LuceneBackend.Options.DEFAULTS.hnswM(), LuceneBackend.Options.DEFAULTS.hnswBeamWidth(), p.efSearch());
         try (LuceneBackend backend = new LuceneBackend(dir, options)) {
             CollectionSpec spec = new CollectionSpec("bench", p.dim(), metric);
-            Placement placement = new Placement(spec, "p0", "tenant_a");
+            Placement placement = Placement.dedicated(spec, "p0", "tenant_a");
             backend.ensureCollection(spec);
             backend.ensurePartition(placement);
 
-            Placement throwaway = new Placement(spec, "warmup", "tenant_a");
+            Placement throwaway = Placement.dedicated(spec, "warmup", "tenant_a");
             backend.ensurePartition(throwaway);
             List<List<VectorRecord>> warmBatches = data.batches(p.batch());
             for (List<VectorRecord> batch : warmBatches.subList(0, Math.min(warmBatches.size(), p.indexWarmup() / p.batch()))) {
