@@ -6,8 +6,11 @@ import dev.partitiongateway.auth.KeyService;
 import dev.partitiongateway.auth.OperatorOnly;
 import dev.partitiongateway.auth.Scope;
 import dev.partitiongateway.problem.ApiException;
+import dev.partitiongateway.validation.CleanText;
 import jakarta.validation.Valid;
+import jakarta.validation.constraints.Max;
 import jakarta.validation.constraints.NotEmpty;
+import jakarta.validation.constraints.PositiveOrZero;
 import jakarta.validation.constraints.NotNull;
 import jakarta.validation.constraints.Size;
 import jakarta.ws.rs.Consumes;
@@ -20,6 +23,7 @@ import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import java.net.URI;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.EnumSet;
 import java.util.List;
@@ -33,17 +37,31 @@ import java.util.UUID;
 @Consumes(MediaType.APPLICATION_JSON)
 public class KeyAdminResource {
 
-    public record IssueKey(@NotNull @Size(min = 1, max = 200) String name, @NotEmpty List<@NotNull String> scopes) {
+    public record IssueKey(@NotNull @Size(min = 1, max = 200) @CleanText String name, @NotEmpty List<@NotNull String> scopes,
+                           Instant expiresAt) {
     }
+
+    /**
+     * @param gracePeriodSeconds how long the old key keeps working (0, the default: it stops at once); at most 30 days
+     * @param expiresAt          when the new key stops working; {@code null} for never
+     */
+    public record RotateKey(@PositiveOrZero @Max(MAX_GRACE_SECONDS) Long gracePeriodSeconds, Instant expiresAt) {
+    }
+
+    static final long MAX_GRACE_SECONDS = 30L * 24 * 3600;
 
     /** A key as listed; {@code key} (the secret) is present only in the response that issued it. */
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public record KeyJson(UUID id, String name, String prefix, List<String> scopes, Instant createdAt,
-                          Instant lastUsedAt, Instant revokedAt, String key) {
+                          Instant lastUsedAt, Instant revokedAt, Instant expiresAt, UUID rotatedTo, String key) {
         static KeyJson of(ApiKey k, String secret) {
             return new KeyJson(k.id, k.name, k.prefix, k.scopeSet().stream().map(Scope::wireName).toList(),
-                    k.createdAt, k.lastUsedAt, k.revokedAt, secret);
+                    k.createdAt, k.lastUsedAt, k.revokedAt, k.expiresAt, k.rotatedTo, secret);
         }
+    }
+
+    /** The answer to a rotation: the new key (with its secret, shown once) and the old key as it now is. */
+    public record RotationJson(KeyJson key, KeyJson previous) {
     }
 
     private final KeyService keys;
@@ -62,7 +80,7 @@ public class KeyAdminResource {
                 throw ApiException.invalid("scopes[" + i + "]", e.getMessage());
             }
         }
-        KeyService.Issued issued = keys.issue(tenantId, body.name(), scopes);
+        KeyService.Issued issued = keys.issue(tenantId, body.name(), scopes, body.expiresAt());
         return Response.created(URI.create("/v1/admin/tenants/" + tenantId + "/keys/" + issued.key().id))
                 .entity(KeyJson.of(issued.key(), issued.secret())).build();
     }
@@ -75,13 +93,27 @@ public class KeyAdminResource {
     @DELETE
     @Path("{keyId}")
     public Response revoke(@PathParam("tenantId") String tenantId, @PathParam("keyId") String keyId) {
-        UUID id;
+        keys.revoke(tenantId, keyId(keyId));
+        return Response.noContent().build();
+    }
+
+    /** Issues a replacement with the same name and scopes and ends the old key, at once or after a grace period. */
+    @POST
+    @Path("{keyId}/rotate")
+    public Response rotate(@PathParam("tenantId") String tenantId, @PathParam("keyId") String keyId, @Valid RotateKey body) {
+        long grace = body == null || body.gracePeriodSeconds() == null ? 0 : body.gracePeriodSeconds();
+        KeyService.Rotated rotated = keys.rotate(tenantId, keyId(keyId), Duration.ofSeconds(grace),
+                body == null ? null : body.expiresAt());
+        KeyService.Issued issued = rotated.replacement();
+        return Response.created(URI.create("/v1/admin/tenants/" + tenantId + "/keys/" + issued.key().id))
+                .entity(new RotationJson(KeyJson.of(issued.key(), issued.secret()), KeyJson.of(rotated.previous(), null))).build();
+    }
+
+    private static UUID keyId(String keyId) {
         try {
-            id = UUID.fromString(keyId);
+            return UUID.fromString(keyId);
         } catch (IllegalArgumentException e) {
             throw ApiException.notFound("key '" + keyId + "'");
         }
-        keys.revoke(tenantId, id);
-        return Response.noContent().build();
     }
 }

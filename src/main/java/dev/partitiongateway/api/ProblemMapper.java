@@ -1,12 +1,15 @@
 package dev.partitiongateway.api;
 
+import com.fasterxml.jackson.core.JsonParseException;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.exc.StreamConstraintsException;
 import com.fasterxml.jackson.databind.JsonMappingException;
-import com.fasterxml.jackson.databind.exc.InvalidFormatException;
+import com.fasterxml.jackson.databind.exc.InvalidDefinitionException;
 import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import dev.partitiongateway.filter.InvalidFilterException;
 import dev.partitiongateway.problem.ApiException;
+import dev.partitiongateway.problem.DatabaseOutage;
 import dev.partitiongateway.problem.ErrorCode;
 import dev.partitiongateway.problem.Problem;
 import dev.partitiongateway.spi.BackendException;
@@ -17,6 +20,7 @@ import jakarta.ws.rs.core.Response;
 import jakarta.ws.rs.core.UriInfo;
 import java.util.Comparator;
 import java.util.List;
+import java.util.UUID;
 import java.util.stream.Collectors;
 import org.jboss.logging.Logger;
 import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
@@ -46,9 +50,14 @@ public class ProblemMapper {
         return problem(ErrorCode.VALIDATION_FAILED, detail, errors, uri);
     }
 
-    /** Declared for the exact type so that it wins over the framework's own mapper for it. */
+    /** Declared for the exact types so that they win over the framework's own mappers for them. */
     @ServerExceptionMapper
     public Response mismatchedInput(MismatchedInputException e, UriInfo uri) {
+        return json(e, uri);
+    }
+
+    @ServerExceptionMapper
+    public Response invalidDefinition(InvalidDefinitionException e, UriInfo uri) {
         return json(e, uri);
     }
 
@@ -59,12 +68,21 @@ public class ProblemMapper {
             return problem(ErrorCode.VALIDATION_FAILED, "unknown field '" + field + "'",
                     List.of(new Problem.FieldError(field, "unknown field")), uri);
         }
-        if (e instanceof InvalidFormatException || e instanceof MismatchedInputException) {
-            String field = path((JsonMappingException) e);
+        if (e instanceof MismatchedInputException m && isTrailingContent(m)) {
+            return problem(ErrorCode.MALFORMED_JSON, "request body must be exactly one JSON document; found content after it", null, uri);
+        }
+        if (e instanceof JsonMappingException m && !(e.getCause() instanceof JsonParseException)
+                && !(e.getCause() instanceof StreamConstraintsException)) {
+            // A well-formed document with a value of the wrong type or shape (e.g. a string where an array belongs).
+            String field = path(m);
             return problem(ErrorCode.VALIDATION_FAILED, "'" + field + "' has the wrong type or shape",
                     List.of(new Problem.FieldError(field, "wrong type or shape")), uri);
         }
         return problem(ErrorCode.MALFORMED_JSON, "request body is not valid JSON: " + e.getOriginalMessage(), null, uri);
+    }
+
+    private static boolean isTrailingContent(MismatchedInputException e) {
+        return e.getPath().isEmpty() && e.getOriginalMessage() != null && e.getOriginalMessage().startsWith("Trailing token");
     }
 
     @ServerExceptionMapper
@@ -100,8 +118,7 @@ public class ProblemMapper {
             default -> null;
         };
         if (code == null) {
-            LOG.errorf(e, "unexpected web error on %s", uri.getPath());
-            code = ErrorCode.INTERNAL_ERROR;
+            return unexpected(e, uri.getPath());
         }
         if (e.getCause() instanceof JsonProcessingException jpe) {
             return json(jpe, uri);
@@ -116,20 +133,56 @@ public class ProblemMapper {
     }
 
     @ServerExceptionMapper
-    public Response unexpected(Exception e, UriInfo uri) {
-        LOG.errorf(e, "unexpected failure on %s", uri.getPath());
-        return problem(ErrorCode.INTERNAL_ERROR, "internal error", null, uri);
+    public Response unexpected(Throwable e, UriInfo uri) {
+        return unexpected(e, uri == null ? null : uri.getPath());
+    }
+
+    /**
+     * A failure nobody anticipated: a database outage becomes a 503 the client may retry; anything else
+     * a 500 whose body carries only an error id, and whose details (stack trace, messages that may hold
+     * internals) go to the log under that id.
+     */
+    static Response unexpected(Throwable e, String path) {
+        if (DatabaseOutage.isCause(e)) {
+            LOG.warnf("database unavailable on %s: %s", path, rootMessage(e));
+            return Response.fromResponse(problem(ErrorCode.DATABASE_UNAVAILABLE,
+                            "the gateway's database is unavailable; nothing was changed; retry later", null, path))
+                    .header("Retry-After", "5").build();
+        }
+        String errorId = UUID.randomUUID().toString();
+        LOG.errorf(e, "unexpected failure on %s [errorId=%s]", path, errorId);
+        Problem body = new Problem(ErrorCode.INTERNAL_ERROR.typeUri(), "Internal Server Error", 500,
+                "internal error; quote error id " + errorId + " when reporting it", path, ErrorCode.INTERNAL_ERROR.name(), null, errorId);
+        return Response.status(500).type(Problem.MEDIA_TYPE).entity(body).build();
+    }
+
+    private static String rootMessage(Throwable e) {
+        Throwable root = e;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        return root.toString();
     }
 
     static Response problem(ErrorCode code, String detail, List<Problem.FieldError> errors, UriInfo uri) {
-        Response.Status status = Response.Status.fromStatusCode(code.status());
-        String title = status != null ? status.getReasonPhrase() : code.name();
-        Problem body = new Problem(code.typeUri(), title, code.status(), detail, uri == null ? null : uri.getPath(), code.name(), errors);
+        return problem(code, detail, errors, uri == null ? null : uri.getPath());
+    }
+
+    static Response problem(ErrorCode code, String detail, List<Problem.FieldError> errors, String path) {
+        Problem body = new Problem(code.typeUri(), title(code), code.status(), detail, path, code.name(), errors);
         Response.ResponseBuilder response = Response.status(code.status()).type(Problem.MEDIA_TYPE).entity(body);
         if (code == ErrorCode.UNAUTHENTICATED) {
             response.header("WWW-Authenticate", "Bearer realm=\"partition-gateway\"");
         }
         return response.build();
+    }
+
+    static String title(ErrorCode code) {
+        Response.Status status = Response.Status.fromStatusCode(code.status());
+        return status != null ? status.getReasonPhrase() : switch (code.status()) {
+            case 507 -> "Insufficient Storage";
+            default -> code.name();
+        };
     }
 
     private static String field(ConstraintViolation<?> v) {

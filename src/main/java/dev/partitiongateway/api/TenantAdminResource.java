@@ -4,6 +4,7 @@ import dev.partitiongateway.auth.OperatorOnly;
 import dev.partitiongateway.tenant.Tenant;
 import dev.partitiongateway.tenant.TenantService;
 import dev.partitiongateway.tenant.TenantStatus;
+import dev.partitiongateway.validation.CleanText;
 import jakarta.validation.Valid;
 import jakarta.validation.constraints.NotNull;
 import jakarta.validation.constraints.Pattern;
@@ -37,11 +38,11 @@ public class TenantAdminResource {
 
     public record CreateTenant(
             @NotNull @Pattern(regexp = TENANT_ID, message = "must be 1-64 of a-z, 0-9, '-' and '_', starting with a letter or digit") String id,
-            @Size(min = 1, max = 200) String name,
+            @Size(min = 1, max = 200) @CleanText String name,
             @Valid QuotaBody quota) {
     }
 
-    public record PatchTenant(@Size(min = 1, max = 200) String name, @Valid QuotaBody quota, TenantStatus status) {
+    public record PatchTenant(@Size(min = 1, max = 200) @CleanText String name, @Valid QuotaBody quota, TenantStatus status) {
     }
 
     private final TenantService tenants;

@@ -18,6 +18,9 @@ public class ApiKey extends PanacheEntityBase {
     /** {@code null} for an operator key. */
     @Column(name = "tenant_id")
     public String tenantId;
+    /** The incarnation of the tenant ({@code Tenant.uid}) this key was issued to; {@code null} for an operator key. */
+    @Column(name = "tenant_uid")
+    public UUID tenantUid;
     public String prefix;
     @Column(name = "secret_hash")
     public byte[] secretHash;
@@ -29,6 +32,12 @@ public class ApiKey extends PanacheEntityBase {
     public Instant lastUsedAt;
     @Column(name = "revoked_at")
     public Instant revokedAt;
+    /** When the key stops working; {@code null} for never. */
+    @Column(name = "expires_at")
+    public Instant expiresAt;
+    /** The key that replaced this one in a rotation. */
+    @Column(name = "rotated_to")
+    public UUID rotatedTo;
 
     public Set<Scope> scopeSet() {
         return Scope.decode(scopes);

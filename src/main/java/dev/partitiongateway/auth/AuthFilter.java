@@ -11,6 +11,7 @@ import jakarta.ws.rs.container.ContainerRequestContext;
 import jakarta.ws.rs.container.ResourceInfo;
 import jakarta.ws.rs.core.HttpHeaders;
 import java.lang.reflect.Method;
+import java.time.Instant;
 import org.jboss.resteasy.reactive.server.ServerRequestFilter;
 
 /**
@@ -59,6 +60,9 @@ public class AuthFilter {
         if (key.revoked()) {
             throw unauthenticated("API key revoked");
         }
+        if (key.expiredAt(Instant.now())) {
+            throw unauthenticated("API key expired");
+        }
         if (key.isOperator() && operatorKeys.usesConfiguredKey()) {
             throw unauthenticated("unknown API key"); // a generated key is void once one is configured
         }
@@ -71,7 +75,10 @@ public class AuthFilter {
         if (operatorOnly) {
             throw new ApiException(ErrorCode.FORBIDDEN, "this endpoint needs the operator key");
         }
-        TenantView tenant = tenants.get(key.tenantId()).orElseThrow(() -> unauthenticated("unknown API key"));
+        // The uid check makes a key of a deleted tenant void even for a new tenant with the same id.
+        TenantView tenant = tenants.get(key.tenantId())
+                .filter(t -> t.uid().equals(key.tenantUid()))
+                .orElseThrow(() -> unauthenticated("unknown API key"));
         if (tenant.status() == TenantStatus.SUSPENDED) {
             throw new ApiException(ErrorCode.TENANT_SUSPENDED, "tenant '" + tenant.id() + "' is suspended");
         }

@@ -5,10 +5,12 @@ import com.github.benmanes.caffeine.cache.LoadingCache;
 import dev.partitiongateway.config.GatewayConfig;
 import dev.partitiongateway.problem.ApiException;
 import io.quarkus.narayana.jta.QuarkusTransaction;
+import dev.partitiongateway.cluster.Change;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
 import java.util.Optional;
 
-/** Collections by name, from memory. Invalidated on this instance after a create or delete commits. */
+/** Collections by name, from memory. Dropped when a {@link Change} of the collection arrives from any gateway process. */
 @ApplicationScoped
 public class CollectionCatalog {
 
@@ -31,7 +33,12 @@ public class CollectionCatalog {
         return find(name).orElseThrow(() -> ApiException.notFound("collection '" + name + "'"));
     }
 
-    void invalidate(String name) {
-        byName.invalidate(name);
+    void onChange(@Observes Change change) {
+        switch (change.kind()) {
+            case COLLECTION -> byName.invalidate(change.key());
+            case EVERYTHING -> byName.invalidateAll();
+            default -> {
+            }
+        }
     }
 }

@@ -1,38 +1,40 @@
 package dev.partitiongateway.catalog;
 
 import dev.partitiongateway.backend.BackendRegistry;
+import dev.partitiongateway.cluster.Change;
+import dev.partitiongateway.cluster.ChangeNotifier;
 import dev.partitiongateway.problem.ApiException;
 import dev.partitiongateway.registry.QuotaLedger;
 import dev.partitiongateway.registry.VectorRegistry;
+import dev.partitiongateway.registry.WriteLocks;
+import io.agroal.api.AgroalDataSource;
 import dev.partitiongateway.spi.Metric;
 import dev.partitiongateway.tenant.TenantService;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
+import java.sql.Connection;
+import java.sql.SQLException;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 
 /**
  * Collections and their lifetime on the backend. Each change runs in one transaction that calls the
- * backend last, so a backend failure leaves the catalog as it was; caches are invalidated after commit.
+ * backend before it commits, so a backend failure leaves the catalog as it was; every gateway
+ * process drops its cached copy when the change commits.
  */
 @ApplicationScoped
 public class CollectionService {
 
     private final BackendRegistry backends;
-    private final CollectionCatalog catalog;
-    private final PartitionDirectory directory;
-    private final VectorRegistry registry;
-    private final QuotaLedger quota;
+    private final AgroalDataSource dataSource;
+    private final ChangeNotifier changes;
 
-    CollectionService(BackendRegistry backends, CollectionCatalog catalog, PartitionDirectory directory,
-                      VectorRegistry registry, QuotaLedger quota) {
+    CollectionService(BackendRegistry backends, AgroalDataSource dataSource, ChangeNotifier changes) {
         this.backends = backends;
-        this.catalog = catalog;
-        this.directory = directory;
-        this.registry = registry;
-        this.quota = quota;
+        this.dataSource = dataSource;
+        this.changes = changes;
     }
 
     public VectorCollection create(String name, int dimension, Metric metric, String backend, PartitionStrategy strategy,
@@ -57,9 +59,9 @@ public class CollectionService {
             c.updatedAt = now;
             c.persist();
             backends.get(kind).ensureCollection(CollectionView.of(c).spec());
+            changes.publish(Change.collection(name));
             return c;
         });
-        catalog.invalidate(name);
         return created;
     }
 
@@ -80,22 +82,34 @@ public class CollectionService {
         return Partition.list("collection = ?1 order by id", name);
     }
 
-    /** Drops the collection everywhere and gives every tenant its quota back. */
+    /**
+     * Drops the collection everywhere and gives every tenant its quota back. Holds the collection
+     * exclusive (see {@link WriteLocks}): writes in flight finish first, later ones find it gone (404),
+     * so the quota given back is exactly what was stored.
+     */
     public void delete(String name) {
         QuarkusTransaction.requiringNew().run(() -> {
-            VectorCollection c = get(name);
-            // Lock usage rows in tenant order, as upserts do, before touching partitions and the registry.
-            Map<String, Long> counts = new java.util.TreeMap<>(registry.countsByTenant(name));
-            counts.keySet().forEach(quota::lock);
-            counts.forEach((tenant, n) -> quota.adjust(tenant, -n, Map.of()));
-            c.delete(); // cascades to partitions and, through them, to the registry
-            backends.get(c.backend).dropCollection(CollectionView.of(c).spec());
+            try (Connection c = dataSource.getConnection()) {
+                WriteLocks.excludeCollectionWrites(c, name);
+                VectorCollection collection = get(name);
+                Map<String, Long> counts = VectorRegistry.countsByTenant(c, name);
+                backends.get(collection.backend).dropCollection(CollectionView.of(collection).spec());
+                // Usage rows last (tenant order), so they are locked only for the commit.
+                for (Map.Entry<String, Long> e : counts.entrySet()) {
+                    QuotaLedger.adjust(c, e.getKey(), -e.getValue());
+                }
+                collection.delete(); // cascades to partitions and, through them, to the registry
+                changes.publish(Change.collection(name));
+            } catch (SQLException e) {
+                throw new IllegalStateException("cannot delete collection " + name, e);
+            }
         });
-        catalog.invalidate(name);
-        directory.invalidateCollection(name);
     }
 
-    /** A deleted tenant's partitions go with it: dropped on the backend, removed from the directory. */
+    /**
+     * A deleted tenant's partitions go with it: dropped on the backend, removed from the directory.
+     * Runs in the deleting transaction, which holds the tenant exclusive.
+     */
     void onTenantDeleting(@Observes TenantService.TenantDeleting event) {
         List<Partition> owned = Partition.list("tenantId", event.tenantId());
         for (Partition p : owned) {
@@ -103,6 +117,5 @@ public class CollectionService {
             backends.get(p.backend).dropPartition(PartitionView.of(p).placementFor(CollectionView.of(c), event.tenantId()));
             p.delete(); // cascades to the registry rows
         }
-        directory.invalidateTenant(event.tenantId());
     }
 }

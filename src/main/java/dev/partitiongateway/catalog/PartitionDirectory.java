@@ -4,9 +4,11 @@ import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.LoadingCache;
 import dev.partitiongateway.config.GatewayConfig;
 import dev.partitiongateway.spi.VectorBackend;
-import io.agroal.api.AgroalDataSource;
 import io.quarkus.narayana.jta.QuarkusTransaction;
+import dev.partitiongateway.cluster.Change;
+import dev.partitiongateway.cluster.ChangeNotifier;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -29,15 +31,11 @@ public class PartitionDirectory {
     private record Key(String collection, String tenantId) {
     }
 
-    /** A dedicated partition, and whether this call created its directory row. */
-    public record Ensured(PartitionView partition, boolean created) {
-    }
-
     private final LoadingCache<Key, List<PartitionView>> byTenant;
-    private final AgroalDataSource dataSource;
+    private final ChangeNotifier changes;
 
-    PartitionDirectory(GatewayConfig config, AgroalDataSource dataSource) {
-        this.dataSource = dataSource;
+    PartitionDirectory(GatewayConfig config, ChangeNotifier changes) {
+        this.changes = changes;
         this.byTenant = Caffeine.newBuilder()
                 .maximumSize(1_000_000)
                 .expireAfterWrite(config.auth().cacheTtl())
@@ -64,54 +62,59 @@ public class PartitionDirectory {
 
     /**
      * The tenant's dedicated partition, created in the directory and on the backend if it does not
-     * exist. Must run inside the caller's transaction; the caller invalidates the cache after commit
-     * when {@link Ensured#created()}.
+     * exist. Runs on {@code c} in auto-commit mode: the directory row is committed (and announced to
+     * every process) before any vector is written to it, whatever becomes of the write. A placement
+     * that nothing uses yet is harmless.
      */
-    public Ensured ensureDedicated(CollectionView collection, String tenantId, VectorBackend backend) {
+    public PartitionView ensureDedicated(Connection c, CollectionView collection, String tenantId, VectorBackend backend)
+            throws SQLException {
         String placement = dedicatedPlacementName(tenantId);
-        try (Connection c = dataSource.getConnection()) {
-            int inserted;
-            try (PreparedStatement insert = c.prepareStatement("""
-                    INSERT INTO partitions (collection, tenant_id, strategy, backend, placement, state, vector_count, created_at, updated_at)
-                    VALUES (?, ?, 'TENANT', ?, ?, 'ACTIVE', 0, now(), now())
-                    ON CONFLICT DO NOTHING""")) {
-                insert.setString(1, collection.name());
-                insert.setString(2, tenantId);
-                insert.setString(3, collection.backend());
-                insert.setString(4, placement);
-                inserted = insert.executeUpdate();
-            }
-            PartitionView partition;
-            try (PreparedStatement select = c.prepareStatement("""
-                    SELECT id, placement, state FROM partitions
-                    WHERE collection = ? AND tenant_id = ? AND strategy = 'TENANT'""")) {
-                select.setString(1, collection.name());
-                select.setString(2, tenantId);
-                try (ResultSet rs = select.executeQuery()) {
-                    rs.next();
-                    partition = new PartitionView(rs.getLong(1), collection.name(), tenantId, rs.getString(2),
-                            PartitionState.valueOf(rs.getString(3)));
-                }
-            }
-            if (inserted == 1) {
-                backend.ensurePartition(partition.placementFor(collection, tenantId));
-            }
-            return new Ensured(partition, inserted == 1);
-        } catch (SQLException e) {
-            throw new IllegalStateException("directory update failed", e);
+        int inserted;
+        try (PreparedStatement insert = c.prepareStatement("""
+                INSERT INTO partitions (collection, tenant_id, strategy, backend, placement, state, vector_count, created_at, updated_at)
+                VALUES (?, ?, 'TENANT', ?, ?, 'ACTIVE', 0, now(), now())
+                ON CONFLICT DO NOTHING""")) {
+            insert.setString(1, collection.name());
+            insert.setString(2, tenantId);
+            insert.setString(3, collection.backend());
+            insert.setString(4, placement);
+            inserted = insert.executeUpdate();
         }
+        PartitionView partition;
+        try (PreparedStatement select = c.prepareStatement("""
+                SELECT id, placement, state FROM partitions
+                WHERE collection = ? AND tenant_id = ? AND strategy = 'TENANT'""")) {
+            select.setString(1, collection.name());
+            select.setString(2, tenantId);
+            try (ResultSet rs = select.executeQuery()) {
+                if (!rs.next()) {
+                    throw new IllegalStateException("partition of " + tenantId + " in " + collection.name() + " vanished");
+                }
+                partition = new PartitionView(rs.getLong(1), collection.name(), tenantId, rs.getString(2),
+                        PartitionState.valueOf(rs.getString(3)));
+            }
+        }
+        if (inserted == 1) {
+            // A process that dies here leaves a row whose placement does not exist yet: writers that
+            // then meet NotFound ensure it and retry (see VectorWriter).
+            backend.ensurePartition(partition.placementFor(collection, tenantId));
+            changes.publishCommitted(c, Change.directory(collection.name(), tenantId));
+        }
+        return partition;
     }
 
-    public void invalidate(String collection, String tenantId) {
-        byTenant.invalidate(new Key(collection, tenantId));
-    }
-
-    public void invalidateCollection(String collection) {
-        byTenant.asMap().keySet().removeIf(k -> k.collection().equals(collection));
-    }
-
-    public void invalidateTenant(String tenantId) {
-        byTenant.asMap().keySet().removeIf(k -> k.tenantId().equals(tenantId));
+    void onChange(@Observes Change change) {
+        switch (change.kind()) {
+            case DIRECTORY -> {
+                String[] key = change.directoryKey();
+                byTenant.invalidate(new Key(key[0], key[1]));
+            }
+            case COLLECTION -> byTenant.asMap().keySet().removeIf(k -> k.collection().equals(change.key()));
+            case TENANT -> byTenant.asMap().keySet().removeIf(k -> k.tenantId().equals(change.key()));
+            case EVERYTHING -> byTenant.invalidateAll();
+            default -> {
+            }
+        }
     }
 
     /**

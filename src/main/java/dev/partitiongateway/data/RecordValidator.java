@@ -7,6 +7,7 @@ import dev.partitiongateway.problem.ApiException;
 import dev.partitiongateway.problem.ErrorCode;
 import dev.partitiongateway.spi.Metric;
 import dev.partitiongateway.spi.VectorRecord;
+import dev.partitiongateway.validation.Text;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
@@ -28,6 +29,14 @@ import java.util.regex.Pattern;
 public class RecordValidator {
 
     public static final int MAX_ID_LENGTH = 512;
+    /**
+     * Backends compute scores in 32-bit floats. With every vector's squared length at most a quarter
+     * of {@link Float#MAX_VALUE}, a dot product stays below it (Cauchy-Schwarz) and so does a squared
+     * distance ({@code |a-b|² <= 2|a|² + 2|b|²}), so no score overflows to infinity.
+     */
+    static final double MAX_SQUARED_NORM = Float.MAX_VALUE / 4.0;
+    /** Below this, normalising a vector for cosine similarity underflows in 32-bit floats. */
+    static final double MIN_COSINE_SQUARED_NORM = Float.MIN_NORMAL;
     static final int MAX_METADATA_DEPTH = 8;
     private static final Pattern METADATA_KEY = Pattern.compile("[A-Za-z0-9_\\-]{1,64}");
 
@@ -73,6 +82,12 @@ public class RecordValidator {
         if (id.length() > MAX_ID_LENGTH) {
             throw ApiException.invalid(field, "must be at most " + MAX_ID_LENGTH + " characters");
         }
+        Text.identifierProblem(id).ifPresent(problem -> {
+            throw ApiException.invalid(field, problem);
+        });
+        if (id.equals(".") || id.equals("..")) {
+            throw ApiException.invalid(field, "'" + id + "' is not an id: no URL path can name it");
+        }
     }
 
     public void vector(CollectionView collection, float[] values, String field) {
@@ -83,15 +98,20 @@ public class RecordValidator {
             throw ApiException.invalid(field, "has " + values.length + " values; collection '" + collection.name()
                     + "' has dimension " + collection.dimension());
         }
-        boolean allZero = true;
+        double squaredNorm = 0;
         for (int i = 0; i < values.length; i++) {
             if (!Float.isFinite(values[i])) {
                 throw ApiException.invalid(field + "[" + i + "]", "must be a finite number");
             }
-            allZero &= values[i] == 0f;
+            squaredNorm += (double) values[i] * values[i];
         }
-        if (allZero && collection.metric() == Metric.COSINE) {
-            throw ApiException.invalid(field, "must not be all zeros: cosine similarity is undefined for it");
+        if (squaredNorm > MAX_SQUARED_NORM) {
+            throw ApiException.invalid(field, "is too large: its length must be at most " + (float) Math.sqrt(MAX_SQUARED_NORM)
+                    + " so that dot products and distances stay finite 32-bit numbers");
+        }
+        if (collection.metric() == Metric.COSINE && squaredNorm < MIN_COSINE_SQUARED_NORM) {
+            throw ApiException.invalid(field, squaredNorm == 0 ? "must not be all zeros: cosine similarity is undefined for it"
+                    : "is too close to zero: its cosine similarity cannot be computed in 32-bit floats");
         }
     }
 
@@ -161,6 +181,9 @@ public class RecordValidator {
 
     private static Object scalar(JsonNode value, String field) {
         if (value.isTextual()) {
+            Text.freeTextProblem(value.textValue()).ifPresent(problem -> {
+                throw ApiException.invalid(field, problem);
+            });
             return value.textValue();
         }
         if (value.isBoolean()) {

@@ -3,6 +3,7 @@ package dev.partitiongateway.filter;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.partitiongateway.spi.filter.Filter;
 import dev.partitiongateway.spi.filter.FilterOperator;
+import dev.partitiongateway.validation.Text;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Iterator;
@@ -80,6 +81,9 @@ public final class FilterParser {
     }
 
     private Filter field(String field, JsonNode value, String path, int depth) {
+        if (depth > MAX_DEPTH) {
+            throw invalid(path, "is nested deeper than " + MAX_DEPTH + " levels");
+        }
         if (!FIELD.matcher(field).matches()) {
             throw invalid(path, "is not a valid field path (letters, digits, '_', '-', dotted, at most 8 levels)");
         }
@@ -143,6 +147,9 @@ public final class FilterParser {
 
     private static Object scalar(JsonNode node, String path) {
         if (node.isTextual()) {
+            Text.freeTextProblem(node.textValue()).ifPresent(problem -> {
+                throw invalid(path, problem);
+            });
             return node.textValue();
         }
         if (node.isBoolean()) {

@@ -18,6 +18,8 @@ public enum ErrorCode {
     RATE_LIMITED(429),
     INTERNAL_ERROR(500),
     BACKEND_UNAVAILABLE(503),
+    /** PostgreSQL (metadata, registry, quotas) cannot be reached; nothing was changed. */
+    DATABASE_UNAVAILABLE(503),
     /** The backend will hold no more partitions, collections, namespaces or data until an operator acts. */
     BACKEND_CAPACITY_EXCEEDED(507);
 

@@ -1,73 +1,114 @@
 package dev.partitiongateway.registry;
 
-import io.agroal.api.AgroalDataSource;
-import jakarta.enterprise.context.ApplicationScoped;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
 
 /**
- * Per-tenant vector usage. {@link #lock} takes the tenant's usage row FOR UPDATE, so every write of
- * one tenant is serialised on it: the quota check and the registry change of one request see no
- * concurrent change of the same tenant, which is what makes the quota exact. Tenants never wait on
- * each other. All methods run inside the caller's transaction.
+ * Per-tenant vector usage and per-partition counts. Usage only moves in ways that can over-count,
+ * never under-count, when a process dies between two steps: quota for new vectors is
+ * {@linkplain #reserve reserved} (with their pending registry rows) before anything is written, and
+ * given back in the transaction that unregisters vectors. The reconciler recounts what a crash left over.
  */
-@ApplicationScoped
-public class QuotaLedger {
+public final class QuotaLedger {
 
-    /** A tenant's usage and quota, read under the lock. */
+    /** A tenant's usage after a reservation, and its quota. */
     public record Usage(long vectors, long maxVectors) {
     }
 
-    private final AgroalDataSource dataSource;
+    /** The outcome of a reservation. */
+    public sealed interface Reservation {
+        /** Reserved: usage now includes the new vectors. */
+        record Granted(Usage usage) implements Reservation {
+        }
 
-    QuotaLedger(AgroalDataSource dataSource) {
-        this.dataSource = dataSource;
-    }
+        /** Refused: the tenant would cross its quota; nothing changed. */
+        record OverQuota(Usage usage) implements Reservation {
+        }
 
-    public Usage lock(String tenantId) {
-        try (Connection c = dataSource.getConnection();
-             PreparedStatement s = c.prepareStatement("""
-                     SELECT u.vectors, t.max_vectors FROM tenant_usage u JOIN tenants t ON t.id = u.tenant_id
-                     WHERE u.tenant_id = ? FOR UPDATE OF u""")) {
-            s.setString(1, tenantId);
-            try (ResultSet rs = s.executeQuery()) {
-                if (!rs.next()) {
-                    throw new IllegalStateException("tenant '" + tenantId + "' has no usage row");
-                }
-                return new Usage(rs.getLong(1), rs.getLong(2));
-            }
-        } catch (SQLException e) {
-            throw new IllegalStateException("cannot lock usage of tenant " + tenantId, e);
+        /** The tenant (this incarnation of it) no longer exists. */
+        record TenantGone() implements Reservation {
         }
     }
 
-    /** Adds {@code delta} (negative to give quota back) to the tenant's usage and to each partition's count. */
-    public void adjust(String tenantId, long delta, Map<Long, Long> perPartition) {
-        try (Connection c = dataSource.getConnection()) {
-            if (delta != 0) {
-                try (PreparedStatement s = c.prepareStatement(
-                        "UPDATE tenant_usage SET vectors = vectors + ?, updated_at = now() WHERE tenant_id = ?")) {
-                    s.setLong(1, delta);
-                    s.setString(2, tenantId);
-                    s.executeUpdate();
+    private QuotaLedger() {
+    }
+
+    /**
+     * Adds {@code vectors} to the tenant's usage if that stays within its quota, in the caller's short
+     * transaction (never one that spans a backend call: the usage row stays locked until it ends).
+     * That transaction may commit asynchronously: PostgreSQL's log is sequential, so the later
+     * synchronous commit that confirms the write also makes this reservation durable, and a
+     * reservation lost in a crash belongs to a write that was never confirmed.
+     */
+    public static Reservation reserve(Connection c, String tenantId, java.util.UUID tenantUid, long vectors) throws SQLException {
+        try (PreparedStatement relaxed = c.prepareStatement("SET LOCAL synchronous_commit = off");
+             PreparedStatement s = c.prepareStatement("""
+                     UPDATE tenant_usage u SET vectors = u.vectors + ?, updated_at = now()
+                     FROM tenants t
+                     WHERE u.tenant_id = ? AND t.id = u.tenant_id AND t.uid = ? AND u.vectors + ? <= t.max_vectors
+                     RETURNING u.vectors, t.max_vectors""")) {
+            relaxed.execute();
+            s.setLong(1, vectors);
+            s.setString(2, tenantId);
+            s.setObject(3, tenantUid);
+            s.setLong(4, vectors);
+            try (ResultSet rs = s.executeQuery()) {
+                if (rs.next()) {
+                    return new Reservation.Granted(new Usage(rs.getLong(1), rs.getLong(2)));
                 }
             }
-            try (PreparedStatement s = c.prepareStatement(
-                    "UPDATE partitions SET vector_count = vector_count + ?, updated_at = now() WHERE id = ?")) {
-                for (Map.Entry<Long, Long> e : perPartition.entrySet()) {
-                    if (e.getValue() != 0) {
-                        s.setLong(1, e.getValue());
-                        s.setLong(2, e.getKey());
-                        s.addBatch();
-                    }
+        }
+        return current(c, tenantId, tenantUid).<Reservation>map(Reservation.OverQuota::new).orElseGet(Reservation.TenantGone::new);
+    }
+
+    /** The tenant's usage and quota, if this incarnation of the tenant exists. */
+    public static Optional<Usage> current(Connection c, String tenantId, java.util.UUID tenantUid) throws SQLException {
+        try (PreparedStatement s = c.prepareStatement("""
+                SELECT u.vectors, t.max_vectors FROM tenant_usage u JOIN tenants t ON t.id = u.tenant_id
+                WHERE u.tenant_id = ? AND t.uid = ?""")) {
+            s.setString(1, tenantId);
+            s.setObject(2, tenantUid);
+            try (ResultSet rs = s.executeQuery()) {
+                return rs.next() ? Optional.of(new Usage(rs.getLong(1), rs.getLong(2))) : Optional.empty();
+            }
+        }
+    }
+
+    /** Adds {@code delta} (negative gives quota back) to the tenant's usage, in the caller's transaction. */
+    public static void adjust(Connection c, String tenantId, long delta) throws SQLException {
+        try (PreparedStatement s = c.prepareStatement(
+                "UPDATE tenant_usage SET vectors = vectors + ?, updated_at = now() WHERE tenant_id = ?")) {
+            s.setLong(1, delta);
+            s.setString(2, tenantId);
+            s.executeUpdate();
+        }
+    }
+
+    /**
+     * Adds each delta to its partition's count, in the caller's transaction, in partition order so
+     * that two writers never lock the same partitions in opposite orders. Called last before commit:
+     * the rows stay locked only until then.
+     */
+    public static void adjustPartitions(Connection c, Map<Long, Long> deltas) throws SQLException {
+        try (PreparedStatement s = c.prepareStatement(
+                "UPDATE partitions SET vector_count = vector_count + ?, updated_at = now() WHERE id = ?")) {
+            boolean any = false;
+            for (Map.Entry<Long, Long> e : new TreeMap<>(deltas).entrySet()) {
+                if (e.getValue() != 0) {
+                    s.setLong(1, e.getValue());
+                    s.setLong(2, e.getKey());
+                    s.addBatch();
+                    any = true;
                 }
+            }
+            if (any) {
                 s.executeBatch();
             }
-        } catch (SQLException e) {
-            throw new IllegalStateException("cannot adjust usage of tenant " + tenantId, e);
         }
     }
 }

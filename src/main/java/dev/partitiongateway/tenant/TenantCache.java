@@ -4,12 +4,15 @@ import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.LoadingCache;
 import dev.partitiongateway.config.GatewayConfig;
 import io.quarkus.narayana.jta.QuarkusTransaction;
+import dev.partitiongateway.cluster.Change;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
 import java.util.Optional;
 
 /**
- * Tenants as the request path sees them, without a database round trip. Changes made through this
- * instance invalidate the entry at once; changes made elsewhere are seen within the cache TTL.
+ * Tenants as the request path sees them, without a database round trip. A change, made by this
+ * process or another one sharing the database, drops the entry when its {@link Change} arrives
+ * (see {@link dev.partitiongateway.cluster.ChangeListener}); the TTL bounds staleness if notifications are lost.
  */
 @ApplicationScoped
 public class TenantCache {
@@ -28,7 +31,12 @@ public class TenantCache {
         return cache.get(tenantId);
     }
 
-    public void invalidate(String tenantId) {
-        cache.invalidate(tenantId);
+    void onChange(@Observes Change change) {
+        switch (change.kind()) {
+            case TENANT -> cache.invalidate(change.key());
+            case EVERYTHING -> cache.invalidateAll();
+            default -> {
+            }
+        }
     }
 }

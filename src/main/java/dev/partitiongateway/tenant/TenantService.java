@@ -1,15 +1,22 @@
 package dev.partitiongateway.tenant;
 
+import dev.partitiongateway.cluster.Change;
+import dev.partitiongateway.cluster.ChangeNotifier;
 import dev.partitiongateway.config.GatewayConfig;
 import dev.partitiongateway.problem.ApiException;
+import dev.partitiongateway.registry.WriteLocks;
+import io.agroal.api.AgroalDataSource;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Event;
 import jakarta.persistence.LockModeType;
 import jakarta.transaction.Transactional;
+import java.sql.Connection;
+import java.sql.SQLException;
 import java.time.Instant;
 import java.util.List;
+import java.util.UUID;
 
-/** Tenant lifecycle. Every change invalidates the tenant cache, so it applies to the next request. */
+/** Tenant lifecycle. Every change reaches every gateway process's caches when it commits. */
 @ApplicationScoped
 public class TenantService {
 
@@ -17,14 +24,16 @@ public class TenantService {
     public record TenantDeleting(String tenantId) {
     }
 
-    private final TenantCache cache;
     private final GatewayConfig config;
     private final Event<TenantDeleting> deleting;
+    private final ChangeNotifier changes;
+    private final AgroalDataSource dataSource;
 
-    TenantService(TenantCache cache, GatewayConfig config, Event<TenantDeleting> deleting) {
-        this.cache = cache;
+    TenantService(GatewayConfig config, Event<TenantDeleting> deleting, ChangeNotifier changes, AgroalDataSource dataSource) {
         this.config = config;
         this.deleting = deleting;
+        this.changes = changes;
+        this.dataSource = dataSource;
     }
 
     @Transactional
@@ -35,6 +44,7 @@ public class TenantService {
         Instant now = Instant.now();
         Tenant t = new Tenant();
         t.id = id;
+        t.uid = UUID.randomUUID();
         t.name = name == null || name.isBlank() ? id : name;
         t.status = TenantStatus.ACTIVE;
         t.maxVectors = maxVectors == null ? config.tenants().defaultMaxVectors() : maxVectors;
@@ -46,7 +56,7 @@ public class TenantService {
         usage.vectors = 0;
         usage.updatedAt = now;
         usage.persist();
-        cache.invalidate(id);
+        changes.publish(Change.tenant(id));
         return t;
     }
 
@@ -83,18 +93,28 @@ public class TenantService {
             t.status = status;
         }
         t.updatedAt = Instant.now();
-        cache.invalidate(id);
+        changes.publish(Change.tenant(id));
         return t;
     }
 
+    /**
+     * Deletes the tenant with its keys, partitions and vectors. Holds the tenant exclusive (see
+     * {@link WriteLocks}): its writes in flight finish first and later ones find it gone, so nothing
+     * is written for it after its data is removed. Its keys stop working on every gateway process.
+     */
     @Transactional
     public void delete(String id) {
-        Tenant t = Tenant.findById(id, LockModeType.PESSIMISTIC_WRITE);
-        if (t == null) {
-            throw ApiException.notFound("tenant '" + id + "'");
+        try (Connection c = dataSource.getConnection()) {
+            WriteLocks.excludeTenantWrites(c, id);
+            Tenant t = Tenant.findById(id, LockModeType.PESSIMISTIC_WRITE);
+            if (t == null) {
+                throw ApiException.notFound("tenant '" + id + "'");
+            }
+            deleting.fire(new TenantDeleting(id));
+            t.delete();
+            changes.publish(Change.tenant(id));
+        } catch (SQLException e) {
+            throw new IllegalStateException("cannot delete tenant " + id, e);
         }
-        deleting.fire(new TenantDeleting(id));
-        t.delete();
-        cache.invalidate(id);
     }
 }

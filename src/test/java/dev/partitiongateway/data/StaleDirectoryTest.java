@@ -3,6 +3,7 @@ package dev.partitiongateway.data;
 import static dev.partitiongateway.support.DataApi.createCollection;
 import static dev.partitiongateway.support.DataApi.delete;
 import static dev.partitiongateway.support.DataApi.search;
+import static dev.partitiongateway.support.DataApi.usage;
 import static dev.partitiongateway.support.TestApi.createTenant;
 import static dev.partitiongateway.support.TestApi.readWriteKey;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -77,17 +78,50 @@ class StaleDirectoryTest {
             }
         }
 
+        // Before the other replica's notification arrives, the write path does not rely on the cache.
         delete(key, collection, Map.of("ids", List.of("v1"))).statusCode(200).body("deleted", equalTo(1));
-
         assertThat(lucene.count(placement, null)).isZero();
-        search(key, collection, Map.of("vector", List.of(1, 0))).statusCode(200)
-                .body("partitions", hasSize(1)).body("results", hasSize(0)); // and the cache was refreshed
+        assertThat(usage(key)).isZero();
+    }
+
+    @Test
+    void should_search_a_partition_another_replica_created_once_its_notification_arrives() throws Exception {
+        String collection = createCollection("notified", 2, "L2");
+        String tenant = createTenant("notified");
+        String key = readWriteKey(tenant);
+        search(key, collection, Map.of("vector", List.of(1, 0))).statusCode(200).body("partitions", hasSize(0)); // caches "none"
+
+        String placementName = "t_notified_other";
+        VectorBackend lucene = backends.get("lucene");
+        Placement placement = Placement.dedicated(new CollectionSpec(collection, 2, Metric.L2), placementName, tenant);
+        lucene.ensurePartition(placement);
+        lucene.upsert(placement, List.of(new VectorRecord("v1", new float[] {1, 0}, Map.of())));
+        try (Connection c = dataSource.getConnection();
+             PreparedStatement s = c.prepareStatement("""
+                     INSERT INTO partitions (collection, tenant_id, strategy, backend, placement, state, vector_count, created_at, updated_at)
+                     VALUES (?, ?, 'TENANT', 'lucene', ?, 'ACTIVE', 1, now(), now())""");
+             PreparedStatement notify = c.prepareStatement("SELECT pg_notify('pgw_changes', ?)")) {
+            s.setString(1, collection);
+            s.setString(2, tenant);
+            s.setString(3, placementName);
+            s.executeUpdate();
+            // What the other replica's directory publishes when its insert commits.
+            notify.setString(1, "DIRECTORY:" + collection + "/" + tenant);
+            notify.execute();
+        }
+
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(1);
+        int seen;
+        do {
+            seen = search(key, collection, Map.of("vector", List.of(1, 0))).statusCode(200).extract().path("results.size()");
+        } while (seen == 0 && System.nanoTime() < deadline);
+        assertThat(seen).as("results within a second of the notification").isEqualTo(1);
     }
 
     @Test
     void should_cut_work_into_chunks_of_the_backends_batch_size() {
-        assertThat(VectorService.chunks(List.of(1, 2, 3, 4, 5), 2)).containsExactly(List.of(1, 2), List.of(3, 4), List.of(5));
-        assertThat(VectorService.chunks(List.of(1, 2), 2)).containsExactly(List.of(1, 2));
-        assertThat(VectorService.chunks(List.of(), 3)).isEmpty();
+        assertThat(VectorWriter.chunks(List.of(1, 2, 3, 4, 5), 2)).containsExactly(List.of(1, 2), List.of(3, 4), List.of(5));
+        assertThat(VectorWriter.chunks(List.of(1, 2), 2)).containsExactly(List.of(1, 2));
+        assertThat(VectorWriter.chunks(List.of(), 3)).isEmpty();
     }
 }

@@ -1,0 +1,419 @@
+package dev.partitiongateway.data;
+
+import dev.partitiongateway.backend.BackendRegistry;
+import dev.partitiongateway.catalog.CollectionView;
+import dev.partitiongateway.catalog.PartitionDirectory;
+import dev.partitiongateway.catalog.PartitionLookup;
+import dev.partitiongateway.catalog.PartitionView;
+import dev.partitiongateway.problem.ApiException;
+import dev.partitiongateway.problem.ErrorCode;
+import dev.partitiongateway.registry.QuotaLedger;
+import dev.partitiongateway.registry.VectorRegistry;
+import dev.partitiongateway.registry.WriteLocks;
+import dev.partitiongateway.spi.BackendException;
+import dev.partitiongateway.spi.Placement;
+import dev.partitiongateway.spi.VectorBackend;
+import dev.partitiongateway.spi.VectorRecord;
+import dev.partitiongateway.tenant.TenantView;
+import io.agroal.api.AgroalDataSource;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.stream.Collectors;
+import org.jboss.logging.Logger;
+
+/**
+ * Writes vectors so that a tenant's writes run in parallel while its quota stays exact and every
+ * write of one id is ordered, on one pooled connection per request:
+ * <ol>
+ *   <li>take the tenant and the collection {@linkplain WriteLocks shared} (held to the end);</li>
+ *   <li>one short transaction: {@linkplain VectorRegistry#registerPending register} the ids that are new as
+ *       PENDING and {@linkplain QuotaLedger#reserve reserve} exactly their quota (the usage row is locked
+ *       only for this transaction, never across a backend call);</li>
+ *   <li>one transaction that spans the backend call: {@linkplain VectorRegistry#lock lock} every id's row
+ *       (which orders writes of one id), write the backend, make the rows ACTIVE, update partition counts.</li>
+ * </ol>
+ * A failure in step 3 rolls it back and abandons the write's own pending rows, giving their quota
+ * back. A process that dies between steps leaves PENDING rows whose quota is still reserved (usage
+ * too high, never too low) and possibly records the backend holds but the registry does not; the
+ * reconciler settles both.
+ */
+@ApplicationScoped
+public class VectorWriter {
+
+    private static final Logger LOG = Logger.getLogger(VectorWriter.class);
+
+    /** The outcome of an upsert: how many ids were new, how many replaced, and the tenant's usage after it. */
+    public record Upserted(int inserted, int updated, QuotaLedger.Usage usage) {
+    }
+
+    @FunctionalInterface
+    private interface LockedWork<T> {
+        T run(Connection c) throws SQLException;
+    }
+
+    private final AgroalDataSource dataSource;
+    private final BackendRegistry backends;
+    private final PartitionDirectory directory;
+    private final Counter quotaRefusals;
+
+    VectorWriter(AgroalDataSource dataSource, BackendRegistry backends, PartitionDirectory directory, MeterRegistry meters) {
+        this.dataSource = dataSource;
+        this.backends = backends;
+        this.directory = directory;
+        this.quotaRefusals = Counter.builder("gateway.quota.refusals")
+                .description("Upserts refused whole because they would cross the tenant's quota").register(meters);
+    }
+
+    public Upserted upsert(TenantView tenant, CollectionView collection, List<VectorRecord> records) {
+        VectorBackend backend = backends.get(collection.backend());
+        return locked(tenant, collection, c -> {
+            requireTenant(c, tenant);
+            PartitionView target = directory.ensureDedicated(c, collection, tenant.id(), backend);
+            Map<String, Long> targets = new LinkedHashMap<>();
+            records.forEach(r -> targets.put(r.id(), target.id()));
+            Map<Long, PartitionView> partitions = new HashMap<>(Map.of(target.id(), target));
+            UUID writeId = UUID.randomUUID();
+
+            // 1. Register the new ids as pending and reserve exactly their quota: one short transaction.
+            c.setAutoCommit(false);
+            Set<String> added;
+            QuotaLedger.Usage usage = null;
+            try {
+                added = VectorRegistry.registerPending(c, tenant.id(), collection.name(), targets, writeId);
+                if (!added.isEmpty()) {
+                    usage = reserve(c, tenant, added.size());
+                }
+                c.commit();
+            } catch (SQLException | RuntimeException | Error e) {
+                rollbackQuietly(c, e);
+                throw e;
+            }
+
+            // 2. Lock every id, write the backend, make the rows active: the transaction spans the backend call.
+            boolean committed = false;
+            try {
+                Map<String, VectorRegistry.Row> rows = VectorRegistry.lock(c, tenant.id(), collection.name(), targets.keySet());
+                Set<String> inserted = new HashSet<>(added);
+                if (rows.size() < targets.size()) {
+                    // A delete of some of these ids committed since step 2 (it gave their quota back): this
+                    // write comes after it, so they are new again, registered and reserved in this transaction.
+                    Map<String, Long> missing = new LinkedHashMap<>(targets);
+                    missing.keySet().removeAll(rows.keySet());
+                    Set<String> readded = VectorRegistry.registerPending(c, tenant.id(), collection.name(), missing, writeId);
+                    if (!readded.isEmpty()) {
+                        usage = reserve(c, tenant, readded.size());
+                        inserted.addAll(readded);
+                    }
+                    rows = VectorRegistry.lock(c, tenant.id(), collection.name(), targets.keySet());
+                }
+                Map<Long, Long> counts = new HashMap<>();
+                inserted.forEach(id -> counts.merge(targets.get(id), 1L, Long::sum));
+                Map<String, Long> moved = new LinkedHashMap<>();
+                Map<Long, List<String>> movedOut = new HashMap<>();
+                rows.forEach((id, row) -> {
+                    long to = targets.get(id);
+                    if (row.partitionId() != to && !inserted.contains(id)) {
+                        moved.put(id, to);
+                        if (!row.pending()) {
+                            counts.merge(to, 1L, Long::sum);
+                            counts.merge(row.partitionId(), -1L, Long::sum);
+                        }
+                        movedOut.computeIfAbsent(row.partitionId(), k -> new ArrayList<>()).add(id);
+                    } else if (row.pending() && !inserted.contains(id)) {
+                        // Another write registered it and has not confirmed it: this write does, and counts it.
+                        counts.merge(to, 1L, Long::sum);
+                    }
+                });
+                writeBackend(backend, collection, tenant, partitions, records, targets);
+                VectorRegistry.repoint(c, tenant.id(), collection.name(), moved);
+                VectorRegistry.activate(c, tenant.id(), collection.name(), targets.keySet());
+                QuotaLedger.adjustPartitions(c, counts);
+                c.commit();
+                committed = true;
+                c.setAutoCommit(true);
+                removeMovedCopies(c, backend, collection, tenant, movedOut);
+                return new Upserted(inserted.size(), records.size() - inserted.size(), usage != null ? usage : currentUsage(c, tenant));
+            } catch (SQLException | RuntimeException | Error e) {
+                rollbackQuietly(c, e);
+                if (!committed) {
+                    abandon(c, tenant, collection, added, writeId);
+                }
+                throw e;
+            }
+        });
+    }
+
+    /** Deletes the registered ids among these; returns how many there were. */
+    public long deleteIds(TenantView tenant, CollectionView collection, List<String> ids) {
+        VectorBackend backend = backends.get(collection.backend());
+        return locked(tenant, collection, c -> {
+            requireTenant(c, tenant);
+            try {
+                c.setAutoCommit(false);
+                Map<String, Long> registered = VectorRegistry.lockForDelete(c, tenant.id(), collection.name(), ids);
+                Map<Long, List<String>> byPartition = group(registered);
+                Map<Long, PartitionView> partitions = PartitionLookup.byId(c, byPartition.keySet());
+                for (Map.Entry<Long, List<String>> e : byPartition.entrySet()) {
+                    Placement placement = placement(partitions, e.getKey(), collection, tenant);
+                    for (List<String> chunk : chunks(e.getValue(), backend.capabilities().maxBatchSize())) {
+                        backend.delete(placement, chunk);
+                    }
+                }
+                VectorRegistry.unregister(c, tenant.id(), collection.name(), registered.keySet());
+                giveBack(c, tenant, byPartition);
+                c.commit();
+                return (long) registered.size();
+            } catch (SQLException | RuntimeException | Error e) {
+                rollbackQuietly(c, e);
+                throw e;
+            }
+        });
+    }
+
+    /**
+     * Deletes what a filter matched, as found by scanning each partition beforehand. Ids that are
+     * registered where they were found are unregistered (quota given back); matches that the registry
+     * does not know (a write that crashed before its commit) are deleted from the backend too. Their
+     * registry rows are claimed first, so a write of the same id still in flight is waited for, not
+     * mistaken for one.
+     */
+    public long deleteMatches(TenantView tenant, CollectionView collection, Map<PartitionView, List<String>> matches) {
+        VectorBackend backend = backends.get(collection.backend());
+        Map<String, Long> scannedIn = new LinkedHashMap<>();
+        Map<Long, PartitionView> partitions = new HashMap<>();
+        matches.forEach((p, ids) -> {
+            partitions.put(p.id(), p);
+            ids.forEach(id -> scannedIn.put(id, p.id()));
+        });
+        if (scannedIn.isEmpty()) {
+            return 0;
+        }
+        return locked(tenant, collection, c -> {
+            requireTenant(c, tenant);
+            try {
+                c.setAutoCommit(false);
+                // A write registers its ids before it reaches the backend, so a match the registry does not
+                // know is not a write in flight: it is left over from a write that died (an orphan).
+                Map<String, Long> registered = VectorRegistry.lockForDelete(c, tenant.id(), collection.name(), scannedIn.keySet());
+                Map<String, Long> counted = new LinkedHashMap<>();
+                registered.forEach((id, partition) -> {
+                    if (partition.equals(scannedIn.get(id))) {
+                        counted.put(id, partition);
+                    }
+                });
+                long deleted = 0;
+                for (Map.Entry<Long, List<String>> e : group(scannedIn).entrySet()) {
+                    Placement placement = placement(partitions, e.getKey(), collection, tenant);
+                    for (List<String> chunk : chunks(e.getValue(), backend.capabilities().maxBatchSize())) {
+                        deleted += backend.delete(placement, chunk);
+                    }
+                }
+                VectorRegistry.unregister(c, tenant.id(), collection.name(), counted.keySet());
+                giveBack(c, tenant, group(counted));
+                c.commit();
+                return deleted;
+            } catch (SQLException | RuntimeException | Error e) {
+                rollbackQuietly(c, e);
+                throw e;
+            }
+        });
+    }
+
+    // ---------------------------------------------------------------- steps
+
+    /**
+     * Runs {@code work} holding the tenant and the collection shared, after checking that the
+     * collection is still the one the caller validated against. The locks are released (or the
+     * connection discarded with them) whatever happens.
+     */
+    private <T> T locked(TenantView tenant, CollectionView collection, LockedWork<T> work) {
+        try (Connection c = dataSource.getConnection()) {
+            c.setAutoCommit(true);
+            WriteLocks.shareForWrite(c, tenant.id(), collection.name());
+            try {
+                CollectionView current = PartitionLookup.collection(c, collection.name())
+                        .orElseThrow(() -> ApiException.notFound("collection '" + collection.name() + "'"));
+                if (!current.equals(collection)) {
+                    throw ApiException.conflict("collection '" + collection.name() + "' was dropped and created again; retry");
+                }
+                return work.run(c);
+            } finally {
+                unlock(c, tenant, collection);
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException("write to " + collection.name() + " failed in the database", e);
+        }
+    }
+
+    private static void unlock(Connection c, TenantView tenant, CollectionView collection) {
+        try {
+            if (!c.getAutoCommit()) {
+                c.rollback();
+                c.setAutoCommit(true);
+            }
+            WriteLocks.releaseShared(c, tenant.id(), collection.name());
+        } catch (SQLException | RuntimeException e) {
+            // The session may still hold the locks: it must not go back to the pool.
+            try {
+                c.abort(Runnable::run);
+            } catch (SQLException ignored) {
+                // already broken
+            }
+        }
+    }
+
+    /** Reserves quota for {@code vectors} new vectors in the caller's transaction; refuses the whole write if over quota. */
+    private QuotaLedger.Usage reserve(Connection c, TenantView tenant, long vectors) throws SQLException {
+        QuotaLedger.Reservation reservation = QuotaLedger.reserve(c, tenant.id(), tenant.uid(), vectors);
+        if (reservation instanceof QuotaLedger.Reservation.Granted granted) {
+            return granted.usage();
+        }
+        if (reservation instanceof QuotaLedger.Reservation.OverQuota over) {
+            quotaRefusals.increment();
+            throw new ApiException(ErrorCode.QUOTA_EXCEEDED, "this upsert adds " + vectors + " vectors; tenant '" + tenant.id()
+                    + "' has " + over.usage().vectors() + " of " + over.usage().maxVectors() + " and nothing was stored");
+        }
+        throw tenantGone(tenant);
+    }
+
+    /**
+     * Gives back what a failed write registered and reserved: its own rows that are still pending
+     * (a row another write has since confirmed keeps its quota). If this fails too, usage stays too
+     * high until the reconciler settles the pending rows.
+     */
+    private static void abandon(Connection c, TenantView tenant, CollectionView collection, Set<String> added, UUID writeId) {
+        if (added.isEmpty()) {
+            return;
+        }
+        try {
+            c.setAutoCommit(false);
+            int abandoned = VectorRegistry.abandonPending(c, tenant.id(), collection.name(), added, writeId);
+            QuotaLedger.adjust(c, tenant.id(), -abandoned);
+            c.commit();
+            c.setAutoCommit(true);
+        } catch (SQLException | RuntimeException e) {
+            rollbackQuietly(c, e);
+            LOG.warnf("could not give back the %d pending vectors of a failed write of %s (usage stays too high until the reconciler runs): %s",
+                    added.size(), tenant.id(), e.getMessage());
+        }
+    }
+
+    /** The usage to report after a committed write that reserved nothing; the write stands even if this read fails. */
+    private static QuotaLedger.Usage currentUsage(Connection c, TenantView tenant) {
+        try {
+            return QuotaLedger.current(c, tenant.id(), tenant.uid()).orElseThrow(() -> tenantGone(tenant));
+        } catch (SQLException e) {
+            LOG.debugf("usage of %s not read after its write: %s", tenant.id(), e.getMessage());
+            return new QuotaLedger.Usage(-1, tenant.maxVectors());
+        }
+    }
+
+    private static void requireTenant(Connection c, TenantView tenant) throws SQLException {
+        if (QuotaLedger.current(c, tenant.id(), tenant.uid()).isEmpty()) {
+            throw tenantGone(tenant);
+        }
+    }
+
+    private static ApiException tenantGone(TenantView tenant) {
+        return ApiException.notFound("tenant '" + tenant.id() + "' (it was deleted)");
+    }
+
+    private void writeBackend(VectorBackend backend, CollectionView collection, TenantView tenant, Map<Long, PartitionView> partitions,
+                              List<VectorRecord> records, Map<String, Long> targets) {
+        Map<Long, List<VectorRecord>> byTarget = records.stream()
+                .collect(Collectors.groupingBy(r -> targets.get(r.id()), LinkedHashMap::new, Collectors.toList()));
+        for (Map.Entry<Long, List<VectorRecord>> e : byTarget.entrySet()) {
+            Placement placement = placement(partitions, e.getKey(), collection, tenant);
+            for (List<VectorRecord> chunk : chunks(e.getValue(), backend.capabilities().maxBatchSize())) {
+                try {
+                    backend.upsert(placement, chunk);
+                } catch (BackendException.NotFound missing) {
+                    // The directory lists it, but the process that created the row died before the backend did.
+                    backend.ensurePartition(placement);
+                    backend.upsert(placement, chunk);
+                }
+            }
+        }
+    }
+
+    /**
+     * After the registry points moved ids at their new partition, the copies left in the old one are
+     * deleted. If that fails, searches may see both copies until the reconciler deletes the stale one.
+     */
+    private void removeMovedCopies(Connection c, VectorBackend backend, CollectionView collection, TenantView tenant,
+                                   Map<Long, List<String>> movedOut) {
+        if (movedOut.isEmpty()) {
+            return;
+        }
+        try {
+            Map<Long, PartitionView> partitions = PartitionLookup.byId(c, movedOut.keySet());
+            for (Map.Entry<Long, List<String>> e : movedOut.entrySet()) {
+                if (partitions.containsKey(e.getKey())) {
+                    for (List<String> chunk : chunks(e.getValue(), backend.capabilities().maxBatchSize())) {
+                        backend.delete(placement(partitions, e.getKey(), collection, tenant), chunk);
+                    }
+                }
+            }
+        } catch (SQLException | RuntimeException e) {
+            LOG.warnf("stale copies of %d moved vectors of %s in %s remain until the reconciler removes them: %s",
+                    movedOut.values().stream().mapToInt(List::size).sum(), tenant.id(), collection.name(), e.getMessage());
+        }
+    }
+
+    private static void giveBack(Connection c, TenantView tenant, Map<Long, List<String>> byPartition) throws SQLException {
+        long total = byPartition.values().stream().mapToLong(List::size).sum();
+        if (total == 0) {
+            return;
+        }
+        Map<Long, Long> deltas = new HashMap<>();
+        byPartition.forEach((p, ids) -> deltas.put(p, -(long) ids.size()));
+        // Last statements before the commit: the usage and partition rows stay locked only until then.
+        QuotaLedger.adjust(c, tenant.id(), -total);
+        QuotaLedger.adjustPartitions(c, deltas);
+    }
+
+    private static Placement placement(Map<Long, PartitionView> partitions, long id, CollectionView collection, TenantView tenant) {
+        PartitionView partition = partitions.get(id);
+        if (partition == null) {
+            throw new IllegalStateException("the registry names partition " + id + " that the directory does not list");
+        }
+        return partition.placementFor(collection, tenant.id());
+    }
+
+    private static Map<Long, List<String>> group(Map<String, Long> partitionOf) {
+        Map<Long, List<String>> grouped = new LinkedHashMap<>();
+        partitionOf.forEach((id, p) -> grouped.computeIfAbsent(p, k -> new ArrayList<>()).add(id));
+        return grouped;
+    }
+
+    private static void rollbackQuietly(Connection c, Throwable failure) {
+        try {
+            if (!c.getAutoCommit()) {
+                c.rollback();
+                c.setAutoCommit(true);
+            }
+        } catch (SQLException e) {
+            failure.addSuppressed(e);
+        }
+    }
+
+    /** Consecutive slices of at most {@code size} elements: backends cap how much one call may carry. */
+    static <T> List<List<T>> chunks(List<T> items, int size) {
+        List<List<T>> chunks = new ArrayList<>((items.size() + size - 1) / size);
+        for (int i = 0; i < items.size(); i += size) {
+            chunks.add(items.subList(i, Math.min(i + size, items.size())));
+        }
+        return chunks;
+    }
+}

@@ -1,0 +1,40 @@
+package dev.partitiongateway.problem;
+
+import java.net.ConnectException;
+import java.sql.SQLException;
+import java.sql.SQLTransientConnectionException;
+
+/**
+ * Tells a failure that means "PostgreSQL cannot be reached right now" (the request may succeed when
+ * retried) from one that means a bug, by walking the cause chain that JDBC, Agroal, Hibernate and
+ * the transaction manager wrap it in.
+ */
+public final class DatabaseOutage {
+
+    private DatabaseOutage() {
+    }
+
+    public static boolean isCause(Throwable failure) {
+        for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof ConnectException || t instanceof SQLTransientConnectionException) {
+                return true;
+            }
+            if (t instanceof SQLException sql && isOutageState(sql.getSQLState())) {
+                return true;
+            }
+            if (t instanceof SQLException sql && sql.getSQLState() == null && sql.getMessage() != null
+                    && sql.getMessage().contains("Acquisition timeout")) {
+                return true; // Agroal: no connection could be had within the acquisition timeout
+            }
+        }
+        return false;
+    }
+
+    /**
+     * SQLSTATE classes of a server that is gone or refusing work: 08 connection exceptions, 57P
+     * operator intervention (shutdown, crash recovery), 53 insufficient resources (too many connections).
+     */
+    private static boolean isOutageState(String state) {
+        return state != null && (state.startsWith("08") || state.startsWith("57P") || state.startsWith("53"));
+    }
+}

@@ -1,0 +1,87 @@
+package dev.partitiongateway.registry;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+
+/**
+ * PostgreSQL advisory locks that order writes against the operations that must see no write in
+ * flight: deleting a tenant or a collection, and recounting a tenant's usage (the reconciler).
+ *
+ * <p>Every write of tenant T to collection C holds T and C <em>shared</em>, so writes run in parallel;
+ * those operations take T or C <em>exclusive</em>, which waits for the writes in flight and holds back
+ * new ones (PostgreSQL queues a shared request behind a waiting exclusive one). Writers take T before
+ * C; nothing takes them in the other order, so these locks cannot deadlock with each other.
+ *
+ * <p>Keys are {@code (namespace, String.hashCode(id))}: a collision only makes two unrelated ids wait
+ * for each other, never lets one pass unlocked.
+ */
+public final class WriteLocks {
+
+    private static final int TENANT = 0x70677701;
+    private static final int COLLECTION = 0x70677702;
+    private static final int RECONCILER = 0x70677703;
+
+    private WriteLocks() {
+    }
+
+    /** Session-level shared locks on the tenant, then the collection; release with {@link #releaseShared}. */
+    public static void shareForWrite(Connection c, String tenantId, String collection) throws SQLException {
+        try (PreparedStatement s = c.prepareStatement(
+                "SELECT pg_advisory_lock_shared(?, ?), pg_advisory_lock_shared(?, ?)")) {
+            s.setInt(1, TENANT);
+            s.setInt(2, tenantId.hashCode());
+            s.setInt(3, COLLECTION);
+            s.setInt(4, collection.hashCode());
+            s.execute();
+        }
+    }
+
+    public static void releaseShared(Connection c, String tenantId, String collection) throws SQLException {
+        try (PreparedStatement s = c.prepareStatement(
+                "SELECT pg_advisory_unlock_shared(?, ?), pg_advisory_unlock_shared(?, ?)")) {
+            s.setInt(1, COLLECTION);
+            s.setInt(2, collection.hashCode());
+            s.setInt(3, TENANT);
+            s.setInt(4, tenantId.hashCode());
+            s.execute();
+        }
+    }
+
+    /** Transaction-level exclusive lock on the tenant: no write of it is in flight until the transaction ends. */
+    public static void excludeTenantWrites(Connection c, String tenantId) throws SQLException {
+        exclusive(c, TENANT, tenantId.hashCode());
+    }
+
+    /** Transaction-level exclusive lock on the collection: no write to it is in flight until the transaction ends. */
+    public static void excludeCollectionWrites(Connection c, String collection) throws SQLException {
+        exclusive(c, COLLECTION, collection.hashCode());
+    }
+
+    /** Session-level: whether this session became the one reconciler pass running across all processes. */
+    public static boolean tryReconcilerLock(Connection c) throws SQLException {
+        try (PreparedStatement s = c.prepareStatement("SELECT pg_try_advisory_lock(?, 0)")) {
+            s.setInt(1, RECONCILER);
+            try (ResultSet rs = s.executeQuery()) {
+                rs.next();
+                return rs.getBoolean(1);
+            }
+        }
+    }
+
+    public static void releaseReconcilerLock(Connection c) throws SQLException {
+        try (PreparedStatement s = c.prepareStatement("SELECT pg_advisory_unlock(?, 0)")) {
+            s.setInt(1, RECONCILER);
+            s.execute();
+        }
+    }
+
+    private static void exclusive(Connection c, int namespace, int key) throws SQLException {
+        try (PreparedStatement s = c.prepareStatement("SELECT pg_advisory_xact_lock(?, ?)")) {
+            s.setInt(1, namespace);
+            s.setInt(2, key);
+            s.execute();
+        }
+    }
+}
