@@ -119,11 +119,10 @@ public class CollectionAdminResource {
         if (strategy == null || !strategy.isTextual()) {
             throw ApiException.invalid("partitioning.strategy", "is required");
         }
-        try {
-            return PartitionStrategy.valueOf(strategy.textValue());
-        } catch (IllegalArgumentException e) {
+        if (!strategy.textValue().equals(PartitionStrategy.TENANT.name())) {
             throw ApiException.invalid("partitioning.strategy", "'" + strategy.textValue() + "' is not supported; supported: "
-                    + List.of(PartitionStrategy.values()));
+                    + List.of(PartitionStrategy.TENANT));
         }
+        return PartitionStrategy.TENANT;
     }
 }

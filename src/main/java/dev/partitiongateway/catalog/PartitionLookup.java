@@ -32,6 +32,23 @@ public final class PartitionLookup {
         return found;
     }
 
+    /** The tenant's partitions in a collection, as stored now. */
+    public static java.util.List<PartitionView> tenantPartitions(Connection c, String collection, String tenantId) throws SQLException {
+        java.util.List<PartitionView> found = new java.util.ArrayList<>();
+        try (PreparedStatement s = c.prepareStatement(
+                "SELECT id, collection, tenant_id, placement, state FROM partitions WHERE collection = ? AND tenant_id = ? ORDER BY id")) {
+            s.setString(1, collection);
+            s.setString(2, tenantId);
+            try (ResultSet rs = s.executeQuery()) {
+                while (rs.next()) {
+                    found.add(new PartitionView(rs.getLong(1), rs.getString(2), rs.getString(3), rs.getString(4),
+                            PartitionState.valueOf(rs.getString(5))));
+                }
+            }
+        }
+        return found;
+    }
+
     /**
      * The collection as stored now, if it exists. Writers compare it with the cached view they
      * validated against: a collection dropped and created again with another shape is a conflict.

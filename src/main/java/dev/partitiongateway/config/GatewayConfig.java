@@ -24,6 +24,8 @@ public interface GatewayConfig {
 
     Backend backend();
 
+    Reconciler reconciler();
+
     interface Admin {
         /**
          * The operator key. When absent, one is generated on first start, only its hash is kept,
@@ -64,6 +66,29 @@ public interface GatewayConfig {
         /** Most ids in one delete request. */
         @WithDefault("1000")
         int maxDeleteIds();
+    }
+
+    interface Reconciler {
+        /** Whether the scheduled pass runs ({@code POST /v1/admin/reconcile} works either way). */
+        @WithDefault("true")
+        boolean enabled();
+
+        /** How often a pass starts on one of the gateway processes sharing the database. */
+        @WithDefault("10m")
+        Duration interval();
+
+        /** What to do with a record the backend holds and the registry does not: delete it, or adopt it (counted against quota). */
+        @WithDefault("delete")
+        OrphanPolicy orphans();
+
+        /**
+         * With an eventually consistent backend, registry rows changed more recently than this are not
+         * judged (a write may not be visible yet).
+         */
+        @WithDefault("2m")
+        Duration settle();
+
+        enum OrphanPolicy { DELETE, ADOPT }
     }
 
     interface Backend {

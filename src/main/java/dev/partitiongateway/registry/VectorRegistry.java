@@ -183,24 +183,87 @@ public final class VectorRegistry {
         return counts;
     }
 
-    /** The ids registered in a partition for a tenant, in id order, a page at a time (after {@code after}, exclusive). */
-    public static List<String> idsInPartition(Connection c, long partitionId, String tenantId, String after, int limit) throws SQLException {
-        List<String> ids = new ArrayList<>(limit);
+    /** Pending rows of a tenant in a collection: id -> partition. */
+    public static Map<String, Long> pending(Connection c, String tenantId, String collection) throws SQLException {
+        Map<String, Long> found = new TreeMap<>();
         try (PreparedStatement s = c.prepareStatement("""
-                SELECT external_id FROM vector_registry
-                WHERE partition_id = ? AND tenant_id = ? AND external_id > ?
-                ORDER BY external_id LIMIT ?""")) {
-            s.setLong(1, partitionId);
-            s.setString(2, tenantId);
-            s.setString(3, after);
-            s.setInt(4, limit);
+                SELECT external_id, partition_id FROM vector_registry
+                WHERE tenant_id = ? AND collection = ? AND state = 'PENDING'""")) {
+            s.setString(1, tenantId);
+            s.setString(2, collection);
             try (ResultSet rs = s.executeQuery()) {
                 while (rs.next()) {
-                    ids.add(rs.getString(1));
+                    found.put(rs.getString(1), rs.getLong(2));
+                }
+            }
+        }
+        return found;
+    }
+
+    /** Active ids of a tenant in one partition, with when each row last changed. */
+    public static Map<String, java.time.Instant> activeIds(Connection c, long partitionId, String tenantId) throws SQLException {
+        Map<String, java.time.Instant> ids = new HashMap<>();
+        try (PreparedStatement s = c.prepareStatement("""
+                SELECT external_id, updated_at FROM vector_registry
+                WHERE partition_id = ? AND tenant_id = ? AND state = 'ACTIVE'""")) {
+            s.setLong(1, partitionId);
+            s.setString(2, tenantId);
+            s.setFetchSize(10_000);
+            try (ResultSet rs = s.executeQuery()) {
+                while (rs.next()) {
+                    ids.put(rs.getString(1), rs.getTimestamp(2).toInstant());
                 }
             }
         }
         return ids;
+    }
+
+    /** How many active rows a tenant has in one partition. */
+    public static long countActive(Connection c, long partitionId, String tenantId) throws SQLException {
+        try (PreparedStatement s = c.prepareStatement(
+                "SELECT count(*) FROM vector_registry WHERE partition_id = ? AND tenant_id = ? AND state = 'ACTIVE'")) {
+            s.setLong(1, partitionId);
+            s.setString(2, tenantId);
+            try (ResultSet rs = s.executeQuery()) {
+                rs.next();
+                return rs.getLong(1);
+            }
+        }
+    }
+
+    /** The partition each of these ids is registered in (any state), without locking. */
+    public static Map<String, Long> partitionsOf(Connection c, String tenantId, String collection, Collection<String> ids) throws SQLException {
+        Map<String, Long> found = new HashMap<>();
+        if (ids.isEmpty()) {
+            return found;
+        }
+        try (PreparedStatement s = c.prepareStatement("""
+                SELECT external_id, partition_id FROM vector_registry
+                WHERE tenant_id = ? AND collection = ? AND external_id = ANY (?)""")) {
+            s.setString(1, tenantId);
+            s.setString(2, collection);
+            s.setArray(3, textArray(c, ids));
+            try (ResultSet rs = s.executeQuery()) {
+                while (rs.next()) {
+                    found.put(rs.getString(1), rs.getLong(2));
+                }
+            }
+        }
+        return found;
+    }
+
+    /** Registers ids the backend holds as ACTIVE in a partition (the reconciler adopting orphans); returns how many were added. */
+    public static int adopt(Connection c, String tenantId, String collection, long partitionId, Collection<String> ids) throws SQLException {
+        try (PreparedStatement s = c.prepareStatement("""
+                INSERT INTO vector_registry (tenant_id, collection, external_id, partition_id, updated_at, state)
+                SELECT ?, ?, id, ?, now(), 'ACTIVE' FROM unnest(?::varchar[]) AS id
+                ON CONFLICT (tenant_id, collection, external_id) DO NOTHING""")) {
+            s.setString(1, tenantId);
+            s.setString(2, collection);
+            s.setLong(3, partitionId);
+            s.setArray(4, textArray(c, ids));
+            return s.executeUpdate();
+        }
     }
 
     static Array textArray(Connection c, Collection<String> ids) throws SQLException {

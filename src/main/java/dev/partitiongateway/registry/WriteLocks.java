@@ -59,6 +59,15 @@ public final class WriteLocks {
         exclusive(c, COLLECTION, collection.hashCode());
     }
 
+    /** Transaction-level shared lock on a collection: it is not dropped until the transaction ends. */
+    public static void keepCollection(Connection c, String collection) throws SQLException {
+        try (PreparedStatement s = c.prepareStatement("SELECT pg_advisory_xact_lock_shared(?, ?)")) {
+            s.setInt(1, COLLECTION);
+            s.setInt(2, collection.hashCode());
+            s.execute();
+        }
+    }
+
     /** Session-level: whether this session became the one reconciler pass running across all processes. */
     public static boolean tryReconcilerLock(Connection c) throws SQLException {
         try (PreparedStatement s = c.prepareStatement("SELECT pg_try_advisory_lock(?, 0)")) {
