@@ -22,6 +22,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.UUID;
 import java.util.stream.Collectors;
+import org.eclipse.microprofile.faulttolerance.exceptions.CircuitBreakerOpenException;
 import org.jboss.logging.Logger;
 import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
 
@@ -99,7 +100,12 @@ public class ProblemMapper {
         }
         LOG.warnf("backend failure on %s: %s", uri.getPath(), e.toString());
         long retryAfter = e.retryAfter().map(d -> Math.max(1, (d.toMillis() + 999) / 1000)).orElse(5L);
-        return Response.fromResponse(problem(ErrorCode.BACKEND_UNAVAILABLE, "the vector backend is unavailable; retry later", null, uri))
+        String detail = e.getCause() instanceof CircuitBreakerOpenException
+                ? "the vector backend failed repeatedly and is held off; retry in " + retryAfter + " s"
+                : e instanceof BackendException.Timeout
+                ? "the vector backend did not answer in time; nothing was recorded; retry later"
+                : "the vector backend is unavailable; retry later";
+        return Response.fromResponse(problem(ErrorCode.BACKEND_UNAVAILABLE, detail, null, uri))
                 .header("Retry-After", Long.toString(retryAfter)).build();
     }
 

@@ -30,9 +30,11 @@ public class BackendRegistry {
     private final ConcurrentMap<String, VectorBackend> open = new ConcurrentHashMap<>();
     private final String defaultKind;
     private final MeterRegistry meters;
+    private final GatewayConfig.Backend backendConfig;
 
     BackendRegistry(@Any Instance<VectorBackendFactory> available, GatewayConfig config, MeterRegistry meters) {
         this.meters = meters;
+        this.backendConfig = config.backend();
         for (VectorBackendFactory factory : available) {
             VectorBackendFactory previous = factories.put(factory.kind(), factory);
             if (previous != null) {
@@ -71,7 +73,7 @@ public class BackendRegistry {
         }
         return open.computeIfAbsent(kind, k -> {
             LOG.infof("Opening backend '%s'", k);
-            return new MeteredBackend(factory.create(), meters);
+            return new GuardedBackend(new MeteredBackend(factory.create(), meters), backendConfig);
         });
     }
 

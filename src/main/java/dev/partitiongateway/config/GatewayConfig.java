@@ -96,5 +96,47 @@ public interface GatewayConfig {
         @WithName("default")
         @WithDefault("lucene")
         String defaultKind();
+
+        Retry retry();
+
+        CircuitBreaker circuitBreaker();
+
+        /**
+         * Retries of a backend call that failed in a retryable way (unavailable, timed out, rate
+         * limited). Every SPI call is idempotent, so a retry never applies a write twice.
+         */
+        interface Retry {
+            /** Retries after the first attempt; 0 turns retries off. */
+            @WithDefault("2")
+            int maxRetries();
+
+            /** Wait before the first retry; doubles for each further one (with jitter). */
+            @WithDefault("50ms")
+            Duration delay();
+
+            /** No retry starts after this long since the first attempt. */
+            @WithDefault("2s")
+            Duration maxDuration();
+        }
+
+        /**
+         * One circuit breaker per backend kind: when at least {@code failure-ratio} of the last
+         * {@code request-volume} calls failed as unavailable or timed out, calls fail fast with 503 for
+         * {@code delay}, then a few trial calls decide whether it closes again.
+         */
+        interface CircuitBreaker {
+            @WithDefault("20")
+            int requestVolume();
+
+            @WithDefault("0.5")
+            double failureRatio();
+
+            @WithDefault("5s")
+            Duration delay();
+
+            /** Trial calls that must succeed, after {@code delay}, to close the circuit. */
+            @WithDefault("2")
+            int successThreshold();
+        }
     }
 }

@@ -1,0 +1,198 @@
+package dev.partitiongateway.adapter.lucene;
+
+import dev.partitiongateway.spi.BackendException;
+import dev.partitiongateway.spi.BackendHealth;
+import dev.partitiongateway.spi.Capabilities;
+import dev.partitiongateway.spi.CollectionSpec;
+import dev.partitiongateway.spi.Match;
+import dev.partitiongateway.spi.Placement;
+import dev.partitiongateway.spi.RecordCursor;
+import dev.partitiongateway.spi.ScanRequest;
+import dev.partitiongateway.spi.SearchQuery;
+import dev.partitiongateway.spi.VectorBackend;
+import dev.partitiongateway.spi.VectorBackendFactory;
+import dev.partitiongateway.spi.VectorRecord;
+import dev.partitiongateway.spi.filter.Filter;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Collection;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+
+/**
+ * A backend kind for tests ({@code faulty}): a real Lucene backend under {@code <data-dir>/faulty}
+ * whose calls fail on command, the way a remote backend fails: refused before doing anything, or
+ * applied and then reported as timed out, or slow.
+ */
+@ApplicationScoped
+public class FaultInjectingBackendFactory implements VectorBackendFactory {
+
+    public static final String KIND = "faulty";
+
+    /** What the next data calls do; shared by the test and the backend instance. */
+    public static final class Faults {
+        private static final AtomicInteger failuresLeft = new AtomicInteger();
+        private static volatile Supplier<BackendException> failure;
+        private static volatile boolean applyFirst;
+        private static volatile Duration latency = Duration.ZERO;
+        private static final AtomicInteger dataCalls = new AtomicInteger();
+
+        private Faults() {
+        }
+
+        /** The next {@code calls} data calls fail with {@code failure} before touching the index. */
+        public static void failNext(int calls, Supplier<BackendException> failure) {
+            Faults.failure = failure;
+            applyFirst = false;
+            failuresLeft.set(calls);
+        }
+
+        /** Every data call fails until {@link #heal()}. */
+        public static void failAlways(Supplier<BackendException> failure) {
+            failNext(Integer.MAX_VALUE, failure);
+        }
+
+        /** The next {@code calls} data calls are applied to the index, then reported as timed out. */
+        public static void applyThenTimeOut(int calls) {
+            failure = () -> new BackendException.Timeout("applied, then the answer was lost", null);
+            applyFirst = true;
+            failuresLeft.set(calls);
+        }
+
+        /** Every data call takes at least this long. */
+        public static void slow(Duration latency) {
+            Faults.latency = latency;
+        }
+
+        public static void heal() {
+            failuresLeft.set(0);
+            latency = Duration.ZERO;
+        }
+
+        /** Data calls that reached the backend (failed or not) since the last {@link #resetCount()}. */
+        public static int dataCalls() {
+            return dataCalls.get();
+        }
+
+        public static void resetCount() {
+            dataCalls.set(0);
+        }
+
+        static <T> T call(Supplier<T> operation) {
+            dataCalls.incrementAndGet();
+            if (!latency.isZero()) {
+                try {
+                    Thread.sleep(latency.toMillis());
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+            boolean fail = failuresLeft.getAndUpdate(n -> n > 0 ? (n == Integer.MAX_VALUE ? n : n - 1) : 0) > 0;
+            if (!fail) {
+                return operation.get();
+            }
+            if (applyFirst) {
+                operation.get();
+            }
+            throw failure.get();
+        }
+    }
+
+    private final String dataDir;
+
+    FaultInjectingBackendFactory(@ConfigProperty(name = "gateway.data-dir") String dataDir) {
+        this.dataDir = dataDir;
+    }
+
+    @Override
+    public String kind() {
+        return KIND;
+    }
+
+    @Override
+    public VectorBackend create() {
+        LuceneBackend lucene = new LuceneBackend(Path.of(dataDir).resolve(KIND), new LuceneBackend.Options(16, 100, 100));
+        return new VectorBackend() {
+            @Override
+            public String kind() {
+                return KIND;
+            }
+
+            @Override
+            public Capabilities capabilities() {
+                return lucene.capabilities();
+            }
+
+            @Override
+            public void ensureCollection(CollectionSpec spec) {
+                lucene.ensureCollection(spec);
+            }
+
+            @Override
+            public void dropCollection(CollectionSpec spec) {
+                lucene.dropCollection(spec);
+            }
+
+            @Override
+            public void ensurePartition(Placement placement) {
+                lucene.ensurePartition(placement);
+            }
+
+            @Override
+            public void dropPartition(Placement placement) {
+                lucene.dropPartition(placement);
+            }
+
+            @Override
+            public void upsert(Placement placement, List<VectorRecord> records) {
+                Faults.call(() -> {
+                    lucene.upsert(placement, records);
+                    return null;
+                });
+            }
+
+            @Override
+            public List<Match> search(List<Placement> placements, SearchQuery query) {
+                return Faults.call(() -> lucene.search(placements, query));
+            }
+
+            @Override
+            public List<VectorRecord> fetch(Placement placement, Collection<String> ids) {
+                return Faults.call(() -> lucene.fetch(placement, ids));
+            }
+
+            @Override
+            public long delete(Placement placement, Collection<String> ids) {
+                return Faults.call(() -> lucene.delete(placement, ids));
+            }
+
+            @Override
+            public long deleteByFilter(Placement placement, Filter filter) {
+                return Faults.call(() -> lucene.deleteByFilter(placement, filter));
+            }
+
+            @Override
+            public long count(Placement placement, Filter filter) {
+                return Faults.call(() -> lucene.count(placement, filter));
+            }
+
+            @Override
+            public RecordCursor scan(Placement placement, ScanRequest request) {
+                return Faults.call(() -> lucene.scan(placement, request));
+            }
+
+            @Override
+            public BackendHealth health() {
+                return lucene.health();
+            }
+
+            @Override
+            public void close() {
+                lucene.close();
+            }
+        };
+    }
+}
