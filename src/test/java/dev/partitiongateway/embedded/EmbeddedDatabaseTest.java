@@ -1,7 +1,13 @@
 package dev.partitiongateway.embedded;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -9,6 +15,7 @@ import java.sql.ResultSet;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import org.flywaydb.core.Flyway;
 import org.flywaydb.core.api.output.MigrateResult;
 import org.junit.jupiter.api.Test;
@@ -34,12 +41,77 @@ class EmbeddedDatabaseTest {
 
         try (EmbeddedDatabase db = EmbeddedDatabase.start(pgDir)) {
             assertThat(flyway(db).info().pending()).isEmpty();
-            try (Connection c = DriverManager.getConnection(db.jdbcUrl()); Statement s = c.createStatement();
-                 ResultSet rs = s.executeQuery("SELECT name FROM tenants WHERE id = 'survivor'")) {
-                assertThat(rs.next()).isTrue();
-                assertThat(rs.getString(1)).isEqualTo("Survivor");
-            }
+            assertThat(query(db, "SELECT name FROM tenants WHERE id = 'survivor'")).isEqualTo("Survivor");
         }
+    }
+
+    @Test
+    void should_run_durably_with_fsync_and_synchronous_commit_on() throws Exception {
+        try (EmbeddedDatabase db = EmbeddedDatabase.start(dataDir.resolve("postgres"))) {
+            assertThat(query(db, "SHOW fsync")).isEqualTo("on");
+            assertThat(query(db, "SHOW synchronous_commit")).isEqualTo("on");
+            assertThat(query(db, "SHOW full_page_writes")).isEqualTo("on");
+        }
+    }
+
+    @Test
+    void should_refuse_a_second_process_on_the_same_directory_with_a_clear_error() {
+        try (EmbeddedDatabase first = EmbeddedDatabase.start(dataDir.resolve("postgres"))) {
+            assertThatThrownBy(() -> EmbeddedDatabase.start(dataDir.resolve("postgres")))
+                    .isInstanceOf(IllegalStateException.class).hasMessageContaining("another gateway process");
+            assertThat(first.port()).isPositive();
+        }
+    }
+
+    @Test
+    void should_stop_the_server_a_killed_gateway_left_running_and_start_again_with_its_data() throws Exception {
+        Path pgDir = dataDir.resolve("postgres");
+        Process child = new ProcessBuilder(javaBinary(), "-cp", System.getProperty("java.class.path"),
+                OrphanedDatabaseChild.class.getName(), pgDir.toString()).redirectErrorStream(true).start();
+        try (BufferedReader out = new BufferedReader(new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8))) {
+            String line;
+            while ((line = out.readLine()) != null && !line.startsWith("READY")) {
+                // start-up logging
+            }
+            assertThat(line).as("the child started its database").startsWith("READY");
+        }
+        long orphanPid = Long.parseLong(Files.readAllLines(pgDir.resolve("postmaster.pid")).get(0).trim());
+        child.destroyForcibly().waitFor(30, TimeUnit.SECONDS); // kill -9: the server survives its parent
+        assertThat(ProcessHandle.of(orphanPid).map(ProcessHandle::isAlive)).as("the orphaned server").contains(true);
+
+        long started = System.nanoTime();
+        try (EmbeddedDatabase db = EmbeddedDatabase.start(pgDir)) {
+            assertThat(TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - started)).as("seconds to start").isLessThan(45);
+            assertThat(ProcessHandle.of(orphanPid).filter(ProcessHandle::isAlive)).isEmpty();
+            assertThat(query(db, "SELECT 1")).isEqualTo("1");
+        }
+    }
+
+    @Test
+    void should_refuse_to_touch_a_server_on_the_directory_that_the_gateway_did_not_start() throws Exception {
+        Path pgDir = dataDir.resolve("postgres");
+        try (EmbeddedPostgres foreign = EmbeddedPostgres.builder().setDataDirectory(pgDir).setCleanDataDirectory(false)
+                .setRegisterShutdownHook(false).start()) {
+            assertThatThrownBy(() -> EmbeddedDatabase.start(pgDir))
+                    .isInstanceOf(IllegalStateException.class).hasMessageContaining("did not start");
+            assertThat(foreign.getPostgresDatabase().getConnection().isValid(5)).isTrue();
+        }
+    }
+
+    @Test
+    void should_remove_a_lock_file_that_names_a_process_which_is_now_another_program() throws Exception {
+        Path pgDir = dataDir.resolve("postgres");
+        EmbeddedDatabase.start(pgDir).close();
+        // What a reboot can leave: postmaster.pid naming a pid that now belongs to something else (here, this JVM).
+        Files.writeString(pgDir.resolve("postmaster.pid"), ProcessHandle.current().pid() + "\n" + pgDir + "\n");
+
+        try (EmbeddedDatabase db = EmbeddedDatabase.start(pgDir)) {
+            assertThat(query(db, "SELECT 1")).isEqualTo("1");
+        }
+    }
+
+    private static String javaBinary() {
+        return Path.of(System.getProperty("java.home"), "bin", "java").toString();
     }
 
     private static Flyway flyway(EmbeddedDatabase db) {
@@ -53,6 +125,13 @@ class EmbeddedDatabaseTest {
         }
     }
 
+    private static String query(EmbeddedDatabase db, String statement) throws Exception {
+        try (Connection c = DriverManager.getConnection(db.jdbcUrl()); Statement s = c.createStatement();
+             ResultSet rs = s.executeQuery(statement)) {
+            return rs.next() ? rs.getString(1) : null;
+        }
+    }
+
     private static List<String> tables(EmbeddedDatabase db) throws Exception {
         List<String> names = new ArrayList<>();
         try (Connection c = DriverManager.getConnection(db.jdbcUrl()); Statement s = c.createStatement();
@@ -63,4 +142,5 @@ class EmbeddedDatabaseTest {
         }
         return names;
     }
+
 }
