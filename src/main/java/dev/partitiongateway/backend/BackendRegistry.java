@@ -4,6 +4,7 @@ import dev.partitiongateway.config.GatewayConfig;
 import dev.partitiongateway.spi.VectorBackend;
 import dev.partitiongateway.spi.VectorBackendFactory;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.smallrye.faulttolerance.api.Guard;
 import io.quarkus.runtime.StartupEvent;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -28,6 +29,7 @@ public class BackendRegistry {
 
     private final Map<String, VectorBackendFactory> factories = new TreeMap<>();
     private final ConcurrentMap<String, VectorBackend> open = new ConcurrentHashMap<>();
+    private final ConcurrentMap<String, Guard> guards = new ConcurrentHashMap<>();
     private final String defaultKind;
     private final MeterRegistry meters;
     private final GatewayConfig.Backend backendConfig;
@@ -73,7 +75,8 @@ public class BackendRegistry {
         }
         return open.computeIfAbsent(kind, k -> {
             LOG.infof("Opening backend '%s'", k);
-            return new GuardedBackend(new MeteredBackend(factory.create(), meters), backendConfig);
+            Guard guard = guards.computeIfAbsent(k, kind2 -> GuardedBackend.guardFor(kind2, backendConfig));
+            return new GuardedBackend(new MeteredBackend(factory.create(), meters), guard, backendConfig);
         });
     }
 

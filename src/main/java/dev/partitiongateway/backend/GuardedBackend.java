@@ -41,14 +41,26 @@ final class GuardedBackend implements VectorBackend {
     private final String breakerName;
     private final Duration openDelay;
 
-    GuardedBackend(VectorBackend delegate, GatewayConfig.Backend config) {
+    GuardedBackend(VectorBackend delegate, Guard guard, GatewayConfig.Backend config) {
         this.delegate = delegate;
-        this.breakerName = "backend-" + delegate.kind();
+        this.guard = guard;
+        this.breakerName = breakerName(delegate.kind());
         this.openDelay = config.circuitBreaker().delay();
+    }
+
+    static String breakerName(String kind) {
+        return "backend-" + kind;
+    }
+
+    /**
+     * The retry policy and the circuit breaker of one backend kind. Made once per kind and kept when
+     * the backend is closed and opened again: a circuit breaker is named, and lives as long as the process.
+     */
+    static Guard guardFor(String kind, GatewayConfig.Backend config) {
         GatewayConfig.Backend.Retry retry = config.retry();
         Duration maxDuration = retry.maxDuration();
-        this.guard = Guard.create()
-                .withDescription("calls to the " + delegate.kind() + " backend")
+        return Guard.create()
+                .withDescription("calls to the " + kind + " backend")
                 .withRetry()
                     .maxRetries(retry.maxRetries())
                     .delay(Math.max(1, retry.delay().toMillis()), ChronoUnit.MILLIS)
@@ -59,7 +71,7 @@ final class GuardedBackend implements VectorBackend {
                     .withExponentialBackoff().factor(2).maxDelay(Math.max(1, maxDuration.toMillis() / 2), ChronoUnit.MILLIS).done()
                     .done()
                 .withCircuitBreaker()
-                    .name(breakerName)
+                    .name(breakerName(kind))
                     .requestVolumeThreshold(config.circuitBreaker().requestVolume())
                     .failureRatio(config.circuitBreaker().failureRatio())
                     .delay(config.circuitBreaker().delay().toMillis(), ChronoUnit.MILLIS)

@@ -52,6 +52,8 @@ import org.jboss.logging.Logger;
 public class VectorWriter {
 
     private static final Logger LOG = Logger.getLogger(VectorWriter.class);
+    /** How often an upsert registers ids again that concurrent deletes keep removing, before a 409. */
+    private static final int CONCURRENT_DELETE_ATTEMPTS = 5;
 
     /** The outcome of an upsert: how many ids were new, how many replaced, and the tenant's usage after it. */
     public record Upserted(int inserted, int updated, QuotaLedger.Usage usage) {
@@ -105,9 +107,14 @@ public class VectorWriter {
             try {
                 Map<String, VectorRegistry.Row> rows = VectorRegistry.lock(c, tenant.id(), collection.name(), targets.keySet());
                 Set<String> inserted = new HashSet<>(added);
-                if (rows.size() < targets.size()) {
+                for (int attempt = 1; rows.size() < targets.size(); attempt++) {
                     // A delete of some of these ids committed since step 2 (it gave their quota back): this
                     // write comes after it, so they are new again, registered and reserved in this transaction.
+                    // Rows this transaction inserts are its own until it ends; a row another write inserted
+                    // meanwhile may be deleted again before it is locked, hence the loop.
+                    if (attempt > CONCURRENT_DELETE_ATTEMPTS) {
+                        throw ApiException.conflict("these ids are being deleted and written concurrently; nothing was stored; retry");
+                    }
                     Map<String, Long> missing = new LinkedHashMap<>(targets);
                     missing.keySet().removeAll(rows.keySet());
                     Set<String> readded = VectorRegistry.registerPending(c, tenant.id(), collection.name(), missing, writeId);

@@ -61,6 +61,11 @@ public final class EmbeddedDatabase implements AutoCloseable {
 
     /** Starts PostgreSQL on {@code dataDirectory} (created and initialised if empty) and makes sure the gateway database exists. */
     public static EmbeddedDatabase start(Path dataDirectory) {
+        return start(dataDirectory, 0);
+    }
+
+    /** As {@link #start(Path)}, on {@code port} (0: any free port). */
+    public static EmbeddedDatabase start(Path dataDirectory, int port) {
         Path directory = dataDirectory.toAbsolutePath().normalize();
         FileChannel lockChannel = null;
         FileLock lock = null;
@@ -79,7 +84,11 @@ public final class EmbeddedDatabase implements AutoCloseable {
             }
             lockChannel.truncate(0).write(StandardCharsets.UTF_8.encode(ProcessHandle.current().pid() + "\n"), 0);
             stopOrphanedServer(directory);
-            EmbeddedPostgres postgres = EmbeddedPostgres.builder()
+            EmbeddedPostgres.Builder builder = EmbeddedPostgres.builder();
+            if (port > 0) {
+                builder.setPort(port);
+            }
+            EmbeddedPostgres postgres = builder
                     .setDataDirectory(directory)
                     .setCleanDataDirectory(false)
                     // Stopped by the launcher after the gateway's own shutdown, not concurrently with it.

@@ -45,7 +45,7 @@ class BackendFailureTest {
     AgroalDataSource dataSource;
 
     @Test
-    void should_leave_registry_and_quota_unchanged_when_the_backend_write_fails() throws Exception {
+    void should_recreate_a_placement_whose_index_vanished_and_let_the_reconciler_unregister_what_it_held() throws Exception {
         String collection = createCollection("fragile", 2, "L2");
         String tenant = createTenant("fragile");
         String key = readWriteKey(tenant);
@@ -53,15 +53,15 @@ class BackendFailureTest {
         String placement = asOperator().get("/v1/admin/collections/" + collection + "/partitions").then()
                 .extract().path("partitions[0].placement");
 
-        // The index directory disappears under the open writer: the next commit fails with an I/O error.
+        // The index directory disappears under the open writer (a lost disk): the next commit fails, the
+        // retry finds no placement, and the write path creates it again, empty, and writes there.
         deleteRecursively(Path.of(dataDir, "lucene", collection, placement));
+        upsert(key, collection, List.of(vector("b", 0, 1))).statusCode(200);
+        assertThat(usage(key)).isEqualTo(2);
 
-        upsert(key, collection, List.of(vector("a", 5, 5), vector("b", 0, 1))).statusCode(503)
-                .header("Retry-After", notNullValue())
-                .body("code", equalTo("BACKEND_UNAVAILABLE"));
-
+        asOperator().post("/v1/admin/reconcile?collection=" + collection).then().statusCode(200).body("lostUnregistered", equalTo(1));
         assertThat(usage(key)).isEqualTo(1);
-        assertThat(registeredIds(tenant, collection)).containsExactly("a");
+        assertThat(registeredIds(tenant, collection)).containsExactly("b");
         asOperator().get("/v1/admin/collections/" + collection + "/partitions").then().body("partitions[0].vectorCount", equalTo(1));
     }
 

@@ -131,7 +131,7 @@ class WriteRaceTest {
         ExecutorService pool = Executors.newFixedThreadPool(6);
         List<Future<Integer>> results = new ArrayList<>();
         try {
-            for (int round = 0; round < 30; round++) {
+            for (int round = 0; round < 60; round++) {
                 int r = round;
                 for (int t = 0; t < 3; t++) {
                     results.add(pool.submit(() -> upsert(key, collection, List.of(vector("x", r, 1), vector("y", 1, r))).extract().statusCode()));
