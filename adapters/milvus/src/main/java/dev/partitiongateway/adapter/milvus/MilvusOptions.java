@@ -125,6 +125,12 @@ public record MilvusOptions(
                 retryMaxBackoff, onRateLimit);
     }
 
+    public MilvusOptions withSharedPlacementCacheTtl(Duration value) {
+        return new MilvusOptions(uri, token, database, connectTimeout, callTimeout, consistencyLevel, maxPartitions, value,
+                loadTimeout, writeRequestBytes, indexType, hnswM, hnswEfConstruction, searchEf, retryMaxAttempts, retryInitialBackoff,
+                retryMaxBackoff, retryOnRateLimit);
+    }
+
     public MilvusOptions withConsistencyLevel(String value) {
         return new MilvusOptions(uri, token, database, connectTimeout, callTimeout, value, maxPartitions, sharedPlacementCacheTtl,
                 loadTimeout, writeRequestBytes, indexType, hnswM, hnswEfConstruction, searchEf, retryMaxAttempts, retryInitialBackoff,

@@ -159,6 +159,11 @@ public final class FakeMilvusServer implements AutoCloseable {
         service.faults().add(rpc, 0, null, null, delay, times);
     }
 
+    /** Injected failures not used yet: how many calls did not happen. */
+    public int pendingFaults() {
+        return service.faults().pending();
+    }
+
     public void clearFaults() {
         service.faults().clear();
     }

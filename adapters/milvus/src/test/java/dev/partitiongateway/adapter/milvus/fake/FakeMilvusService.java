@@ -168,6 +168,10 @@ final class FakeMilvusService extends MilvusServiceGrpc.MilvusServiceImplBase {
         synchronized void clear() {
             pending.clear();
         }
+
+        synchronized int pending() {
+            return pending.size();
+        }
     }
 
     private <T> void respond(String rpc, StreamObserver<T> observer, Supplier<T> body, Function<Status, T> failure) {
