@@ -131,6 +131,12 @@ public record MilvusOptions(
                 retryMaxBackoff, retryOnRateLimit);
     }
 
+    public MilvusOptions withIndexType(String value) {
+        return new MilvusOptions(uri, token, database, connectTimeout, callTimeout, consistencyLevel, maxPartitions, sharedPlacementCacheTtl,
+                loadTimeout, writeRequestBytes, value, hnswM, hnswEfConstruction, searchEf, retryMaxAttempts, retryInitialBackoff,
+                retryMaxBackoff, retryOnRateLimit);
+    }
+
     public MilvusOptions withConsistencyLevel(String value) {
         return new MilvusOptions(uri, token, database, connectTimeout, callTimeout, value, maxPartitions, sharedPlacementCacheTtl,
                 loadTimeout, writeRequestBytes, indexType, hnswM, hnswEfConstruction, searchEf, retryMaxAttempts, retryInitialBackoff,
