@@ -78,8 +78,8 @@ final class MilvusFailures {
             if (m.getErrorCode() == ErrorCode.INVALID_PARAMS) {
                 return new BackendException.Rejected(context + ": " + m.getMessage(), e);
             }
-            if (m.getErrorCode() == ErrorCode.TIMEOUT) {
-                // The SDK's retry budget ran out: every attempt failed in a retryable way.
+            if (m.getErrorCode() == ErrorCode.TIMEOUT && !message.contains("DEADLINE_EXCEEDED")) {
+                // The SDK's retry budget ran out: every attempt failed in a retryable way (unavailable, or rate-limited).
                 return new BackendException.Unavailable(context + ": Milvus kept failing within the retry budget (" + m.getMessage() + ")", e);
             }
         }
