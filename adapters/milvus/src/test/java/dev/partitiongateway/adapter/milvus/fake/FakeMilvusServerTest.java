@@ -526,6 +526,11 @@ class FakeMilvusServerTest {
                     assertThat(e.getServerErrCode()).isEqualTo(1100);
                     assertThat(e.getLegacyServerCode()).isEqualTo(io.milvus.grpc.ErrorCode.IllegalArgument.getNumber());
                 });
+        assertThatThrownBy(() -> createCollection(client, name, false, 0, 3))
+                .isInstanceOfSatisfying(MilvusClientException.class, e -> {
+                    assertThat(e.getServerErrCode()).isEqualTo(65535);
+                    assertThat(e.getLegacyServerCode()).isEqualTo(io.milvus.grpc.ErrorCode.UnexpectedError.getNumber());
+                });
         server.failNext("search", 8, "rate limit exceeded[rate=1]", 1);
         assertThatThrownBy(() -> search(client, name, List.of(), null, Map.of(), 1))
                 .isInstanceOfSatisfying(MilvusClientException.class, e -> {
