@@ -350,6 +350,15 @@ class MilvusBackendTest {
     }
 
     @Test
+    void should_stay_healthy_where_milvus_offers_no_check_health_call() {
+        server.failNextWithGrpc("checkHealth", Status.Code.UNIMPLEMENTED, 1);
+
+        assertThat(backend.health().up()).isTrue();
+        server.failNextWithGrpc("*", Status.Code.UNAUTHENTICATED, 2);
+        assertThat(backend.health().up()).isFalse();
+    }
+
+    @Test
     void should_notice_a_shared_bucket_dropped_by_another_gateway_once_its_cache_entry_expires() {
         MilvusBackend replica = open(MilvusOptions.defaults(server.uri()).withSharedPlacementCacheTtl(Duration.ZERO));
         CollectionSpec spec = collection(Metric.L2);
