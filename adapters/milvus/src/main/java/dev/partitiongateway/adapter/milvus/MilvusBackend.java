@@ -235,9 +235,7 @@ public final class MilvusBackend implements VectorBackend {
                 String shared = MilvusSchema.sharedCollection(placement.collection().name());
                 call("drop shared bucket " + describe(placement), () -> {
                     if (hasCollection(shared)) {
-                        // Every tenant's records of the bucket and its marker: the bucket is gone for everyone.
-                        MilvusExpression inBucket = bucketExpression(placement.name());
-                        deleteMatching(shared, List.of(), inBucket);
+                        deleteBucket(shared, placement.name());
                     }
                     return null;
                 });
@@ -256,11 +254,6 @@ public final class MilvusBackend implements VectorBackend {
                 return null;
             });
         }
-    }
-
-    private static MilvusExpression bucketExpression(String placement) {
-        MilvusExpression.Builder builder = new MilvusExpression.Builder();
-        return builder.build(MilvusSchema.PLACEMENT + " == " + builder.bind(placement));
     }
 
     /** The partition-key collection of the gateway collection, created and loaded if missing. Caller holds {@code structure}. */
@@ -560,15 +553,15 @@ public final class MilvusBackend implements VectorBackend {
         });
     }
 
-    /** Deletes what {@code expression} matches, a page of primary keys at a time (used for whole buckets). */
-    private void deleteMatching(String collection, List<String> partitions, MilvusExpression expression) {
-        Target target = new Target(null, collection, partitions, null, null);
+    /** Deletes every record of a shared bucket, of every tenant, and its marker: a page of primary keys at a time. */
+    private void deleteBucket(String shared, String placement) {
+        Target target = new Target(null, shared, List.of(), null, null);
         String after = null;
         for (;;) {
             MilvusExpression.Builder builder = new MilvusExpression.Builder();
-            String text = "(" + rebind(expression, builder) + ")" + (after == null ? "" : " and " + MilvusSchema.PRIMARY_KEY + " > " + builder.bind(after));
-            MilvusExpression page = builder.build(text);
-            List<String> keys = queryExpression(target, page, MAX_BATCH_SIZE, List.of()).stream()
+            String text = MilvusSchema.PLACEMENT + " == " + builder.bind(placement)
+                    + (after == null ? "" : " and " + MilvusSchema.PRIMARY_KEY + " > " + builder.bind(after));
+            List<String> keys = queryExpression(target, builder.build(text), MAX_BATCH_SIZE, List.of()).stream()
                     .map(e -> (String) e.get(MilvusSchema.PRIMARY_KEY)).toList();
             if (keys.isEmpty()) {
                 return;
@@ -576,22 +569,6 @@ public final class MilvusBackend implements VectorBackend {
             deleteKeys(target, keys);
             after = keys.get(keys.size() - 1);
         }
-    }
-
-    /** The text of {@code expression} with its placeholders re-bound in {@code builder}. */
-    private static String rebind(MilvusExpression expression, MilvusExpression.Builder builder) {
-        String text = expression.text();
-        // Longest names first, so that {v1} is not taken for the start of {v10}.
-        List<String> names = new ArrayList<>(expression.values().keySet());
-        names.sort(Comparator.comparingInt(String::length).reversed());
-        Map<String, String> renamed = new LinkedHashMap<>();
-        for (String name : names) {
-            renamed.put("{" + name + "}", builder.bind(expression.values().get(name)));
-        }
-        for (Map.Entry<String, String> e : renamed.entrySet()) {
-            text = text.replace(e.getKey(), e.getValue());
-        }
-        return text;
     }
 
     @Override
