@@ -504,6 +504,8 @@ public final class QdrantBackend implements VectorBackend {
     public BackendHealth health() {
         try {
             HealthCheckReply reply = rpc.callOnce("health check", timeout -> client.healthCheckAsync(timeout));
+            // Qdrant answers its health check without a key: an authenticated read shows whether ours is accepted.
+            rpc.callOnce("read check", timeout -> client.collectionExistsAsync(registry.collectionName(), timeout));
             return BackendHealth.up("Qdrant " + reply.getVersion() + " at " + options.host() + ":" + options.port()
                     + ", partition-mode " + options.partitionMode().name().toLowerCase(Locale.ROOT));
         } catch (BackendException e) {
