@@ -6,7 +6,7 @@ import java.time.Duration;
  * Runs {@link FakeQdrant} on a localhost port until the process is stopped, so that a gateway can be
  * pointed at it by hand ({@code gateway.qdrant.host=127.0.0.1}, {@code gateway.qdrant.port=<port>}):
  * <pre>
- * ./mvnw -B -o -q test-compile exec:java -Dexec.classpathScope=test \
+ * ./mvnw -B -o -q test-compile org.codehaus.mojo:exec-maven-plugin:3.5.1:java -Dexec.classpathScope=test \
  *     -Dexec.mainClass=dev.partitiongateway.adapter.qdrant.fake.FakeQdrantMain -Dexec.args="6334 --strict"
  * </pre>
  * Options after the port: {@code --strict} (Qdrant Cloud's strict mode for new collections),
