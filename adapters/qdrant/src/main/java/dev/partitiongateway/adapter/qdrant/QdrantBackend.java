@@ -60,8 +60,8 @@ import io.qdrant.client.grpc.Points.UpdateResult;
 import io.qdrant.client.grpc.Points.UpdateStatus;
 import io.qdrant.client.grpc.Points.UpsertPoints;
 import io.qdrant.client.grpc.Points.WithPayloadSelector;
-import io.qdrant.client.grpc.Points.WithVectorsSelector;
 import io.qdrant.client.grpc.QdrantOuterClass.HealthCheckReply;
+import io.qdrant.client.grpc.JsonWithInt.Value;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Comparator;
@@ -383,7 +383,7 @@ public final class QdrantBackend implements VectorBackend {
         List<Match> matches = new ArrayList<>();
         for (List<ScoredPoint> answer : answers) {
             for (ScoredPoint point : answer) {
-                Map<String, io.qdrant.client.grpc.JsonWithInt.Value> payload = point.getPayloadMap();
+                Map<String, Value> payload = point.getPayloadMap();
                 float[] values = null;
                 if (query.includeValues()) {
                     values = cosine ? PointPayload.decode(payload.get(PointPayload.VALUES).getStringValue())
@@ -574,7 +574,7 @@ public final class QdrantBackend implements VectorBackend {
         return filter(Filter.newBuilder().addMust(matchKeyword(PointPayload.TENANT, tenant)).addMust(partition).build());
     }
 
-    private static boolean belongsTo(Map<String, io.qdrant.client.grpc.JsonWithInt.Value> payload, Placement placement) {
+    private static boolean belongsTo(Map<String, Value> payload, Placement placement) {
         var tenant = payload.get(PointPayload.TENANT);
         var partition = payload.get(PointPayload.PARTITION);
         return tenant != null && partition != null && payload.containsKey(PointPayload.ID)

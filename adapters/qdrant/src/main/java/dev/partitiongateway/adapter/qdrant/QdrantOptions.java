@@ -78,54 +78,125 @@ public record QdrantOptions(
 
     /** The defaults of {@link QdrantConfig} for a plaintext node at {@code host:port}. */
     public static QdrantOptions defaults(String host, int port) {
-        return new QdrantOptions(host, port, false, null, Duration.ofSeconds(10), 2, Duration.ofMillis(200), PartitionMode.PAYLOAD,
-                1000, "", "partition_gateway.placements", Duration.ofSeconds(60), true, 16, 100, null, null, null, 256);
+        return builder(host, port).build();
+    }
+
+    /** Options starting from the defaults of {@link QdrantConfig}. */
+    public static Builder builder(String host, int port) {
+        return new Builder(host, port);
     }
 
     static QdrantOptions from(QdrantConfig config) {
-        return new QdrantOptions(config.host(), config.port(), config.tls(), config.apiKey().orElse(null), config.timeout(),
-                config.maxRetries(), config.retryBackoff(), PartitionMode.parse(config.partitionMode()), config.maxCollections(),
-                config.collectionPrefix().orElse(""), config.registryCollection(), config.placementCacheTtl(),
-                config.indexFilteredKeys(), config.hnswM(), config.hnswEfConstruct(),
-                config.hnswPayloadM().isPresent() ? config.hnswPayloadM().getAsInt() : null,
-                config.searchHnswEf().isPresent() ? config.searchHnswEf().getAsInt() : null,
-                config.readConsistency().orElse(null), config.maxBatchSize());
+        return builder(config.host(), config.port())
+                .tls(config.tls())
+                .apiKey(config.apiKey().orElse(null))
+                .timeout(config.timeout(), config.maxRetries(), config.retryBackoff())
+                .partitionMode(PartitionMode.parse(config.partitionMode()))
+                .maxCollections(config.maxCollections())
+                .collectionPrefix(config.collectionPrefix().orElse(""))
+                .registry(config.registryCollection(), config.placementCacheTtl())
+                .indexFilteredKeys(config.indexFilteredKeys())
+                .hnsw(config.hnswM(), config.hnswEfConstruct(),
+                        config.hnswPayloadM().isPresent() ? config.hnswPayloadM().getAsInt() : null,
+                        config.searchHnswEf().isPresent() ? config.searchHnswEf().getAsInt() : null)
+                .readConsistency(config.readConsistency().orElse(null))
+                .maxBatchSize(config.maxBatchSize())
+                .build();
     }
 
-    public QdrantOptions withPartitionMode(PartitionMode mode) {
-        return new QdrantOptions(host, port, tls, apiKey, timeout, maxRetries, retryBackoff, mode, maxCollections, collectionPrefix,
-                registryCollection, placementCacheTtl, indexFilteredKeys, hnswM, hnswEfConstruct, hnswPayloadM, searchHnswEf,
-                readConsistency, maxBatchSize);
-    }
+    /** Collects settings over the defaults; {@link #build()} checks them. */
+    public static final class Builder {
+        private final String host;
+        private final int port;
+        private boolean tls;
+        private String apiKey;
+        private Duration timeout = Duration.ofSeconds(10);
+        private int maxRetries = 2;
+        private Duration retryBackoff = Duration.ofMillis(200);
+        private PartitionMode partitionMode = PartitionMode.PAYLOAD;
+        private int maxCollections = 1000;
+        private String collectionPrefix = "";
+        private String registryCollection = "partition_gateway.placements";
+        private Duration placementCacheTtl = Duration.ofSeconds(60);
+        private boolean indexFilteredKeys = true;
+        private int hnswM = 16;
+        private int hnswEfConstruct = 100;
+        private Integer hnswPayloadM;
+        private Integer searchHnswEf;
+        private String readConsistency;
+        private int maxBatchSize = 256;
 
-    public QdrantOptions withApiKey(String key) {
-        return new QdrantOptions(host, port, tls, key, timeout, maxRetries, retryBackoff, partitionMode, maxCollections, collectionPrefix,
-                registryCollection, placementCacheTtl, indexFilteredKeys, hnswM, hnswEfConstruct, hnswPayloadM, searchHnswEf,
-                readConsistency, maxBatchSize);
-    }
+        private Builder(String host, int port) {
+            this.host = host;
+            this.port = port;
+        }
 
-    public QdrantOptions withTls(boolean on) {
-        return new QdrantOptions(host, port, on, apiKey, timeout, maxRetries, retryBackoff, partitionMode, maxCollections, collectionPrefix,
-                registryCollection, placementCacheTtl, indexFilteredKeys, hnswM, hnswEfConstruct, hnswPayloadM, searchHnswEf,
-                readConsistency, maxBatchSize);
-    }
+        public Builder tls(boolean on) {
+            this.tls = on;
+            return this;
+        }
 
-    public QdrantOptions withTimeout(Duration deadline, int retries) {
-        return new QdrantOptions(host, port, tls, apiKey, deadline, retries, retryBackoff, partitionMode, maxCollections, collectionPrefix,
-                registryCollection, placementCacheTtl, indexFilteredKeys, hnswM, hnswEfConstruct, hnswPayloadM, searchHnswEf,
-                readConsistency, maxBatchSize);
-    }
+        public Builder apiKey(String key) {
+            this.apiKey = key;
+            return this;
+        }
 
-    public QdrantOptions withMaxCollections(int limit) {
-        return new QdrantOptions(host, port, tls, apiKey, timeout, maxRetries, retryBackoff, partitionMode, limit, collectionPrefix,
-                registryCollection, placementCacheTtl, indexFilteredKeys, hnswM, hnswEfConstruct, hnswPayloadM, searchHnswEf,
-                readConsistency, maxBatchSize);
-    }
+        public Builder timeout(Duration deadline, int retries, Duration backoff) {
+            this.timeout = deadline;
+            this.maxRetries = retries;
+            this.retryBackoff = backoff;
+            return this;
+        }
 
-    public QdrantOptions withIndexFilteredKeys(boolean on) {
-        return new QdrantOptions(host, port, tls, apiKey, timeout, maxRetries, retryBackoff, partitionMode, maxCollections, collectionPrefix,
-                registryCollection, placementCacheTtl, on, hnswM, hnswEfConstruct, hnswPayloadM, searchHnswEf,
-                readConsistency, maxBatchSize);
+        public Builder partitionMode(PartitionMode mode) {
+            this.partitionMode = mode;
+            return this;
+        }
+
+        public Builder maxCollections(int limit) {
+            this.maxCollections = limit;
+            return this;
+        }
+
+        public Builder collectionPrefix(String prefix) {
+            this.collectionPrefix = prefix;
+            return this;
+        }
+
+        public Builder registry(String collection, Duration cacheTtl) {
+            this.registryCollection = collection;
+            this.placementCacheTtl = cacheTtl;
+            return this;
+        }
+
+        public Builder indexFilteredKeys(boolean on) {
+            this.indexFilteredKeys = on;
+            return this;
+        }
+
+        public Builder hnsw(int m, int efConstruct, Integer payloadM, Integer searchEf) {
+            this.hnswM = m;
+            this.hnswEfConstruct = efConstruct;
+            this.hnswPayloadM = payloadM;
+            this.searchHnswEf = searchEf;
+            return this;
+        }
+
+        public Builder readConsistency(String level) {
+            this.readConsistency = level;
+            return this;
+        }
+
+        public Builder maxBatchSize(int records) {
+            this.maxBatchSize = records;
+            return this;
+        }
+
+        public QdrantOptions build() {
+            return new QdrantOptions(host, port, tls, apiKey, timeout, maxRetries, retryBackoff, partitionMode, maxCollections,
+                    collectionPrefix, registryCollection, placementCacheTtl, indexFilteredKeys, hnswM, hnswEfConstruct, hnswPayloadM,
+                    searchHnswEf, readConsistency, maxBatchSize);
+        }
     }
 
     private static void require(boolean condition, String message) {

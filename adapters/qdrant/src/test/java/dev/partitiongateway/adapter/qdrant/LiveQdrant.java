@@ -27,10 +27,11 @@ final class LiveQdrant {
         boolean tls = "https".equalsIgnoreCase(uri.getScheme());
         int port = uri.getPort() > 0 ? uri.getPort() : 6334;
         String apiKey = System.getenv("QDRANT_API_KEY");
-        return QdrantOptions.defaults(uri.getHost(), port)
-                .withTls(tls)
-                .withApiKey(apiKey == null || apiKey.isBlank() ? null : apiKey)
-                .withTimeout(Duration.ofSeconds(30), 2)
-                .withPartitionMode(mode);
+        return QdrantOptions.builder(uri.getHost(), port)
+                .tls(tls)
+                .apiKey(apiKey == null || apiKey.isBlank() ? null : apiKey)
+                .timeout(Duration.ofSeconds(30), 2, Duration.ofMillis(500))
+                .partitionMode(mode)
+                .build();
     }
 }

@@ -61,7 +61,7 @@ class QdrantBackendTest {
     void connect() {
         qdrant.reset();
         direct = new QdrantClient(QdrantGrpcClient.newBuilder(qdrant.host(), qdrant.port(), false, false).build());
-        backend = open(options());
+        backend = open(options().build());
     }
 
     @AfterEach
@@ -158,7 +158,7 @@ class QdrantBackendTest {
     void should_pass_on_strict_modes_refusal_when_told_not_to_index_metadata_keys() {
         qdrant.strictModeByDefault(true);
         backend.close();
-        backend = open(options().withIndexFilteredKeys(false));
+        backend = open(options().indexFilteredKeys(false).build());
         Placement placement = ensure(Placement.dedicated(collection(Metric.DOT), "main", "tenant_a"));
 
         assertThatThrownBy(() -> backend.count(placement, new Filter.Compare("genre", FilterOperator.EQ, "news")))
@@ -174,7 +174,7 @@ class QdrantBackendTest {
         Filter genre = new Filter.Compare("genre", FilterOperator.EQ, "news");
         assertThat(backend.count(placement, genre)).isZero();
 
-        try (QdrantBackend other = open(options())) {
+        try (QdrantBackend other = open(options().build())) {
             other.dropCollection(spec);
             other.ensureCollection(spec);
             other.ensurePartition(placement);
@@ -189,7 +189,7 @@ class QdrantBackendTest {
     @Test
     void should_give_each_dedicated_placement_a_collection_in_collection_mode_and_keep_shared_ones_in_the_base() {
         backend.close();
-        backend = open(options().withPartitionMode(PartitionMode.COLLECTION));
+        backend = open(options().partitionMode(PartitionMode.COLLECTION).build());
         CollectionSpec spec = collection(Metric.L2);
         String longName = "p" + "x".repeat(199);
         Placement dedicated = ensure(Placement.dedicated(spec, longName, "tenant_a"));
@@ -214,7 +214,7 @@ class QdrantBackendTest {
     @Test
     void should_refuse_a_collection_beyond_the_configured_limit_before_qdrant_would() {
         backend.close();
-        backend = open(options().withPartitionMode(PartitionMode.COLLECTION).withMaxCollections(3));
+        backend = open(options().partitionMode(PartitionMode.COLLECTION).maxCollections(3).build());
         CollectionSpec spec = collection(Metric.L2);
         ensure(Placement.dedicated(spec, "first", "tenant_a"));
 
@@ -229,7 +229,7 @@ class QdrantBackendTest {
     void should_report_qdrants_own_collection_limit_as_capacity_exceeded() {
         qdrant.maxCollections(2);
         backend.close();
-        backend = open(options().withPartitionMode(PartitionMode.COLLECTION));
+        backend = open(options().partitionMode(PartitionMode.COLLECTION).build());
         CollectionSpec spec = collection(Metric.L2);
 
         assertThatThrownBy(() -> backend.ensurePartition(Placement.dedicated(spec, "own", "tenant_a")))
@@ -243,7 +243,7 @@ class QdrantBackendTest {
         backend.upsert(before, List.of(new VectorRecord("a", new float[] {1, 0, 0, 0}, Map.of())));
         backend.close();
 
-        backend = open(options().withPartitionMode(PartitionMode.COLLECTION));
+        backend = open(options().partitionMode(PartitionMode.COLLECTION).build());
         Placement after = ensure(Placement.dedicated(spec, "after", "tenant_a"));
         backend.upsert(after, List.of(new VectorRecord("b", new float[] {0, 1, 0, 0}, Map.of())));
 
@@ -269,7 +269,7 @@ class QdrantBackendTest {
     void should_time_out_instead_of_waiting_for_a_slow_node() {
         Placement placement = ensure(Placement.dedicated(collection(Metric.L2), "main", "tenant_a"));
         backend.close();
-        backend = open(options().withTimeout(Duration.ofMillis(300), 2));
+        backend = open(options().timeout(Duration.ofMillis(300), 2, Duration.ofMillis(200)).build());
         qdrant.delayResponses(Duration.ofMinutes(5));
 
         assertThatThrownBy(() -> backend.count(placement, null)).isInstanceOf(BackendException.Timeout.class);
@@ -282,7 +282,7 @@ class QdrantBackendTest {
         try (ServerSocket socket = new ServerSocket(0)) {
             closedPort = socket.getLocalPort();
         }
-        try (QdrantBackend nowhere = open(QdrantOptions.defaults("127.0.0.1", closedPort).withTimeout(Duration.ofSeconds(5), 1))) {
+        try (QdrantBackend nowhere = open(QdrantOptions.builder("127.0.0.1", closedPort).timeout(Duration.ofSeconds(5), 1, Duration.ofMillis(200)).build())) {
             assertThat(nowhere.health().up()).isFalse();
             assertThatThrownBy(() -> nowhere.ensureCollection(new CollectionSpec("c", 4, Metric.L2)))
                     .isInstanceOf(BackendException.Unavailable.class);
@@ -293,11 +293,11 @@ class QdrantBackendTest {
     void should_send_the_api_key_and_report_a_wrong_one_as_unavailable_and_unhealthy() {
         qdrant.requireApiKey("s3cret");
         backend.close();
-        backend = open(options().withApiKey("s3cret"));
+        backend = open(options().apiKey("s3cret").build());
         CollectionSpec spec = collection(Metric.L2);
         assertThat(backend.health().up()).isTrue();
 
-        try (QdrantBackend wrong = open(options().withApiKey("guess"))) {
+        try (QdrantBackend wrong = open(options().apiKey("guess").build())) {
             assertThat(wrong.health().up()).isFalse();
             assertThatThrownBy(() -> wrong.ensureCollection(spec))
                     .isInstanceOf(BackendException.Unavailable.class).hasMessageContaining("gateway.qdrant.api-key");
@@ -312,8 +312,8 @@ class QdrantBackendTest {
 
     // ================================================================ helpers
 
-    private QdrantOptions options() {
-        return QdrantOptions.defaults(qdrant.host(), qdrant.port());
+    private QdrantOptions.Builder options() {
+        return QdrantOptions.builder(qdrant.host(), qdrant.port());
     }
 
     private static QdrantBackend open(QdrantOptions options) {

@@ -28,6 +28,6 @@ class QdrantCollectionModeContractTest extends VectorBackendContract {
 
     @Override
     protected VectorBackend openBackend() {
-        return new QdrantBackend(QdrantOptions.defaults(qdrant.host(), qdrant.port()).withPartitionMode(PartitionMode.COLLECTION));
+        return new QdrantBackend(QdrantOptions.builder(qdrant.host(), qdrant.port()).partitionMode(PartitionMode.COLLECTION).build());
     }
 }
