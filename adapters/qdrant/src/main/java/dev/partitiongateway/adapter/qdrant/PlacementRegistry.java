@@ -182,7 +182,6 @@ final class PlacementRegistry {
     }
 
     void unregister(String collection, String placement) {
-        known.remove(new Key(collection, placement));
         DeletePoints delete = DeletePoints.newBuilder().setCollectionName(name).setWait(true)
                 .setPoints(PointsSelector.newBuilder().setPoints(PointsIdsList.newBuilder()
                         .addIds(PointIdFactory.id(PointIds.ofPlacement(collection, placement)))))
@@ -193,7 +192,6 @@ final class PlacementRegistry {
     }
 
     void unregisterCollection(String collection) {
-        forget(collection);
         DeletePoints delete = DeletePoints.newBuilder().setCollectionName(name).setWait(true)
                 .setPoints(PointsSelector.newBuilder().setFilter(Filter.newBuilder().addMust(matchKeyword(COLLECTION, collection))))
                 .build();

@@ -3,6 +3,7 @@ package dev.partitiongateway.adapter.qdrant;
 import dev.partitiongateway.spi.RecordCursor;
 import dev.partitiongateway.spi.VectorRecord;
 import io.qdrant.client.grpc.Common.PointId;
+import io.qdrant.client.grpc.Points.RetrievedPoint;
 import io.qdrant.client.grpc.Points.ScrollPoints;
 import io.qdrant.client.grpc.Points.ScrollResponse;
 import java.util.List;
@@ -17,12 +18,12 @@ final class QdrantRecordCursor implements RecordCursor {
 
     private final ScrollPoints first;
     private final Function<ScrollPoints, ScrollResponse> scroll;
-    private final Function<List<io.qdrant.client.grpc.Points.RetrievedPoint>, List<VectorRecord>> records;
+    private final Function<List<RetrievedPoint>, List<VectorRecord>> records;
     private PointId offset;
     private boolean done;
 
     QdrantRecordCursor(ScrollPoints first, Function<ScrollPoints, ScrollResponse> scroll,
-                       Function<List<io.qdrant.client.grpc.Points.RetrievedPoint>, List<VectorRecord>> records) {
+                       Function<List<RetrievedPoint>, List<VectorRecord>> records) {
         this.first = first;
         this.scroll = scroll;
         this.records = records;
