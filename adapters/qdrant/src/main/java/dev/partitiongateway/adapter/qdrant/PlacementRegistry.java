@@ -1,0 +1,218 @@
+package dev.partitiongateway.adapter.qdrant;
+
+import static io.qdrant.client.ConditionFactory.matchKeyword;
+
+import dev.partitiongateway.spi.BackendException;
+import io.qdrant.client.PointIdFactory;
+import io.qdrant.client.QdrantClient;
+import io.qdrant.client.VectorsFactory;
+import io.qdrant.client.WithPayloadSelectorFactory;
+import io.qdrant.client.WithVectorsSelectorFactory;
+import io.qdrant.client.grpc.Collections.CreateCollection;
+import io.qdrant.client.grpc.Collections.Distance;
+import io.qdrant.client.grpc.Collections.HnswConfigDiff;
+import io.qdrant.client.grpc.Collections.KeywordIndexParams;
+import io.qdrant.client.grpc.Collections.PayloadIndexParams;
+import io.qdrant.client.grpc.Collections.PayloadSchemaType;
+import io.qdrant.client.grpc.Collections.VectorParams;
+import io.qdrant.client.grpc.Collections.VectorsConfig;
+import io.qdrant.client.grpc.Common.Filter;
+import io.qdrant.client.grpc.JsonWithInt.Value;
+import io.qdrant.client.grpc.Points.DeletePoints;
+import io.qdrant.client.grpc.Points.GetPoints;
+import io.qdrant.client.grpc.Points.PointStruct;
+import io.qdrant.client.grpc.Points.PointsIdsList;
+import io.qdrant.client.grpc.Points.PointsSelector;
+import io.qdrant.client.grpc.Points.RetrievedPoint;
+import io.qdrant.client.grpc.Points.UpsertPoints;
+import io.grpc.Status;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
+
+/**
+ * Which placements exist, kept in Qdrant itself so that every gateway process sees the same answer.
+ * Payload placements leave no trace of their own in Qdrant (an empty placement has no points), yet a
+ * call on a placement that was never ensured, or was dropped, must fail with NotFound.
+ *
+ * <p>The registry is one small collection ({@code gateway.qdrant.registry-collection}) with a point per
+ * (gateway collection, placement): its id derived from both, its payload the names and where the
+ * placement's records live ({@code payload} or {@code collection}), so that a later change of
+ * {@code partition-mode} never loses sight of existing placements. Its one-dimensional vectors are
+ * never searched (HNSW off).
+ *
+ * <p>Reads trust this process's memory of a placement for {@code placement-cache-ttl}; writes and
+ * structure changes always ask Qdrant. A placement another process dropped may therefore still be read
+ * here until the memory expires (it is then empty); it is never written to.
+ */
+final class PlacementRegistry {
+
+    enum Layout {
+        PAYLOAD, COLLECTION
+    }
+
+    private static final String COLLECTION = "collection";
+    private static final String PLACEMENT = "placement";
+    private static final String LAYOUT = "layout";
+    private static final String SHARED = "shared";
+
+    private record Key(String collection, String placement) {
+    }
+
+    private record Known(Layout layout, long expiresAtNanos) {
+    }
+
+    private final QdrantClient client;
+    private final QdrantRpc rpc;
+    private final String name;
+    private final Duration cacheTtl;
+    private final ConcurrentMap<Key, Known> known = new ConcurrentHashMap<>();
+    private volatile boolean exists;
+
+    PlacementRegistry(QdrantClient client, QdrantRpc rpc, String name, Duration cacheTtl) {
+        this.client = client;
+        this.rpc = rpc;
+        this.name = name;
+        this.cacheTtl = cacheTtl;
+    }
+
+    String collectionName() {
+        return name;
+    }
+
+    /** Creates the registry collection if it is missing. */
+    void ensureExists() {
+        if (exists) {
+            return;
+        }
+        boolean present = rpc.call("look up the placement registry", timeout -> client.collectionExistsAsync(name, timeout));
+        if (!present) {
+            CreateCollection create = CreateCollection.newBuilder().setCollectionName(name)
+                    .setVectorsConfig(VectorsConfig.newBuilder().setParams(VectorParams.newBuilder().setSize(1).setDistance(Distance.Dot)))
+                    .setHnswConfig(HnswConfigDiff.newBuilder().setM(0))
+                    .build();
+            try {
+                rpc.call("create the placement registry " + name, timeout -> client.createCollectionAsync(create, timeout));
+            } catch (BackendException.Rejected e) {
+                if (QdrantFailures.code(e.getCause()) != Status.Code.ALREADY_EXISTS) {
+                    throw e;
+                }
+            }
+        }
+        // The drop of a whole collection filters on it: strict mode wants it indexed.
+        rpc.call("index the placement registry", timeout -> client.createPayloadIndexAsync(name, COLLECTION, PayloadSchemaType.Keyword,
+                PayloadIndexParams.newBuilder().setKeywordIndexParams(KeywordIndexParams.newBuilder()).build(), true, null, timeout));
+        exists = true;
+    }
+
+    /** Where the placement's records live, or empty when it is not registered. {@code fresh} bypasses this process's memory. */
+    Optional<Layout> find(String collection, String placement, boolean fresh) {
+        return Optional.ofNullable(findAll(collection, List.of(placement), fresh).get(placement));
+    }
+
+    /** The registered placements among {@code placements} of {@code collection}, by name. */
+    Map<String, Layout> findAll(String collection, List<String> placements, boolean fresh) {
+        Map<String, Layout> found = new HashMap<>();
+        List<String> missing = new ArrayList<>();
+        long now = System.nanoTime();
+        for (String placement : placements) {
+            Known memory = fresh ? null : known.get(new Key(collection, placement));
+            if (memory != null && memory.expiresAtNanos() - now > 0) {
+                found.put(placement, memory.layout());
+            } else {
+                missing.add(placement);
+            }
+        }
+        if (missing.isEmpty()) {
+            return found;
+        }
+        Map<UUID, String> byId = new LinkedHashMap<>();
+        missing.forEach(p -> byId.put(PointIds.ofPlacement(collection, p), p));
+        GetPoints get = GetPoints.newBuilder().setCollectionName(name)
+                .addAllIds(byId.keySet().stream().map(PointIdFactory::id).toList())
+                .setWithPayload(WithPayloadSelectorFactory.enable(true))
+                .setWithVectors(WithVectorsSelectorFactory.enable(false))
+                .build();
+        List<RetrievedPoint> points;
+        try {
+            points = rpc.call("look up placements of " + collection, timeout -> client.retrieveAsync(get, timeout));
+        } catch (BackendException.NotFound registryMissing) {
+            return found;
+        }
+        for (RetrievedPoint point : points) {
+            Value placement = point.getPayloadMap().get(PLACEMENT);
+            Value collectionName = point.getPayloadMap().get(COLLECTION);
+            Value layout = point.getPayloadMap().get(LAYOUT);
+            if (placement == null || layout == null || collectionName == null || !collection.equals(collectionName.getStringValue())) {
+                continue;
+            }
+            Layout where = Layout.valueOf(layout.getStringValue());
+            found.put(placement.getStringValue(), where);
+            remember(collection, placement.getStringValue(), where);
+        }
+        return found;
+    }
+
+    void register(String collection, String placement, Layout layout, boolean shared) {
+        ensureExists();
+        PointStruct point = PointStruct.newBuilder()
+                .setId(PointIdFactory.id(PointIds.ofPlacement(collection, placement)))
+                .setVectors(VectorsFactory.vectors(1f))
+                .putPayload(COLLECTION, PointPayload.text(collection))
+                .putPayload(PLACEMENT, PointPayload.text(placement))
+                .putPayload(LAYOUT, PointPayload.text(layout.name()))
+                .putPayload(SHARED, Value.newBuilder().setBoolValue(shared).build())
+                .build();
+        UpsertPoints upsert = UpsertPoints.newBuilder().setCollectionName(name).setWait(true).addPoints(point).build();
+        try {
+            rpc.call("register placement " + placement + " of " + collection, timeout -> client.upsertAsync(upsert, timeout));
+        } catch (BackendException.NotFound registryDropped) {
+            exists = false;
+            ensureExists();
+            rpc.call("register placement " + placement + " of " + collection, timeout -> client.upsertAsync(upsert, timeout));
+        }
+        remember(collection, placement, layout);
+    }
+
+    void unregister(String collection, String placement) {
+        DeletePoints delete = DeletePoints.newBuilder().setCollectionName(name).setWait(true)
+                .setPoints(PointsSelector.newBuilder().setPoints(PointsIdsList.newBuilder()
+                        .addIds(PointIdFactory.id(PointIds.ofPlacement(collection, placement)))))
+                .build();
+        ignoringMissingRegistry(() -> rpc.call("unregister placement " + placement + " of " + collection,
+                timeout -> client.deleteAsync(delete, timeout)));
+        known.remove(new Key(collection, placement));
+    }
+
+    void unregisterCollection(String collection) {
+        DeletePoints delete = DeletePoints.newBuilder().setCollectionName(name).setWait(true)
+                .setPoints(PointsSelector.newBuilder().setFilter(Filter.newBuilder().addMust(matchKeyword(COLLECTION, collection))))
+                .build();
+        ignoringMissingRegistry(() -> rpc.call("unregister the placements of " + collection, timeout -> client.deleteAsync(delete, timeout)));
+        forget(collection);
+    }
+
+    /** Drops this process's memory of a collection's placements. */
+    void forget(String collection) {
+        known.keySet().removeIf(key -> key.collection().equals(collection));
+    }
+
+    private void remember(String collection, String placement, Layout layout) {
+        known.put(new Key(collection, placement), new Known(layout, System.nanoTime() + cacheTtl.toNanos()));
+    }
+
+    private void ignoringMissingRegistry(Runnable call) {
+        try {
+            call.run();
+        } catch (BackendException.NotFound registryMissing) {
+            exists = false;
+        }
+    }
+}

@@ -1,0 +1,333 @@
+package dev.partitiongateway.adapter.qdrant;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
+
+import dev.partitiongateway.adapter.qdrant.QdrantOptions.PartitionMode;
+import dev.partitiongateway.adapter.qdrant.fake.FakeQdrant;
+import dev.partitiongateway.spi.BackendException;
+import dev.partitiongateway.spi.CollectionSpec;
+import dev.partitiongateway.spi.Match;
+import dev.partitiongateway.spi.Metric;
+import dev.partitiongateway.spi.Placement;
+import dev.partitiongateway.spi.SearchQuery;
+import dev.partitiongateway.spi.VectorRecord;
+import dev.partitiongateway.spi.filter.Filter;
+import dev.partitiongateway.spi.filter.FilterOperator;
+import io.qdrant.client.PointIdFactory;
+import io.qdrant.client.QdrantClient;
+import io.qdrant.client.QdrantGrpcClient;
+import io.qdrant.client.grpc.Collections.CollectionInfo;
+import io.qdrant.client.grpc.Collections.PayloadSchemaType;
+import io.qdrant.client.grpc.JsonWithInt.Value;
+import io.qdrant.client.grpc.Points.RetrievedPoint;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * What the Qdrant adapter does beyond the shared contract, checked against the fake Qdrant and, where it
+ * is about what ends up stored, by reading Qdrant directly with the client.
+ */
+class QdrantBackendTest {
+
+    private static final AtomicInteger NAMES = new AtomicInteger();
+    private static FakeQdrant qdrant;
+    private QdrantClient direct;
+    private QdrantBackend backend;
+
+    @BeforeAll
+    static void startQdrant() {
+        qdrant = FakeQdrant.start();
+    }
+
+    @AfterAll
+    static void stopQdrant() {
+        qdrant.close();
+    }
+
+    @BeforeEach
+    void connect() {
+        qdrant.reset();
+        direct = new QdrantClient(QdrantGrpcClient.newBuilder(qdrant.host(), qdrant.port(), false, false).build());
+        backend = open(options().build());
+    }
+
+    @AfterEach
+    void disconnect() {
+        backend.close();
+        direct.close();
+    }
+
+    // ================================================================ what is stored
+
+    @Test
+    void should_store_scope_id_time_and_typed_metadata_in_the_payload_under_a_derived_uuid() throws Exception {
+        CollectionSpec spec = collection(Metric.L2);
+        Placement placement = ensure(Placement.dedicated(spec, "main", "tenant_a"));
+        Instant time = Instant.parse("2024-03-01T12:00:00Z");
+
+        backend.upsert(placement, List.of(new VectorRecord("doc-1", new float[] {1, 2, 3, 4}, Map.of("genre", "news", "year", 2020), time)));
+
+        RetrievedPoint point = direct.retrieveAsync(spec.name(),
+                List.of(PointIdFactory.id(PointIds.of(spec.name(), "main", "tenant_a", "doc-1"))), true, false, null).get(30, TimeUnit.SECONDS).get(0);
+        Map<String, Value> payload = point.getPayloadMap();
+        assertThat(payload.get("tenant").getStringValue()).isEqualTo("tenant_a");
+        assertThat(payload.get("partition").getStringValue()).isEqualTo("main");
+        assertThat(payload.get("id").getStringValue()).isEqualTo("doc-1");
+        assertThat(payload.get("timestamp").getIntegerValue()).isEqualTo(time.toEpochMilli());
+        assertThat(payload.get("metadata").getStructValue().getFieldsMap().get("year").getIntegerValue()).isEqualTo(2020);
+        assertThat(payload.get("m_str").getStructValue().getFieldsMap().get("genre").getStringValue()).isEqualTo("news");
+        assertThat(payload.get("m_num").getStructValue().getFieldsMap().get("year").getDoubleValue()).isEqualTo(2020.0);
+        assertThat(payload).doesNotContainKey("values");
+    }
+
+    @Test
+    void should_return_cosine_vectors_exactly_as_sent_although_qdrant_keeps_them_normalised() throws Exception {
+        CollectionSpec spec = collection(Metric.COSINE);
+        Placement placement = ensure(Placement.dedicated(spec, "main", "tenant_a"));
+        float[] sent = {3f, 4f, 0.1f, -7.3f};
+        backend.upsert(placement, List.of(new VectorRecord("v", sent, Map.of())));
+
+        float[] stored = PointPayload.fromVectors(direct.retrieveAsync(spec.name(),
+                List.of(PointIdFactory.id(PointIds.of(spec.name(), "main", "tenant_a", "v"))), false, true, null)
+                .get(30, TimeUnit.SECONDS).get(0).getVectors());
+        VectorRecord fetched = backend.fetch(placement, List.of("v")).get(0);
+        Match found = backend.search(List.of(placement), new SearchQuery(sent, 1, null, true, false)).get(0);
+
+        assertThat(stored[0]).isNotEqualTo(sent[0]);
+        assertThat(fetched.values()).containsExactly(sent);
+        assertThat(found.values()).containsExactly(sent);
+        assertThat(found.score()).isCloseTo(1f, within(1e-5f));
+    }
+
+    @Test
+    void should_report_the_euclid_distance_as_raw_and_one_over_one_plus_its_square_as_score() {
+        Placement placement = ensure(Placement.dedicated(collection(Metric.L2), "main", "tenant_a"));
+        backend.upsert(placement, List.of(new VectorRecord("far", new float[] {3, 4, 0, 0}, Map.of())));
+
+        Match match = backend.search(List.of(placement), new SearchQuery(new float[] {0, 0, 0, 0}, 1, null, false, false)).get(0);
+
+        assertThat(match.raw()).isCloseTo(5f, within(1e-5f));
+        assertThat(match.score()).isCloseTo(1f / 26f, within(1e-6f));
+    }
+
+    // ================================================================ indexes and strict mode
+
+    @Test
+    void should_create_scope_indexes_with_the_tenant_index_marked_is_tenant() throws Exception {
+        CollectionSpec spec = collection(Metric.DOT);
+
+        CollectionInfo info = direct.getCollectionInfoAsync(spec.name()).get(30, TimeUnit.SECONDS);
+
+        assertThat(info.getPayloadSchemaMap()).containsOnlyKeys("tenant", "partition", "m_keys", "timestamp");
+        assertThat(info.getPayloadSchemaMap().get("tenant").getParams().getKeywordIndexParams().getIsTenant()).isTrue();
+        assertThat(info.getPayloadSchemaMap().get("timestamp").getDataType()).isEqualTo(PayloadSchemaType.Integer);
+    }
+
+    @Test
+    void should_index_a_metadata_key_with_the_schema_of_its_type_the_first_time_a_filter_uses_it() throws Exception {
+        qdrant.strictModeByDefault(true);
+        CollectionSpec spec = collection(Metric.DOT);
+        Placement placement = ensure(Placement.shared(spec, "bucket_0", "tenant_a"));
+        backend.upsert(placement, List.of(new VectorRecord("a", new float[] {1, 0, 0, 0}, Map.of("genre", "news", "year", 2020.5, "draft", true))));
+
+        long count = backend.count(placement, new Filter.And(List.of(new Filter.Compare("genre", FilterOperator.EQ, "news"),
+                new Filter.Compare("year", FilterOperator.GT, 2020.0), new Filter.Compare("draft", FilterOperator.EQ, true))));
+
+        assertThat(count).isEqualTo(1);
+        Map<String, io.qdrant.client.grpc.Collections.PayloadSchemaInfo> schema =
+                direct.getCollectionInfoAsync(spec.name()).get(30, TimeUnit.SECONDS).getPayloadSchemaMap();
+        assertThat(schema.get("m_str.genre").getDataType()).isEqualTo(PayloadSchemaType.Keyword);
+        assertThat(schema.get("m_num.year").getDataType()).isEqualTo(PayloadSchemaType.Float);
+        assertThat(schema.get("m_bool.draft").getDataType()).isEqualTo(PayloadSchemaType.Bool);
+    }
+
+    @Test
+    void should_pass_on_strict_modes_refusal_when_told_not_to_index_metadata_keys() {
+        qdrant.strictModeByDefault(true);
+        backend.close();
+        backend = open(options().indexFilteredKeys(false).build());
+        Placement placement = ensure(Placement.dedicated(collection(Metric.DOT), "main", "tenant_a"));
+
+        assertThatThrownBy(() -> backend.count(placement, new Filter.Compare("genre", FilterOperator.EQ, "news")))
+                .isInstanceOf(BackendException.Rejected.class).hasMessageContaining("Index required but not found for \"m_str.genre\"");
+        assertThat(backend.count(placement, new Filter.Exists("genre", true))).isZero();
+    }
+
+    @Test
+    void should_index_again_when_another_gateway_recreated_the_collection() {
+        qdrant.strictModeByDefault(true);
+        CollectionSpec spec = collection(Metric.DOT);
+        Placement placement = ensure(Placement.dedicated(spec, "main", "tenant_a"));
+        Filter genre = new Filter.Compare("genre", FilterOperator.EQ, "news");
+        assertThat(backend.count(placement, genre)).isZero();
+
+        try (QdrantBackend other = open(options().build())) {
+            other.dropCollection(spec);
+            other.ensureCollection(spec);
+            other.ensurePartition(placement);
+        }
+        backend.upsert(placement, List.of(new VectorRecord("a", new float[] {1, 0, 0, 0}, Map.of("genre", "news"))));
+
+        assertThat(backend.count(placement, genre)).isEqualTo(1);
+    }
+
+    // ================================================================ collection mode and limits
+
+    @Test
+    void should_give_each_dedicated_placement_a_collection_in_collection_mode_and_keep_shared_ones_in_the_base() {
+        backend.close();
+        backend = open(options().partitionMode(PartitionMode.COLLECTION).build());
+        CollectionSpec spec = collection(Metric.L2);
+        String longName = "p" + "x".repeat(199);
+        Placement dedicated = ensure(Placement.dedicated(spec, longName, "tenant_a"));
+        Placement shared = ensure(Placement.shared(spec, "bucket_0", "tenant_b"));
+        backend.upsert(dedicated, List.of(new VectorRecord("a", new float[] {1, 0, 0, 0}, Map.of())));
+        backend.upsert(shared, List.of(new VectorRecord("b", new float[] {0, 1, 0, 0}, Map.of())));
+        String dedicatedCollection = new CollectionNames("").dedicated(spec.name(), longName);
+
+        assertThat(qdrant.collectionNames()).contains(spec.name(), dedicatedCollection);
+        assertThat(dedicatedCollection).hasSizeLessThanOrEqualTo(255);
+        assertThat(backend.count(dedicated, null)).isEqualTo(1);
+        assertThat(backend.count(shared, null)).isEqualTo(1);
+
+        backend.dropPartition(dedicated);
+
+        assertThat(qdrant.collectionNames()).contains(spec.name()).doesNotContain(dedicatedCollection);
+        assertThat(backend.count(shared, null)).isEqualTo(1);
+        backend.dropCollection(spec);
+        assertThat(qdrant.collectionNames()).containsOnly("partition_gateway.placements");
+    }
+
+    @Test
+    void should_refuse_a_collection_beyond_the_configured_limit_before_qdrant_would() {
+        backend.close();
+        backend = open(options().partitionMode(PartitionMode.COLLECTION).maxCollections(3).build());
+        CollectionSpec spec = collection(Metric.L2);
+        ensure(Placement.dedicated(spec, "first", "tenant_a"));
+
+        assertThatThrownBy(() -> backend.ensurePartition(Placement.dedicated(spec, "second", "tenant_b")))
+                .isInstanceOf(BackendException.CapacityExceeded.class)
+                .hasMessageContaining("gateway.qdrant.max-collections is 3").hasMessageContaining("partition-mode=payload");
+        assertThat(qdrant.collectionNames()).hasSize(3);
+        ensure(Placement.shared(spec, "bucket_0", "tenant_b"));
+    }
+
+    @Test
+    void should_report_qdrants_own_collection_limit_as_capacity_exceeded() {
+        qdrant.maxCollections(2);
+        backend.close();
+        backend = open(options().partitionMode(PartitionMode.COLLECTION).build());
+        CollectionSpec spec = collection(Metric.L2);
+
+        assertThatThrownBy(() -> backend.ensurePartition(Placement.dedicated(spec, "own", "tenant_a")))
+                .isInstanceOf(BackendException.CapacityExceeded.class).hasMessageContaining("Max collections limit reached: 2");
+    }
+
+    @Test
+    void should_keep_finding_placements_where_they_are_after_the_partition_mode_changes() {
+        CollectionSpec spec = collection(Metric.L2);
+        Placement before = ensure(Placement.dedicated(spec, "before", "tenant_a"));
+        backend.upsert(before, List.of(new VectorRecord("a", new float[] {1, 0, 0, 0}, Map.of())));
+        backend.close();
+
+        backend = open(options().partitionMode(PartitionMode.COLLECTION).build());
+        Placement after = ensure(Placement.dedicated(spec, "after", "tenant_a"));
+        backend.upsert(after, List.of(new VectorRecord("b", new float[] {0, 1, 0, 0}, Map.of())));
+
+        assertThat(backend.fetch(before, List.of("a"))).hasSize(1);
+        assertThat(backend.search(List.of(before, after), new SearchQuery(new float[] {1, 1, 0, 0}, 5, null, false, false)))
+                .extracting(Match::id, Match::placement).containsExactlyInAnyOrder(
+                        org.assertj.core.api.Assertions.tuple("a", "before"), org.assertj.core.api.Assertions.tuple("b", "after"));
+        assertThat(qdrant.collectionNames()).doesNotContain(spec.name() + "-before").contains(spec.name() + "-after");
+    }
+
+    // ================================================================ failures
+
+    @Test
+    void should_report_a_rate_limit_as_unavailable_with_qdrants_retry_after() {
+        Placement placement = ensure(Placement.dedicated(collection(Metric.L2), "main", "tenant_a"));
+        qdrant.rateLimitNext(1, Duration.ofSeconds(7));
+
+        assertThatThrownBy(() -> backend.upsert(placement, List.of(new VectorRecord("a", new float[] {1, 0, 0, 0}, Map.of()))))
+                .isInstanceOfSatisfying(BackendException.Unavailable.class, e -> assertThat(e.retryAfter()).contains(Duration.ofSeconds(7)));
+    }
+
+    @Test
+    void should_time_out_instead_of_waiting_for_a_slow_node() {
+        Placement placement = ensure(Placement.dedicated(collection(Metric.L2), "main", "tenant_a"));
+        backend.close();
+        backend = open(options().timeout(Duration.ofMillis(300), 2, Duration.ofMillis(200)).build());
+        qdrant.delayResponses(Duration.ofMinutes(5));
+
+        assertThatThrownBy(() -> backend.count(placement, null)).isInstanceOf(BackendException.Timeout.class);
+        assertThat(backend.health().up()).isFalse();
+    }
+
+    @Test
+    void should_be_unavailable_and_unhealthy_when_nothing_listens() throws IOException {
+        int closedPort;
+        try (ServerSocket socket = new ServerSocket(0)) {
+            closedPort = socket.getLocalPort();
+        }
+        try (QdrantBackend nowhere = open(QdrantOptions.builder("127.0.0.1", closedPort).timeout(Duration.ofSeconds(5), 1, Duration.ofMillis(200)).build())) {
+            assertThat(nowhere.health().up()).isFalse();
+            assertThatThrownBy(() -> nowhere.ensureCollection(new CollectionSpec("c", 4, Metric.L2)))
+                    .isInstanceOf(BackendException.Unavailable.class);
+        }
+    }
+
+    @Test
+    void should_send_the_api_key_and_report_a_wrong_one_as_unavailable_and_unhealthy() {
+        qdrant.requireApiKey("s3cret");
+        backend.close();
+        backend = open(options().apiKey("s3cret").build());
+        CollectionSpec spec = collection(Metric.L2);
+        assertThat(backend.health().up()).isTrue();
+
+        try (QdrantBackend wrong = open(options().apiKey("guess").build())) {
+            assertThat(wrong.health().up()).isFalse();
+            assertThatThrownBy(() -> wrong.ensureCollection(spec))
+                    .isInstanceOf(BackendException.Unavailable.class).hasMessageContaining("gateway.qdrant.api-key");
+        }
+    }
+
+    @Test
+    void should_describe_itself_in_its_health() {
+        assertThat(backend.health().up()).isTrue();
+        assertThat(backend.health().detail()).contains("Qdrant " + "1.18.0").contains("partition-mode payload");
+    }
+
+    // ================================================================ helpers
+
+    private QdrantOptions.Builder options() {
+        return QdrantOptions.builder(qdrant.host(), qdrant.port());
+    }
+
+    private static QdrantBackend open(QdrantOptions options) {
+        return new QdrantBackend(options);
+    }
+
+    private CollectionSpec collection(Metric metric) {
+        CollectionSpec spec = new CollectionSpec("qb_" + NAMES.incrementAndGet(), 4, metric);
+        backend.ensureCollection(spec);
+        return spec;
+    }
+
+    private Placement ensure(Placement placement) {
+        backend.ensurePartition(placement);
+        return placement;
+    }
+}
