@@ -273,7 +273,8 @@ public final class FakeIndex {
         validateMetadata(vector.getMetadata());
     }
 
-    static void validateMetadata(Struct metadata) {
+    /** Pinecone's metadata rules; throws INVALID_ARGUMENT as the data plane does. Public for tests of what an adapter sends. */
+    public static void validateMetadata(Struct metadata) {
         for (Map.Entry<String, Value> field : metadata.getFieldsMap().entrySet()) {
             String key = field.getKey();
             if (key.isEmpty() || key.startsWith("$")) {

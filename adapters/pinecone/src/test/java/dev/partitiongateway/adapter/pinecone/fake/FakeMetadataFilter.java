@@ -24,7 +24,7 @@ import java.util.Set;
  * Whether {@code $ne} and {@code $nin} match a record that lacks the field is not documented; it is a
  * switch ({@link FakePinecone.Behaviour#negationsMatchMissingFields()}).
  */
-final class FakeMetadataFilter {
+public final class FakeMetadataFilter {
 
     static final int MAX_IN_VALUES = 10_000;
     private static final Set<String> FIELD_OPERATORS = Set.of("$eq", "$ne", "$gt", "$gte", "$lt", "$lte", "$in", "$nin", "$exists");
@@ -38,17 +38,17 @@ final class FakeMetadataFilter {
     }
 
     /** A validated filter; throws {@link InvalidFilter} with the server's complaint when it is not valid. */
-    static FakeMetadataFilter parse(Struct filter, boolean negationsMatchMissingFields) {
+    public static FakeMetadataFilter parse(Struct filter, boolean negationsMatchMissingFields) {
         validateObject(filter, true);
         return new FakeMetadataFilter(filter, negationsMatchMissingFields);
     }
 
-    boolean matches(Struct metadata) {
+    public boolean matches(Struct metadata) {
         return matchesObject(filter, metadata.getFieldsMap());
     }
 
     /** The message of the INVALID_ARGUMENT status the data plane answers with. */
-    static final class InvalidFilter extends RuntimeException {
+    public static final class InvalidFilter extends RuntimeException {
         InvalidFilter(String message) {
             super(message);
         }
