@@ -666,8 +666,8 @@ public final class FakeIndex {
         throw invalid("Invalid pagination token");
     }
 
-    /** Ids present now, per namespace (for the fake's own diagnostics, never for a visibility wait). */
-    Set<String> namespacesNow() {
+    /** The namespaces reads see now (for assertions on what an adapter left behind, never to wait for visibility). */
+    public Set<String> namespaces() {
         synchronized (lock) {
             applyDueWrites();
             return new LinkedHashSet<>(visible.keySet());

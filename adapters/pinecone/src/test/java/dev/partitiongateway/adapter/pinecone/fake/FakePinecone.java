@@ -131,7 +131,7 @@ public final class FakePinecone implements AutoCloseable {
     });
     private final Map<String, FakeIndex> indexes = new ConcurrentHashMap<>();
     private final List<Call> calls = new ArrayList<>();
-    private final Deque<Status> injectedFailures = new ArrayDeque<>();
+    private final Deque<InjectedFailure> injectedFailures = new ArrayDeque<>();
     private volatile Duration injectedLatency = Duration.ZERO;
     private final ObjectMapper json = new ObjectMapper();
 
@@ -198,11 +198,19 @@ public final class FakePinecone implements AutoCloseable {
 
     /** The next {@code times} data-plane calls fail with {@code status} before reaching the index. */
     public void failNextCalls(Status status, int times) {
+        failNextCalls(status, times, null);
+    }
+
+    /** As {@link #failNextCalls(Status, int)}, with a {@code retry-after} trailer (whole seconds) when given. */
+    public void failNextCalls(Status status, int times, Duration retryAfter) {
         synchronized (injectedFailures) {
             for (int i = 0; i < times; i++) {
-                injectedFailures.addLast(status);
+                injectedFailures.addLast(new InjectedFailure(status, retryAfter));
             }
         }
+    }
+
+    private record InjectedFailure(Status status, Duration retryAfter) {
     }
 
     /** Every data-plane call waits this long on the server before it is answered (a slow backend). */
@@ -234,13 +242,17 @@ public final class FakePinecone implements AutoCloseable {
                     return new ServerCall.Listener<>() {
                     };
                 }
-                Status failure;
+                InjectedFailure failure;
                 synchronized (injectedFailures) {
                     failure = injectedFailures.pollFirst();
                 }
                 if (failure != null) {
-                    record(indexName, call.getMethodDescriptor().getBareMethodName() + ":injected-" + failure.getCode(), "", 0, 0);
-                    call.close(failure, new Metadata());
+                    record(indexName, call.getMethodDescriptor().getBareMethodName() + ":injected-" + failure.status().getCode(), "", 0, 0);
+                    Metadata trailers = new Metadata();
+                    if (failure.retryAfter() != null) {
+                        trailers.put(Metadata.Key.of("retry-after", Metadata.ASCII_STRING_MARSHALLER), Long.toString(failure.retryAfter().toSeconds()));
+                    }
+                    call.close(failure.status(), trailers);
                     return new ServerCall.Listener<>() {
                     };
                 }
