@@ -116,7 +116,9 @@ final class IndexDirectory implements AutoCloseable {
     Target ensure(CollectionSpec spec) {
         synchronized (structure) {
             Target target = resolve(spec, true);
-            requireShape(target, spec);
+            if (!fits(target, spec)) {
+                throw new BackendException.Rejected(shapeProblem(target, spec));
+            }
             byCollection.put(spec.name(), target);
             return target;
         }
@@ -134,7 +136,10 @@ final class IndexDirectory implements AutoCloseable {
                 }
             }
         }
-        requireShape(target, spec);
+        if (!fits(target, spec)) {
+            // A collection of another shape cannot have been ensured in this index, so it is not there.
+            throw new BackendException.NotFound(shapeProblem(target, spec));
+        }
         return target;
     }
 
@@ -330,15 +335,15 @@ final class IndexDirectory implements AutoCloseable {
         return pause.multipliedBy(2).compareTo(Duration.ofSeconds(1)) > 0 ? Duration.ofSeconds(1) : pause.multipliedBy(2);
     }
 
-    private static void requireShape(Target target, CollectionSpec spec) {
-        boolean dimensionMatches = target.dimension() == spec.dimension();
+    private static boolean fits(Target target, CollectionSpec spec) {
         // An index whose stats do not tell its metric (older API versions) is trusted on the metric.
-        boolean metricMatches = target.metric() == null || target.metric() == spec.metric();
-        if (!dimensionMatches || !metricMatches) {
-            throw new BackendException.Rejected("collection '" + spec.name() + "' needs dimension " + spec.dimension() + " and metric "
-                    + metricName(spec.metric()) + ", but Pinecone " + target.description() + " has dimension " + target.dimension()
-                    + " and metric " + (target.metric() == null ? "unknown" : metricName(target.metric())));
-        }
+        return target.dimension() == spec.dimension() && (target.metric() == null || target.metric() == spec.metric());
+    }
+
+    private static String shapeProblem(Target target, CollectionSpec spec) {
+        return "collection '" + spec.name() + "' needs dimension " + spec.dimension() + " and metric "
+                + metricName(spec.metric()) + ", but Pinecone " + target.description() + " has dimension " + target.dimension()
+                + " and metric " + (target.metric() == null ? "unknown" : metricName(target.metric()));
     }
 
     private static String sha256Hex(String s) {
