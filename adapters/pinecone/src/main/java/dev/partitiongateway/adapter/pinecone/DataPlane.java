@@ -53,10 +53,6 @@ final class DataPlane implements AutoCloseable {
         this.connection = new PineconeConnection(config);
     }
 
-    String description() {
-        return description;
-    }
-
     private VectorServiceGrpc.VectorServiceBlockingStub stub(Duration remaining) {
         return connection.getBlockingStub().withDeadlineAfter(remaining.toNanos(), TimeUnit.NANOSECONDS);
     }

@@ -192,11 +192,6 @@ final class IndexDirectory implements AutoCloseable {
         return namespaces;
     }
 
-    /** The host of every index the directory knows, for health checks. */
-    List<Target> known() {
-        return List.copyOf(byCollection.values());
-    }
-
     Optional<PineconeOptions.IndexLocation> configuredHost() {
         if (options.defaultIndex() != null && options.defaultIndex().host() != null) {
             return Optional.of(options.defaultIndex());

@@ -136,8 +136,7 @@ final class PineconeFailures {
     }
 
     private static BackendException notFound(String context, String detail) {
-        BackendException.NotFound notFound = new BackendException.NotFound("Pinecone found nothing for " + context + ": " + detail);
-        return notFound;
+        return new BackendException.NotFound("Pinecone found nothing for " + context + ": " + detail);
     }
 
     /** Names which plan limit was hit and what an operator can do about it. */
