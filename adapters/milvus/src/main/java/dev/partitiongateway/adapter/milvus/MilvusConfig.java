@@ -77,8 +77,11 @@ public interface MilvusConfig {
     }
 
     interface Retry {
-        /** Attempts per RPC, the first included; the SDK would otherwise try 75 times. */
-        @WithDefault("3")
+        /**
+         * Attempts per RPC, the first included; the SDK would otherwise try 75 times. The gateway retries
+         * failed backend calls itself ({@code gateway.backend.retry.*}), so one attempt here is the default.
+         */
+        @WithDefault("1")
         int maxAttempts();
 
         /** Wait before the first retry, multiplied by 3 for each further one. */

@@ -78,8 +78,11 @@ public interface PineconeBackendConfig {
 
     /** Retries of rate-limited (429) and unavailable calls, with exponential backoff, within the deadline. */
     interface Retry {
-        /** Attempts per call, the first included. */
-        @WithDefault("4")
+        /**
+         * Attempts per call, the first included. The gateway retries failed backend calls itself
+         * ({@code gateway.backend.retry.*}), so one attempt here is the default.
+         */
+        @WithDefault("1")
         int maxAttempts();
 
         @WithDefault("100ms")

@@ -103,7 +103,7 @@ public record PineconeOptions(String apiKey, String controlPlaneUrl, boolean tls
     public static PineconeOptions defaults(String apiKey, String controlPlaneUrl) {
         return new PineconeOptions(apiKey, controlPlaneUrl, true, Map.of(), null, false, "aws", "us-east-1", "pg-",
                 Duration.ofSeconds(10), Duration.ofSeconds(30), Duration.ofSeconds(50),
-                new RetryPolicy(4, Duration.ofMillis(100), Duration.ofSeconds(2)), PINECONE_MAX_UPSERT_BYTES, PINECONE_MAX_LIST_PAGE);
+                new RetryPolicy(1, Duration.ofMillis(100), Duration.ofSeconds(2)), PINECONE_MAX_UPSERT_BYTES, PINECONE_MAX_LIST_PAGE);
     }
 
     public PineconeOptions withTls(boolean enabled) {

@@ -406,9 +406,10 @@ class PineconeBackendTest {
     // ================================================================ failures
 
     @Test
-    void should_retry_rate_limited_calls_within_the_deadline() {
+    void should_retry_rate_limited_calls_within_the_deadline_when_adapter_retries_are_on() {
         FakePinecone fake = fake();
-        PineconeBackend backend = creating(fake);
+        PineconeBackend backend = backend(options(fake).withCreatedIndexes("aws", "us-east-1")
+                .withRetry(new PineconeOptions.RetryPolicy(4, Duration.ofMillis(10), Duration.ofMillis(50))));
         CollectionSpec spec = collection("docs", Metric.COSINE);
         backend.ensureCollection(spec);
         Placement placement = Placement.dedicated(spec, "main", "tenant_a");

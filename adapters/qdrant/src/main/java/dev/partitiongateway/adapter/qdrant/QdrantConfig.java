@@ -32,8 +32,11 @@ public interface QdrantConfig {
     @WithDefault("10s")
     Duration timeout();
 
-    /** Extra attempts after UNAVAILABLE (a node restarting, a connection reset); never after a timeout or a rate limit. */
-    @WithDefault("2")
+    /**
+     * Extra attempts after UNAVAILABLE (a node restarting, a connection reset); never after a timeout or a
+     * rate limit. The gateway retries failed backend calls itself ({@code gateway.backend.retry.*}), so none here by default.
+     */
+    @WithDefault("0")
     int maxRetries();
 
     /** Wait before the first retry; doubled for each further one. */

@@ -111,7 +111,7 @@ public record QdrantOptions(
         private boolean tls;
         private String apiKey;
         private Duration timeout = Duration.ofSeconds(10);
-        private int maxRetries = 2;
+        private int maxRetries = 0;
         private Duration retryBackoff = Duration.ofMillis(200);
         private PartitionMode partitionMode = PartitionMode.PAYLOAD;
         private int maxCollections = 1000;

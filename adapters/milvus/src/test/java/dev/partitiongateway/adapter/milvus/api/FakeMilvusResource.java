@@ -29,8 +29,7 @@ public class FakeMilvusResource implements QuarkusTestResourceLifecycleManager {
         server = FakeMilvusServer.start(FakeMilvusServer.Options.defaults().withMissingKeySemantics(MissingKeySemantics.THREE_VALUED));
         return Map.of(
                 "gateway.milvus.uri", server.uri(),
-                "gateway.milvus.call-timeout", "5s",
-                "gateway.milvus.retry.max-attempts", "2");
+                "gateway.milvus.call-timeout", "5s");
     }
 
     @Override

@@ -139,8 +139,9 @@ class MilvusGatewayApiTest {
     @Test
     void should_answer_503_with_retry_after_when_milvus_rate_limits() {
         upsert(keyA, collection, List.of(vector("a", 1.0, 0.0))).statusCode(200);
-        // gateway.milvus.retry.max-attempts=2 in this profile: the SDK retries the rate limit once, and both attempts are limited.
-        milvus.failNext("search", 8, "rate limit exceeded[rate=100]", 2);
+        // One attempt per call in the adapter (the default); the gateway retries twice (gateway.backend.retry.max-retries):
+        // three rate-limited attempts in a row reach the client.
+        milvus.failNext("search", 8, "rate limit exceeded[rate=100]", 3);
 
         search(keyA, collection, Map.of("vector", List.of(1, 0), "topK", 10)).statusCode(503)
                 .header("Retry-After", notNullValue()).body("code", equalTo("BACKEND_UNAVAILABLE"));
