@@ -19,6 +19,7 @@ import jakarta.ws.rs.WebApplicationException;
 import jakarta.ws.rs.core.Response;
 import jakarta.ws.rs.core.UriInfo;
 import java.util.Comparator;
+import java.io.IOException;
 import java.util.List;
 import java.util.UUID;
 import java.util.stream.Collectors;
@@ -33,7 +34,10 @@ public class ProblemMapper {
 
     @ServerExceptionMapper
     public Response api(ApiException e, UriInfo uri) {
-        return problem(e.code(), e.getMessage(), e.errors(), uri);
+        Response problem = problem(e.code(), e.getMessage(), e.errors(), uri);
+        return e.retryAfter()
+                .map(wait -> Response.fromResponse(problem).header("Retry-After", Long.toString(Math.max(1, (wait.toMillis() + 999) / 1000))).build())
+                .orElse(problem);
     }
 
     @ServerExceptionMapper
@@ -136,6 +140,25 @@ public class ProblemMapper {
             default -> e.getMessage();
         };
         return problem(code, detail, null, uri);
+    }
+
+    /**
+     * Reading the request body failed: it stalled past the read timeout ({@code quarkus.http.read-timeout}),
+     * or the client went away. Neither is a server error; the connection is closed after the answer.
+     */
+    @ServerExceptionMapper
+    public Response bodyRead(IOException e, UriInfo uri) {
+        boolean timedOut = false;
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            timedOut |= "Read timed out".equals(t.getMessage());
+        }
+        if (timedOut) {
+            LOG.debugf("request body on %s stalled past the read timeout", uri.getPath());
+            return problem(ErrorCode.REQUEST_TIMEOUT, "the request body did not arrive in time; send it at once", null, uri);
+        }
+        LOG.debugf("request on %s ended while its body was read: %s", uri.getPath(), e.toString());
+        return Response.fromResponse(problem(ErrorCode.MALFORMED_JSON, "the request body ended before it was complete", null, uri))
+                .header("Connection", "close").build();
     }
 
     @ServerExceptionMapper

@@ -6,7 +6,10 @@ import dev.partitiongateway.tenant.TenantService;
 import dev.partitiongateway.tenant.TenantStatus;
 import dev.partitiongateway.validation.CleanText;
 import jakarta.validation.Valid;
+import dev.partitiongateway.tenant.TenantView;
+import jakarta.validation.constraints.Max;
 import jakarta.validation.constraints.NotNull;
+import jakarta.validation.constraints.Positive;
 import jakarta.validation.constraints.Pattern;
 import jakarta.validation.constraints.PositiveOrZero;
 import jakarta.validation.constraints.Size;
@@ -36,13 +39,23 @@ public class TenantAdminResource {
     public record QuotaBody(@NotNull @PositiveOrZero Long maxVectors) {
     }
 
+    /** A tenant's own limits, per gateway process; a field left out (or null) means the configured default. */
+    public record LimitsBody(@Positive @Max(1_000_000) Integer requestsPerSecond, @Positive @Max(100_000_000) Integer vectorsPerSecond,
+                             @Positive @Max(10_000) Integer maxConcurrentRequests) {
+        TenantView.Limits view() {
+            return new TenantView.Limits(requestsPerSecond, vectorsPerSecond, maxConcurrentRequests);
+        }
+    }
+
     public record CreateTenant(
             @NotNull @Pattern(regexp = TENANT_ID, message = "must be 1-64 of a-z, 0-9, '-' and '_', starting with a letter or digit") String id,
             @Size(min = 1, max = 200) @CleanText String name,
-            @Valid QuotaBody quota) {
+            @Valid QuotaBody quota,
+            @Valid LimitsBody limits) {
     }
 
-    public record PatchTenant(@Size(min = 1, max = 200) @CleanText String name, @Valid QuotaBody quota, TenantStatus status) {
+    public record PatchTenant(@Size(min = 1, max = 200) @CleanText String name, @Valid QuotaBody quota, TenantStatus status,
+                              @Valid LimitsBody limits) {
     }
 
     private final TenantService tenants;
@@ -53,26 +66,28 @@ public class TenantAdminResource {
 
     @POST
     public Response create(@NotNull @Valid CreateTenant body) {
-        Tenant t = tenants.create(body.id(), body.name(), body.quota() == null ? null : body.quota().maxVectors());
-        return Response.created(URI.create("/v1/admin/tenants/" + t.id)).entity(TenantJson.of(t, 0)).build();
+        Tenant t = tenants.create(body.id(), body.name(), body.quota() == null ? null : body.quota().maxVectors(),
+                body.limits() == null ? null : body.limits().view());
+        return Response.created(URI.create("/v1/admin/tenants/" + t.id)).entity(json(t, 0)).build();
     }
 
     @GET
     public Map<String, List<TenantJson>> list() {
-        return Map.of("tenants", tenants.list().stream().map(t -> TenantJson.of(t, tenants.usedVectors(t.id))).toList());
+        return Map.of("tenants", tenants.list().stream().map(t -> json(t, tenants.usedVectors(t.id))).toList());
     }
 
     @GET
     @Path("{id}")
     public TenantJson get(@PathParam("id") String id) {
-        return TenantJson.of(tenants.get(id), tenants.usedVectors(id));
+        return json(tenants.get(id), tenants.usedVectors(id));
     }
 
     @PATCH
     @Path("{id}")
     public TenantJson patch(@PathParam("id") String id, @NotNull @Valid PatchTenant body) {
-        Tenant t = tenants.update(id, body.name(), body.quota() == null ? null : body.quota().maxVectors(), body.status());
-        return TenantJson.of(t, tenants.usedVectors(id));
+        Tenant t = tenants.update(id, body.name(), body.quota() == null ? null : body.quota().maxVectors(), body.status(),
+                body.limits() == null ? null : body.limits().view());
+        return json(t, tenants.usedVectors(id));
     }
 
     @DELETE
@@ -80,5 +95,9 @@ public class TenantAdminResource {
     public Response delete(@PathParam("id") String id) {
         tenants.delete(id);
         return Response.noContent().build();
+    }
+
+    private TenantJson json(Tenant t, long used) {
+        return TenantJson.of(t, used, tenants.effectiveLimits(t));
     }
 }

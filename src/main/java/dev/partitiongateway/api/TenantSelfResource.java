@@ -26,6 +26,7 @@ public class TenantSelfResource {
     @RequiresScope(Scope.READ)
     public TenantJson get() {
         String id = caller.tenantId();
-        return TenantJson.of(tenants.get(id), tenants.usedVectors(id));
+        var tenant = tenants.get(id);
+        return TenantJson.of(tenant, tenants.usedVectors(id), tenants.effectiveLimits(tenant));
     }
 }

@@ -3,8 +3,10 @@ package dev.partitiongateway.auth;
 import dev.partitiongateway.problem.ApiException;
 import dev.partitiongateway.problem.ErrorCode;
 import dev.partitiongateway.tenant.TenantCache;
+import dev.partitiongateway.tenant.TenantLimiter;
 import dev.partitiongateway.tenant.TenantStatus;
 import dev.partitiongateway.tenant.TenantView;
+import io.vertx.ext.web.RoutingContext;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.Priorities;
 import jakarta.ws.rs.container.ContainerRequestContext;
@@ -33,9 +35,11 @@ public class AuthFilter {
     KeyUsageRecorder usage;
     @Inject
     Caller caller;
+    @Inject
+    TenantLimiter limiter;
 
     @ServerRequestFilter(priority = Priorities.AUTHENTICATION)
-    public void authenticate(ContainerRequestContext request, ResourceInfo resource) {
+    public void authenticate(ContainerRequestContext request, ResourceInfo resource, RoutingContext routing) {
         Class<?> type = resource.getResourceClass();
         Method method = resource.getResourceMethod();
         if (type == null || method == null) {
@@ -85,6 +89,13 @@ public class AuthFilter {
         if (!key.scopes().contains(scope.value())) {
             throw new ApiException(ErrorCode.FORBIDDEN, "this key lacks the '" + scope.value().wireName() + "' scope");
         }
+        // Before the body is read: a tenant over its share of the gateway's threads is turned away at once.
+        TenantLimiter.Admission admission = limiter.admit(tenant);
+        if (admission instanceof TenantLimiter.Refusal refusal) {
+            throw ApiException.rateLimited(refusal.reason(), refusal.retryAfter());
+        }
+        TenantLimiter.Admitted admitted = (TenantLimiter.Admitted) admission;
+        routing.addEndHandler(ended -> admitted.release());
         caller.authenticateTenant(tenant);
     }
 

@@ -48,6 +48,22 @@ public interface GatewayConfig {
         /** Quota of a tenant created without one. */
         @WithDefault("100000")
         long defaultMaxVectors();
+
+        /** Requests per second one tenant may make (per gateway process), unless the tenant has its own. */
+        @WithDefault("500")
+        int requestsPerSecond();
+
+        /** Vectors per second one tenant may upsert (per gateway process), unless the tenant has its own. */
+        @WithDefault("50000")
+        int vectorsPerSecond();
+
+        /**
+         * Requests of one tenant in progress at once (per gateway process), unless the tenant has its own:
+         * the share of the gateway's threads that one tenant can hold, for instance with bodies it never
+         * finishes sending.
+         */
+        @WithDefault("32")
+        int maxConcurrentRequests();
     }
 
     interface Limits {
@@ -66,6 +82,22 @@ public interface GatewayConfig {
         /** Most ids in one delete request. */
         @WithDefault("1000")
         int maxDeleteIds();
+
+        /**
+         * Requests in progress at once, over all tenants, at which the gateway reports itself not ready,
+         * so that a load balancer sends new work elsewhere. Keep it below the worker pool's size
+         * ({@code quarkus.thread-pool.max-threads}, 200 by default).
+         */
+        @WithDefault("180")
+        int maxInFlight();
+
+        /**
+         * How long a request body may take to arrive in full. A body still incomplete after it (a client
+         * that stalls, or trickles) is answered 408 and its connection closed, which frees the worker
+         * thread that was waiting for it.
+         */
+        @WithDefault("30s")
+        Duration bodyTimeout();
     }
 
     interface Reconciler {

@@ -18,6 +18,7 @@ import dev.partitiongateway.spi.VectorBackend;
 import dev.partitiongateway.spi.VectorRecord;
 import dev.partitiongateway.spi.filter.Filter;
 import dev.partitiongateway.spi.filter.FilterOperator;
+import dev.partitiongateway.tenant.TenantLimiter;
 import dev.partitiongateway.tenant.TenantUsage;
 import dev.partitiongateway.tenant.TenantView;
 import io.quarkus.narayana.jta.QuarkusTransaction;
@@ -42,9 +43,11 @@ public class VectorService {
     private final RecordValidator validator;
     private final SearchRouter router;
     private final VectorWriter writer;
+    private final TenantLimiter limiter;
 
     VectorService(CollectionCatalog catalog, PartitionDirectory directory, BackendRegistry backends, RecordValidator validator,
-                  SearchRouter router, VectorWriter writer) {
+                  SearchRouter router, VectorWriter writer, TenantLimiter limiter) {
+        this.limiter = limiter;
         this.catalog = catalog;
         this.directory = directory;
         this.backends = backends;
@@ -56,6 +59,9 @@ public class VectorService {
     public DataJson.UpsertResponse upsert(TenantView tenant, String collectionName, DataJson.UpsertRequest request) {
         CollectionView collection = catalog.require(collectionName);
         List<VectorRecord> records = validator.upsertBatch(collection, request);
+        limiter.admitVectors(tenant, records.size()).ifPresent(refusal -> {
+            throw ApiException.rateLimited(refusal.reason(), refusal.retryAfter());
+        });
         VectorWriter.Upserted done = writer.upsert(tenant, collection, records);
         return new DataJson.UpsertResponse(records.size(), done.inserted(), done.updated(),
                 new DataJson.Usage(done.usage().vectors(), done.usage().maxVectors()));

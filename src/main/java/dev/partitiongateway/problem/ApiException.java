@@ -1,21 +1,39 @@
 package dev.partitiongateway.problem;
 
+import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 
 /** A refusal with a stable code; becomes a problem response. Thrown before anything is changed. */
 public class ApiException extends RuntimeException {
 
     private final ErrorCode code;
     private final List<Problem.FieldError> errors;
+    private final Duration retryAfter;
 
     public ApiException(ErrorCode code, String detail) {
         this(code, detail, null);
     }
 
     public ApiException(ErrorCode code, String detail, List<Problem.FieldError> errors) {
+        this(code, detail, errors, null);
+    }
+
+    private ApiException(ErrorCode code, String detail, List<Problem.FieldError> errors, Duration retryAfter) {
         super(detail);
         this.code = code;
         this.errors = errors;
+        this.retryAfter = retryAfter;
+    }
+
+    /** A 429: the client should wait {@code retryAfter} before trying again. */
+    public static ApiException rateLimited(String detail, Duration retryAfter) {
+        return new ApiException(ErrorCode.RATE_LIMITED, detail, null, retryAfter);
+    }
+
+    /** When the client may try again, if this refusal says. */
+    public Optional<Duration> retryAfter() {
+        return Optional.ofNullable(retryAfter);
     }
 
     public ErrorCode code() {

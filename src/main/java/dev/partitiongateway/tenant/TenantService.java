@@ -36,8 +36,9 @@ public class TenantService {
         this.dataSource = dataSource;
     }
 
+    /** @param limits the tenant's own limits; {@code null} fields (or {@code null}) mean the configured defaults */
     @Transactional
-    public Tenant create(String id, String name, Long maxVectors) {
+    public Tenant create(String id, String name, Long maxVectors, TenantView.Limits limits) {
         if (Tenant.findById(id) != null) {
             throw ApiException.conflict("tenant '" + id + "' already exists");
         }
@@ -48,6 +49,7 @@ public class TenantService {
         t.name = name == null || name.isBlank() ? id : name;
         t.status = TenantStatus.ACTIVE;
         t.maxVectors = maxVectors == null ? config.tenants().defaultMaxVectors() : maxVectors;
+        setLimits(t, limits);
         t.createdAt = now;
         t.updatedAt = now;
         t.persist();
@@ -77,8 +79,28 @@ public class TenantService {
         return u == null ? 0 : u.vectors;
     }
 
+    /** The limits that apply to the tenant: its own where it has them, else the configured defaults. */
+    public TenantView.Limits effectiveLimits(Tenant t) {
+        GatewayConfig.Tenants defaults = config.tenants();
+        return new TenantView.Limits(
+                t.requestsPerSecond != null ? t.requestsPerSecond : defaults.requestsPerSecond(),
+                t.vectorsPerSecond != null ? t.vectorsPerSecond : defaults.vectorsPerSecond(),
+                t.maxConcurrentRequests != null ? t.maxConcurrentRequests : defaults.maxConcurrentRequests());
+    }
+
+    private static void setLimits(Tenant t, TenantView.Limits limits) {
+        TenantView.Limits own = limits == null ? TenantView.Limits.DEFAULTS : limits;
+        t.requestsPerSecond = own.requestsPerSecond();
+        t.vectorsPerSecond = own.vectorsPerSecond();
+        t.maxConcurrentRequests = own.maxConcurrentRequests();
+    }
+
+    /**
+     * Changes what is given ({@code null}: unchanged). {@code limits}, when given, replaces the tenant's
+     * limits whole: a field it leaves {@code null} goes back to the default.
+     */
     @Transactional
-    public Tenant update(String id, String name, Long maxVectors, TenantStatus status) {
+    public Tenant update(String id, String name, Long maxVectors, TenantStatus status, TenantView.Limits limits) {
         Tenant t = Tenant.findById(id, LockModeType.PESSIMISTIC_WRITE);
         if (t == null) {
             throw ApiException.notFound("tenant '" + id + "'");
@@ -91,6 +113,9 @@ public class TenantService {
         }
         if (status != null) {
             t.status = status;
+        }
+        if (limits != null) {
+            setLimits(t, limits);
         }
         t.updatedAt = Instant.now();
         changes.publish(Change.tenant(id));
