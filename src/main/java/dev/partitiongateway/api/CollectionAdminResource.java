@@ -7,6 +7,11 @@ import dev.partitiongateway.catalog.CollectionService;
 import dev.partitiongateway.catalog.Partition;
 import dev.partitiongateway.catalog.PartitionState;
 import dev.partitiongateway.catalog.PartitionStrategy;
+import dev.partitiongateway.catalog.Partitioning;
+import dev.partitiongateway.jobs.RetentionJob;
+import com.fasterxml.jackson.annotation.JsonInclude;
+import jakarta.ws.rs.PATCH;
+import jakarta.ws.rs.QueryParam;
 import dev.partitiongateway.catalog.VectorCollection;
 import dev.partitiongateway.problem.ApiException;
 import dev.partitiongateway.spi.Metric;
@@ -52,29 +57,57 @@ public class CollectionAdminResource {
         }
     }
 
+    /** A time window's range, {@code [from, to)}. */
+    public record WindowJson(Instant from, Instant to) {
+    }
+
+    /** An attribute partition's value; {@code value} is absent for the default partition (records without the field). */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record AttributeJson(String field, Object value, boolean defaultPartition) {
+    }
+
+    /** A shared bucket: its index, and the tenants with vectors in it. */
+    public record BucketJson(int index, List<TenantCount> tenants) {
+    }
+
+    public record TenantCount(String tenant, long vectors) {
+    }
+
+    @JsonInclude(JsonInclude.Include.NON_NULL)
     public record PartitionJson(long id, String tenant, PartitionStrategy strategy, String backend, String placement,
-                                PartitionState state, long vectorCount, Instant createdAt, Instant updatedAt) {
-        static PartitionJson of(Partition p) {
-            return new PartitionJson(p.id, p.tenantId, p.strategy, p.backend, p.placement, p.state, p.vectorCount,
-                    p.createdAt, p.updatedAt);
-        }
+                                PartitionState state, long vectorCount, WindowJson window, AttributeJson attribute, BucketJson bucket,
+                                Instant createdAt, Instant updatedAt) {
+    }
+
+    /** A page of partitions; {@code next} is the cursor of the following page, absent on the last one. */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record PartitionPage(List<PartitionJson> partitions, String next) {
+    }
+
+    /** {@code {"partitioning":{"retentionDays":N}}}: the one change a collection's partitioning allows. */
+    public record PatchCollection(@NotNull JsonNode partitioning) {
+    }
+
+    /** A window retention dropped. */
+    public record DroppedWindow(String tenant, Instant from, Instant to, long vectors) {
+    }
+
+    public record RetentionRun(List<DroppedWindow> dropped) {
     }
 
     private final CollectionService collections;
+    private final RetentionJob retention;
     private final ObjectMapper json;
 
-    CollectionAdminResource(CollectionService collections, ObjectMapper json) {
+    CollectionAdminResource(CollectionService collections, RetentionJob retention, ObjectMapper json) {
         this.collections = collections;
+        this.retention = retention;
         this.json = json;
     }
 
     @POST
     public Response create(@NotNull @Valid CreateCollection body) {
-        PartitionStrategy strategy = strategy(body.partitioning());
-        @SuppressWarnings("unchecked")
-        Map<String, Object> partitioning = json.convertValue(
-                body.partitioning() == null ? Map.of("strategy", strategy.name()) : body.partitioning(), Map.class);
-        VectorCollection c = collections.create(body.name(), body.dimension(), body.metric(), body.backend(), strategy, partitioning);
+        VectorCollection c = collections.create(body.name(), body.dimension(), body.metric(), body.backend(), body.partitioning());
         return Response.created(URI.create("/v1/admin/collections/" + c.name)).entity(CollectionJson.of(c)).build();
     }
 
@@ -89,6 +122,25 @@ public class CollectionAdminResource {
         return CollectionJson.of(collections.get(name));
     }
 
+    /** Changes a time-partitioned collection's retention: {@code {"partitioning":{"retentionDays":30}}} ({@code null}: keep everything). */
+    @PATCH
+    @Path("{name}")
+    public CollectionJson patch(@PathParam("name") String name, @NotNull @Valid PatchCollection body) {
+        JsonNode partitioning = body.partitioning();
+        if (!partitioning.isObject()) {
+            throw ApiException.invalid("partitioning", "must be an object such as {\"retentionDays\":30}");
+        }
+        partitioning.fieldNames().forEachRemaining(f -> {
+            if (!f.equals("retentionDays")) {
+                throw ApiException.invalid("partitioning." + f, "cannot change once a collection exists; only retentionDays can");
+            }
+        });
+        if (!partitioning.has("retentionDays")) {
+            throw ApiException.invalid("partitioning.retentionDays", "is required (null keeps every window)");
+        }
+        return CollectionJson.of(collections.changeRetention(name, Partitioning.retentionDays(partitioning.get("retentionDays"))));
+    }
+
     @DELETE
     @Path("{name}")
     public Response delete(@PathParam("name") String name) {
@@ -96,33 +148,51 @@ public class CollectionAdminResource {
         return Response.noContent().build();
     }
 
+    /**
+     * The collection's partitions in creation order, {@code limit} (1..1000, default 100) per page;
+     * {@code cursor} is the {@code next} of the previous page. {@code tenant} keeps one tenant's.
+     */
     @GET
     @Path("{name}/partitions")
-    public Map<String, List<PartitionJson>> partitions(@PathParam("name") String name) {
-        return Map.of("partitions", collections.partitions(name).stream().map(PartitionJson::of).toList());
+    public PartitionPage partitions(@PathParam("name") String name, @QueryParam("limit") Integer limit,
+                                    @QueryParam("cursor") String cursor, @QueryParam("tenant") String tenant) {
+        int size = limit == null ? 100 : limit;
+        if (size < 1 || size > 1000) {
+            throw ApiException.invalid("limit", "must be between 1 and 1000");
+        }
+        long after = Cursors.decode(cursor, "cursor");
+        List<Partition> page = collections.partitions(name, tenant, after, size + 1);
+        boolean more = page.size() > size;
+        List<Partition> shown = more ? page.subList(0, size) : page;
+        Map<Long, Map<String, Long>> bucketTenants = collections.bucketTenants(shown);
+        String field = collections.get(name).partitioning.getOrDefault("field", "").toString();
+        List<PartitionJson> partitions = shown.stream().map(p -> json(p, field, bucketTenants.get(p.id))).toList();
+        return new PartitionPage(partitions, more ? Cursors.encode(shown.get(shown.size() - 1).id) : null);
     }
 
-    /** {"strategy": "TENANT"}; the other strategies of the design are refused until they are built. */
-    private static PartitionStrategy strategy(JsonNode partitioning) {
-        if (partitioning == null || partitioning.isNull()) {
-            return PartitionStrategy.TENANT;
+    /** Runs the collection's retention now: drops every window that ended before now minus retentionDays. */
+    @POST
+    @Path("{name}/retention")
+    public RetentionRun retention(@PathParam("name") String name) {
+        return new RetentionRun(retention.runNow(name).stream()
+                .map(d -> new DroppedWindow(d.tenant(), d.from(), d.to(), d.vectors())).toList());
+    }
+
+    private PartitionJson json(Partition p, String field, Map<String, Long> bucketTenants) {
+        WindowJson window = p.windowStart == null ? null : new WindowJson(p.windowStart, p.windowEnd);
+        AttributeJson attribute = p.strategy != PartitionStrategy.TENANT_ATTRIBUTE ? null
+                : new AttributeJson(field, p.attributeValue == null ? null : parse(p.attributeValue), p.attributeValue == null);
+        BucketJson bucket = p.bucket == null ? null : new BucketJson(p.bucket, bucketTenants == null ? List.of()
+                : bucketTenants.entrySet().stream().map(e -> new TenantCount(e.getKey(), e.getValue())).toList());
+        return new PartitionJson(p.id, p.tenantId, p.strategy, p.backend, p.placement, p.state, p.vectorCount, window, attribute, bucket,
+                p.createdAt, p.updatedAt);
+    }
+
+    private Object parse(String canonicalJson) {
+        try {
+            return json.readValue(canonicalJson, Object.class);
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalStateException("stored attribute value is not JSON: " + canonicalJson, e);
         }
-        if (!partitioning.isObject()) {
-            throw ApiException.invalid("partitioning", "must be an object such as {\"strategy\":\"TENANT\"}");
-        }
-        partitioning.fieldNames().forEachRemaining(f -> {
-            if (!f.equals("strategy")) {
-                throw ApiException.invalid("partitioning." + f, "unknown field for the TENANT strategy");
-            }
-        });
-        JsonNode strategy = partitioning.get("strategy");
-        if (strategy == null || !strategy.isTextual()) {
-            throw ApiException.invalid("partitioning.strategy", "is required");
-        }
-        if (!strategy.textValue().equals(PartitionStrategy.TENANT.name())) {
-            throw ApiException.invalid("partitioning.strategy", "'" + strategy.textValue() + "' is not supported; supported: "
-                    + List.of(PartitionStrategy.TENANT));
-        }
-        return PartitionStrategy.TENANT;
     }
 }

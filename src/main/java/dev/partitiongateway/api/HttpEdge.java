@@ -4,8 +4,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.partitiongateway.problem.ErrorCode;
 import dev.partitiongateway.problem.Problem;
 import io.quarkus.runtime.configuration.MemorySize;
-import dev.partitiongateway.config.GatewayConfig;
-import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
@@ -17,25 +15,19 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 /**
  * What happens before and around the REST layer, so that every error a client can get is a problem
- * body and no client can hold the gateway's threads: a declared body over the size limit is answered
- * at once with a 413 problem (instead of the HTTP server's bare 413 after reading part of it), a body
- * that has not arrived within the body timeout gets a 408 problem and its connection closed, a failure
- * that escapes the REST layer becomes a problem too; and requests in progress are counted for readiness.
+ * body: a declared body over the size limit is answered at once with a 413 problem (instead of the
+ * HTTP server's bare 413 after reading part of it), and a failure that escapes the REST layer becomes a
+ * problem too; requests in progress are counted for readiness.
  */
 @ApplicationScoped
 public class HttpEdge {
 
     private final long maxBodyBytes;
-    private final long bodyTimeoutMillis;
-    private final Vertx vertx;
     private final ObjectMapper json;
     private final AtomicInteger inFlight = new AtomicInteger();
 
-    HttpEdge(@ConfigProperty(name = "quarkus.http.limits.max-body-size") MemorySize maxBodySize, GatewayConfig config, Vertx vertx,
-             ObjectMapper json) {
+    HttpEdge(@ConfigProperty(name = "quarkus.http.limits.max-body-size") MemorySize maxBodySize, ObjectMapper json) {
         this.maxBodyBytes = maxBodySize.asLongValue();
-        this.bodyTimeoutMillis = config.limits().bodyTimeout().toMillis();
-        this.vertx = vertx;
         this.json = json;
     }
 
@@ -51,27 +43,8 @@ public class HttpEdge {
 
     private void admit(RoutingContext ctx) {
         inFlight.incrementAndGet();
-        long bodyTimer = vertx.setTimer(bodyTimeoutMillis, fired -> refuseStalledBody(ctx));
-        ctx.addEndHandler(ended -> {
-            inFlight.decrementAndGet();
-            vertx.cancelTimer(bodyTimer);
-        });
+        ctx.addEndHandler(ended -> inFlight.decrementAndGet());
         refuseOversizedBody(ctx);
-    }
-
-    /**
-     * A body that has not fully arrived within the body timeout is answered with a 408 problem and
-     * its connection closed; the worker thread blocked reading it is freed by the close.
-     */
-    private void refuseStalledBody(RoutingContext ctx) {
-        if (ctx.request().isEnded() || ctx.response().headWritten() || ctx.response().ended()) {
-            return;
-        }
-        ctx.response().putHeader(HttpHeaders.CONNECTION, "close");
-        send(ctx, 408, new Problem(ErrorCode.REQUEST_TIMEOUT.typeUri(), ProblemMapper.title(ErrorCode.REQUEST_TIMEOUT), 408,
-                "the request body did not arrive within " + bodyTimeoutMillis + " ms (gateway.limits.body-timeout)",
-                ctx.request().path(), ErrorCode.REQUEST_TIMEOUT.name(), null));
-        ctx.request().connection().close();
     }
 
     private void refuseOversizedBody(RoutingContext ctx) {

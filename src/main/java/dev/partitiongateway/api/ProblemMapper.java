@@ -143,19 +143,12 @@ public class ProblemMapper {
     }
 
     /**
-     * Reading the request body failed: it stalled past the read timeout ({@code quarkus.http.read-timeout}),
-     * or the client went away. Neither is a server error; the connection is closed after the answer.
+     * Reading the request body failed: the client went away, or stopped sending past the read timeout
+     * ({@code quarkus.http.read-timeout}), after which the server has closed the connection. Neither is
+     * a server error, and no answer reaches the client.
      */
     @ServerExceptionMapper
     public Response bodyRead(IOException e, UriInfo uri) {
-        boolean timedOut = false;
-        for (Throwable t = e; t != null; t = t.getCause()) {
-            timedOut |= "Read timed out".equals(t.getMessage());
-        }
-        if (timedOut) {
-            LOG.debugf("request body on %s stalled past the read timeout", uri.getPath());
-            return problem(ErrorCode.REQUEST_TIMEOUT, "the request body did not arrive in time; send it at once", null, uri);
-        }
         LOG.debugf("request on %s ended while its body was read: %s", uri.getPath(), e.toString());
         return Response.fromResponse(problem(ErrorCode.MALFORMED_JSON, "the request body ended before it was complete", null, uri))
                 .header("Connection", "close").build();

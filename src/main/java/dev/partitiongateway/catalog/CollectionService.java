@@ -13,9 +13,11 @@ import dev.partitiongateway.tenant.TenantService;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
+import com.fasterxml.jackson.databind.JsonNode;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.Map;
 
@@ -37,8 +39,8 @@ public class CollectionService {
         this.changes = changes;
     }
 
-    public VectorCollection create(String name, int dimension, Metric metric, String backend, PartitionStrategy strategy,
-                                   Map<String, Object> partitioning) {
+    public VectorCollection create(String name, int dimension, Metric metric, String backend, JsonNode partitioningJson) {
+        Partitioning partitioning = Partitioning.parse(partitioningJson);
         String kind = backend == null ? backends.defaultKind() : backend;
         if (!backends.knows(kind)) {
             throw ApiException.invalid("backend", "unknown backend '" + kind + "'; available: " + backends.kinds());
@@ -47,14 +49,15 @@ public class CollectionService {
             if (VectorCollection.findById(name) != null) {
                 throw ApiException.conflict("collection '" + name + "' already exists");
             }
-            Instant now = Instant.now();
+            // PostgreSQL keeps microseconds: the instant that tells this collection from a later one of the same name.
+            Instant now = Instant.now().truncatedTo(ChronoUnit.MICROS);
             VectorCollection c = new VectorCollection();
             c.name = name;
             c.dimension = dimension;
             c.metric = metric;
             c.backend = kind;
-            c.strategy = strategy;
-            c.partitioning = partitioning;
+            c.strategy = partitioning.strategy();
+            c.partitioning = partitioning.toJson();
             c.createdAt = now;
             c.updatedAt = now;
             c.persist();
@@ -63,6 +66,27 @@ public class CollectionService {
             return c;
         });
         return created;
+    }
+
+    /**
+     * Changes a time-partitioned collection's retention ({@code null}: keep every window). Nothing else
+     * about a collection's partitioning can change once it holds data.
+     */
+    public VectorCollection changeRetention(String name, Integer retentionDays) {
+        return QuarkusTransaction.requiringNew().call(() -> {
+            VectorCollection c = VectorCollection.findById(name, jakarta.persistence.LockModeType.PESSIMISTIC_WRITE);
+            if (c == null) {
+                throw ApiException.notFound("collection '" + name + "'");
+            }
+            if (!(Partitioning.fromStored(c.partitioning) instanceof Partitioning.TenantTime time)) {
+                throw ApiException.invalid("partitioning.retentionDays", "only a TENANT_TIME collection has a retention; '" + name
+                        + "' is partitioned by " + c.strategy);
+            }
+            c.partitioning = new Partitioning.TenantTime(time.granularity(), retentionDays).toJson();
+            c.updatedAt = Instant.now();
+            changes.publish(Change.collection(name));
+            return c;
+        });
     }
 
     public List<VectorCollection> list() {
@@ -77,9 +101,39 @@ public class CollectionService {
         return c;
     }
 
-    public List<Partition> partitions(String name) {
-        get(name);
-        return Partition.list("collection = ?1 order by id", name);
+    /** A page of a collection's partitions in id order, after {@code afterId}, optionally one tenant's (with its bucket). */
+    public List<Partition> partitions(String name, String tenantId, long afterId, int limit) {
+        VectorCollection collection = get(name);
+        if (tenantId == null) {
+            return Partition.find("collection = ?1 and id > ?2 order by id", name, afterId).page(0, limit).list();
+        }
+        Integer bucket = PartitionDirectory.bucketOf(CollectionView.of(collection), tenantId);
+        return bucket == null
+                ? Partition.find("collection = ?1 and tenantId = ?2 and id > ?3 order by id", name, tenantId, afterId).page(0, limit).list()
+                : Partition.find("collection = ?1 and bucket = ?2 and id > ?3 order by id", name, bucket, afterId).page(0, limit).list();
+    }
+
+    /** Per shared bucket among these partitions: its tenants and how many vectors each holds there. */
+    public Map<Long, Map<String, Long>> bucketTenants(List<Partition> partitions) {
+        List<Long> buckets = partitions.stream().filter(p -> p.strategy == PartitionStrategy.SHARED_HASH).map(p -> p.id).toList();
+        Map<Long, Map<String, Long>> tenants = new java.util.HashMap<>();
+        if (buckets.isEmpty()) {
+            return tenants;
+        }
+        try (Connection c = dataSource.getConnection();
+             java.sql.PreparedStatement s = c.prepareStatement("""
+                     SELECT partition_id, tenant_id, count(*) FROM vector_registry WHERE partition_id = ANY (?) AND state = 'ACTIVE'
+                     GROUP BY partition_id, tenant_id ORDER BY partition_id, tenant_id""")) {
+            s.setArray(1, c.createArrayOf("bigint", buckets.toArray()));
+            try (java.sql.ResultSet rs = s.executeQuery()) {
+                while (rs.next()) {
+                    tenants.computeIfAbsent(rs.getLong(1), k -> new java.util.LinkedHashMap<>()).put(rs.getString(2), rs.getLong(3));
+                }
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException("cannot count the tenants of shared buckets", e);
+        }
+        return tenants;
     }
 
     /**
@@ -107,15 +161,26 @@ public class CollectionService {
     }
 
     /**
-     * A deleted tenant's partitions go with it: dropped on the backend, removed from the directory.
-     * Runs in the deleting transaction, which holds the tenant exclusive.
+     * A deleted tenant's data goes with it: its own partitions are dropped on the backend and from the
+     * directory; in shared buckets, only its records are deleted. Runs in the deleting transaction,
+     * which holds the tenant exclusive.
      */
     void onTenantDeleting(@Observes TenantService.TenantDeleting event) {
-        List<Partition> owned = Partition.list("tenantId", event.tenantId());
-        for (Partition p : owned) {
+        for (Partition p : Partition.<Partition>list("tenantId", event.tenantId())) {
             VectorCollection c = VectorCollection.findById(p.collection);
             backends.get(p.backend).dropPartition(PartitionView.of(p).placementFor(CollectionView.of(c), event.tenantId()));
             p.delete(); // cascades to the registry rows
+        }
+        for (VectorCollection c : VectorCollection.<VectorCollection>list("strategy", PartitionStrategy.SHARED_HASH)) {
+            CollectionView collection = CollectionView.of(c);
+            Integer bucket = PartitionDirectory.bucketOf(collection, event.tenantId());
+            Partition.<Partition>find("collection = ?1 and strategy = ?2 and bucket = ?3", c.name, PartitionStrategy.SHARED_HASH, bucket)
+                    .firstResultOptional()
+                    .ifPresent(p -> {
+                        backends.get(p.backend).deleteByFilter(PartitionView.of(p).placementFor(collection, event.tenantId()), null);
+                        long removed = VectorRegistry.removeAll(dataSource, event.tenantId(), c.name);
+                        p.vectorCount = Math.max(0, p.vectorCount - removed);
+                    });
         }
     }
 }

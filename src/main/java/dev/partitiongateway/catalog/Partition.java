@@ -34,6 +34,9 @@ public class Partition extends PanacheEntityBase {
     @Column(name = "window_end")
     public Instant windowEnd;
     public Integer bucket;
+    /** The attribute value as canonical JSON ({@code TENANT_ATTRIBUTE}); {@code null} for the default partition. */
+    @Column(name = "attribute_value")
+    public String attributeValue;
     @Column(name = "created_at")
     public Instant createdAt;
     @Column(name = "updated_at")

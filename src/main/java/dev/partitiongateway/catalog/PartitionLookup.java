@@ -4,12 +4,19 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Timestamp;
+import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
-/** Directory rows by id, read on a write path's own connection (no second pooled connection per write). */
+/** Directory and catalog rows read on a caller's own connection (write paths and jobs: no second pooled connection). */
 public final class PartitionLookup {
+
+    static final String COLUMNS = "id, collection, tenant_id, placement, state, strategy, window_start, window_end, attribute_value, bucket, vector_count";
 
     private PartitionLookup() {
     }
@@ -19,30 +26,33 @@ public final class PartitionLookup {
         if (ids.isEmpty()) {
             return found;
         }
-        try (PreparedStatement s = c.prepareStatement(
-                "SELECT id, collection, tenant_id, placement, state FROM partitions WHERE id = ANY (?)")) {
+        try (PreparedStatement s = c.prepareStatement("SELECT " + COLUMNS + " FROM partitions WHERE id = ANY (?)")) {
             s.setArray(1, c.createArrayOf("bigint", ids.toArray()));
             try (ResultSet rs = s.executeQuery()) {
                 while (rs.next()) {
-                    found.put(rs.getLong(1), new PartitionView(rs.getLong(1), rs.getString(2), rs.getString(3), rs.getString(4),
-                            PartitionState.valueOf(rs.getString(5))));
+                    PartitionView view = view(rs);
+                    found.put(view.id(), view);
                 }
             }
         }
         return found;
     }
 
-    /** The tenant's partitions in a collection, as stored now. */
-    public static java.util.List<PartitionView> tenantPartitions(Connection c, String collection, String tenantId) throws SQLException {
-        java.util.List<PartitionView> found = new java.util.ArrayList<>();
-        try (PreparedStatement s = c.prepareStatement(
-                "SELECT id, collection, tenant_id, placement, state FROM partitions WHERE collection = ? AND tenant_id = ? ORDER BY id")) {
-            s.setString(1, collection);
-            s.setString(2, tenantId);
+    /** The partitions that may hold the tenant's records in a collection: its own, and its shared bucket. */
+    public static List<PartitionView> tenantPartitions(Connection c, CollectionView collection, String tenantId) throws SQLException {
+        Integer bucket = PartitionDirectory.bucketOf(collection, tenantId);
+        List<PartitionView> found = new ArrayList<>();
+        try (PreparedStatement s = c.prepareStatement("SELECT " + COLUMNS + " FROM partitions WHERE collection = ? AND "
+                + (bucket == null ? "tenant_id = ?" : "strategy = 'SHARED_HASH' AND bucket = ?") + " ORDER BY id")) {
+            s.setString(1, collection.name());
+            if (bucket == null) {
+                s.setString(2, tenantId);
+            } else {
+                s.setInt(2, bucket);
+            }
             try (ResultSet rs = s.executeQuery()) {
                 while (rs.next()) {
-                    found.add(new PartitionView(rs.getLong(1), rs.getString(2), rs.getString(3), rs.getString(4),
-                            PartitionState.valueOf(rs.getString(5))));
+                    found.add(view(rs));
                 }
             }
         }
@@ -51,20 +61,40 @@ public final class PartitionLookup {
 
     /**
      * The collection as stored now, if it exists. Writers compare it with the cached view they
-     * validated against: a collection dropped and created again with another shape is a conflict.
+     * validated against: a collection dropped and created again under the same name is a conflict.
      */
-    public static java.util.Optional<CollectionView> collection(Connection c, String name) throws SQLException {
+    public static Optional<CollectionView> collection(Connection c, String name) throws SQLException {
         try (PreparedStatement s = c.prepareStatement(
-                "SELECT name, dimension, metric, backend, strategy FROM collections WHERE name = ?")) {
+                "SELECT name, dimension, metric, backend, partitioning::text, created_at FROM collections WHERE name = ?")) {
             s.setString(1, name);
             try (ResultSet rs = s.executeQuery()) {
                 if (!rs.next()) {
-                    return java.util.Optional.empty();
+                    return Optional.empty();
                 }
-                return java.util.Optional.of(new CollectionView(rs.getString(1), rs.getInt(2),
-                        dev.partitiongateway.spi.Metric.valueOf(rs.getString(3)), rs.getString(4),
-                        PartitionStrategy.valueOf(rs.getString(5))));
+                Partitioning partitioning;
+                try {
+                    partitioning = Partitioning.parse(new com.fasterxml.jackson.databind.ObjectMapper().readTree(rs.getString(5)));
+                } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+                    throw new IllegalStateException("stored partitioning of " + name + " is not JSON", e);
+                }
+                return Optional.of(new CollectionView(rs.getString(1), rs.getInt(2),
+                        dev.partitiongateway.spi.Metric.valueOf(rs.getString(3)), rs.getString(4), partitioning,
+                        rs.getTimestamp(6).toInstant()));
             }
         }
+    }
+
+    static PartitionView view(ResultSet rs) throws SQLException {
+        Timestamp from = rs.getTimestamp(7);
+        Timestamp to = rs.getTimestamp(8);
+        int bucket = rs.getInt(10);
+        Integer bucketOrNull = rs.wasNull() ? null : bucket;
+        return new PartitionView(rs.getLong(1), rs.getString(2), rs.getString(3), rs.getString(4),
+                PartitionState.valueOf(rs.getString(5)), PartitionStrategy.valueOf(rs.getString(6)),
+                instant(from), instant(to), rs.getString(9), bucketOrNull, rs.getLong(11));
+    }
+
+    private static Instant instant(Timestamp t) {
+        return t == null ? null : t.toInstant();
     }
 }

@@ -27,6 +27,8 @@ public record Change(Kind kind, String key) {
     }
 
     private static final char SEPARATOR = ':';
+    /** In a {@link Kind#DIRECTORY} key, instead of a tenant: every tenant of the collection (a shared bucket changed). */
+    public static final String ALL_TENANTS = "*";
 
     public Change {
         Objects.requireNonNull(kind, "kind");

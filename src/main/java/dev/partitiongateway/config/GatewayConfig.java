@@ -26,6 +26,34 @@ public interface GatewayConfig {
 
     Reconciler reconciler();
 
+    Search search();
+
+    TimeWindows timeWindows();
+
+    Retention retention();
+
+    interface Search {
+        /** Deadline of a search over all the partitions it covers; a partition that has not answered by then has failed. */
+        @WithDefault("2s")
+        Duration deadline();
+    }
+
+    interface TimeWindows {
+        /** How far in the future a vector's timestamp may be (clock skew between clients and the gateway). */
+        @WithDefault("5m")
+        Duration maxFutureSkew();
+    }
+
+    interface Retention {
+        /** Whether the scheduled retention rounds run ({@code POST .../retention} works either way). */
+        @WithDefault("true")
+        boolean enabled();
+
+        /** How often a retention round runs, on one of the gateway processes sharing the database. */
+        @WithDefault("1h")
+        Duration interval();
+    }
+
     interface Admin {
         /**
          * The operator key. When absent, one is generated on first start, only its hash is kept,
@@ -91,13 +119,6 @@ public interface GatewayConfig {
         @WithDefault("180")
         int maxInFlight();
 
-        /**
-         * How long a request body may take to arrive in full. A body still incomplete after it (a client
-         * that stalls, or trickles) is answered 408 and its connection closed, which frees the worker
-         * thread that was waiting for it.
-         */
-        @WithDefault("30s")
-        Duration bodyTimeout();
     }
 
     interface Reconciler {

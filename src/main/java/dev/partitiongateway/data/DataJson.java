@@ -24,18 +24,48 @@ public final class DataJson {
     public record UpsertResponse(int upserted, int inserted, int updated, Usage usage) {
     }
 
-    public record TimeRange(Instant from, Instant to) {
+    /** Record timestamps in {@code [from, to)}; each bound an ISO-8601 instant or epoch milliseconds, either may be absent. */
+    public record TimeRange(JsonNode from, JsonNode to) {
     }
 
+    /**
+     * @param partitions     partition names to search (EXPLICIT routing)
+     * @param routing        EXPLICIT, BROADCAST, FILTERED or SMART (default)
+     * @param maxPartitions  SMART searches at most this many partitions (newest and largest first)
+     * @param allowPartial   return what the partitions that answered found, instead of failing, when some fail
+     * @param explain        add which partitions were searched and pruned, and why
+     */
     public record SearchRequest(float[] vector, Integer topK, JsonNode filter, TimeRange timeRange,
-                                Boolean includeMetadata, Boolean includeValues) {
+                                Boolean includeMetadata, Boolean includeValues, List<String> partitions, String routing,
+                                Integer maxPartitions, Boolean allowPartial, Boolean explain) {
     }
 
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public record Hit(String id, float score, Map<String, Object> metadata, float[] values) {
     }
 
-    public record SearchResponse(List<Hit> results, List<String> partitions) {
+    /** A partition that failed or missed the deadline in a partial search. */
+    public record FailedPartition(String partition, String reason) {
+    }
+
+    /** One partition searched, in an explained search. */
+    public record SearchedPartition(String partition, String describes, double latencyMs, int hits) {
+    }
+
+    /** One partition left out, in an explained search. */
+    public record PrunedPartition(String partition, String describes, String reason) {
+    }
+
+    public record Explain(List<SearchedPartition> searched, List<PrunedPartition> pruned) {
+    }
+
+    /**
+     * @param partitions the partitions searched
+     * @param partial    true when {@code skipped} or {@code failed} is not empty: results may miss matches
+     */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record SearchResponse(List<Hit> results, List<String> partitions, boolean partial, List<String> skipped,
+                                 List<FailedPartition> failed, Explain explain) {
     }
 
     @JsonInclude(JsonInclude.Include.NON_NULL)

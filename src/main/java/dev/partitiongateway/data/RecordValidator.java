@@ -5,6 +5,7 @@ import dev.partitiongateway.catalog.CollectionView;
 import dev.partitiongateway.config.GatewayConfig;
 import dev.partitiongateway.problem.ApiException;
 import dev.partitiongateway.problem.ErrorCode;
+import dev.partitiongateway.routing.QueryRouter;
 import dev.partitiongateway.spi.Metric;
 import dev.partitiongateway.spi.VectorRecord;
 import dev.partitiongateway.validation.Text;
@@ -115,6 +116,45 @@ public class RecordValidator {
         }
     }
 
+    /** Partition names a search names (EXPLICIT routing). */
+    public List<String> partitionHints(List<String> hints) {
+        if (hints.isEmpty() || hints.size() > 1000) {
+            throw ApiException.invalid("partitions", "must name 1 to 1000 partitions");
+        }
+        for (int i = 0; i < hints.size(); i++) {
+            String hint = hints.get(i);
+            if (hint == null || !hint.matches("[a-z][a-z0-9_]{0,199}")) {
+                throw ApiException.invalid("partitions[" + i + "]", "is not a partition name (as listed in a search's 'partitions')");
+            }
+        }
+        return hints;
+    }
+
+    /** The routing mode: as given, or EXPLICIT when partitions are named, else SMART. */
+    public QueryRouter.Routing routing(String routing, List<String> hints) {
+        QueryRouter.Routing mode;
+        if (routing == null) {
+            mode = hints == null ? QueryRouter.Routing.SMART : QueryRouter.Routing.EXPLICIT;
+        } else {
+            try {
+                mode = QueryRouter.Routing.valueOf(routing);
+            } catch (IllegalArgumentException e) {
+                throw ApiException.invalid("routing", "must be EXPLICIT, BROADCAST, FILTERED or SMART");
+            }
+        }
+        if ((mode == QueryRouter.Routing.EXPLICIT) != (hints != null)) {
+            throw ApiException.invalid("partitions", "partition names go with EXPLICIT routing, and EXPLICIT routing needs them");
+        }
+        return mode;
+    }
+
+    public Integer maxPartitions(Integer maxPartitions) {
+        if (maxPartitions != null && (maxPartitions < 1 || maxPartitions > 100_000)) {
+            throw ApiException.invalid("maxPartitions", "must be between 1 and 100000");
+        }
+        return maxPartitions;
+    }
+
     public int topK(Integer topK) {
         int k = topK == null ? 10 : topK;
         if (k < 1 || k > limits.maxTopK()) {
@@ -198,20 +238,30 @@ public class RecordValidator {
         throw ApiException.invalid(field, "must be a string, a finite number, a boolean, an array of those, or an object");
     }
 
+    /**
+     * An ISO-8601 instant or epoch milliseconds, to millisecond precision (what every backend stores),
+     * between the years 0 and 9999.
+     */
     static Instant timestamp(JsonNode node, String field) {
         if (node == null || node.isNull() || node.isMissingNode()) {
             return null;
         }
+        Instant instant = null;
         if (node.isIntegralNumber() && node.canConvertToLong()) {
-            return Instant.ofEpochMilli(node.longValue());
-        }
-        if (node.isTextual()) {
+            instant = Instant.ofEpochMilli(node.longValue());
+        } else if (node.isTextual()) {
             try {
-                return Instant.parse(node.textValue());
+                instant = Instant.parse(node.textValue());
             } catch (DateTimeParseException e) {
-                // fall through to the refusal below
+                // refused below
             }
         }
-        throw ApiException.invalid(field, "must be an ISO-8601 instant (2024-05-01T12:00:00Z) or epoch milliseconds");
+        if (instant == null || instant.isBefore(EARLIEST) || !instant.isBefore(LATEST)) {
+            throw ApiException.invalid(field, "must be an ISO-8601 instant (2024-05-01T12:00:00Z) or epoch milliseconds, in the years 0 to 9999");
+        }
+        return instant.truncatedTo(java.time.temporal.ChronoUnit.MILLIS);
     }
+
+    private static final Instant EARLIEST = Instant.parse("0000-01-01T00:00:00Z");
+    private static final Instant LATEST = Instant.parse("+10000-01-01T00:00:00Z");
 }

@@ -4,12 +4,13 @@ import dev.partitiongateway.backend.BackendRegistry;
 import dev.partitiongateway.catalog.CollectionCatalog;
 import dev.partitiongateway.catalog.CollectionView;
 import dev.partitiongateway.catalog.Partition;
-import dev.partitiongateway.catalog.PartitionDirectory;
 import dev.partitiongateway.catalog.PartitionView;
 import dev.partitiongateway.filter.FilterParser;
 import dev.partitiongateway.problem.ApiException;
 import dev.partitiongateway.problem.ErrorCode;
-import dev.partitiongateway.spi.Match;
+import dev.partitiongateway.routing.PartitionRouter;
+import dev.partitiongateway.routing.QueryRouter;
+import dev.partitiongateway.spi.BackendException;
 import dev.partitiongateway.spi.Placement;
 import dev.partitiongateway.spi.RecordCursor;
 import dev.partitiongateway.spi.ScanRequest;
@@ -23,6 +24,7 @@ import dev.partitiongateway.tenant.TenantUsage;
 import dev.partitiongateway.tenant.TenantView;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import jakarta.enterprise.context.ApplicationScoped;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.LinkedHashMap;
@@ -31,34 +33,35 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * The tenant data API: validates what the client sent, then hands writes to {@link VectorWriter}
- * and searches to {@link SearchRouter}. Searches read only caches and the backend.
+ * The tenant data API: validates what the client sent, then hands writes to {@link VectorWriter} (with
+ * the partitions {@link PartitionRouter} chose) and searches to {@link QueryRouter}. Searches read only
+ * caches and the backend.
  */
 @ApplicationScoped
 public class VectorService {
 
     private final CollectionCatalog catalog;
-    private final PartitionDirectory directory;
     private final BackendRegistry backends;
     private final RecordValidator validator;
-    private final SearchRouter router;
+    private final PartitionRouter router;
+    private final QueryRouter queries;
     private final VectorWriter writer;
     private final TenantLimiter limiter;
 
-    VectorService(CollectionCatalog catalog, PartitionDirectory directory, BackendRegistry backends, RecordValidator validator,
-                  SearchRouter router, VectorWriter writer, TenantLimiter limiter) {
-        this.limiter = limiter;
+    VectorService(CollectionCatalog catalog, BackendRegistry backends, RecordValidator validator, PartitionRouter router,
+                  QueryRouter queries, VectorWriter writer, TenantLimiter limiter) {
         this.catalog = catalog;
-        this.directory = directory;
         this.backends = backends;
         this.validator = validator;
         this.router = router;
+        this.queries = queries;
         this.writer = writer;
+        this.limiter = limiter;
     }
 
     public DataJson.UpsertResponse upsert(TenantView tenant, String collectionName, DataJson.UpsertRequest request) {
         CollectionView collection = catalog.require(collectionName);
-        List<VectorRecord> records = validator.upsertBatch(collection, request);
+        List<VectorRecord> records = router.prepare(collection, validator.upsertBatch(collection, request));
         limiter.admitVectors(tenant, records.size()).ifPresent(refusal -> {
             throw ApiException.rateLimited(refusal.reason(), refusal.retryAfter());
         });
@@ -74,29 +77,42 @@ public class VectorService {
         }
         validator.vector(collection, request.vector(), "vector");
         int topK = validator.topK(request.topK());
-        if (request.timeRange() != null) {
-            throw ApiException.invalid("timeRange", "needs a collection partitioned by time; '" + collection.name()
-                    + "' is partitioned by " + collection.strategy());
-        }
         VectorBackend backend = backends.get(collection.backend());
         Filter filter = supported(FilterParser.parse(request.filter()), backend);
+        Instant from = request.timeRange() == null ? null : RecordValidator.timestamp(request.timeRange().from(), "timeRange.from");
+        Instant to = request.timeRange() == null ? null : RecordValidator.timestamp(request.timeRange().to(), "timeRange.to");
+        if (from != null && to != null && !from.isBefore(to)) {
+            throw ApiException.invalid("timeRange", "needs from before to");
+        }
+        Filter scoped = from == null && to == null ? filter : and(filter, new Filter.TimeRange(from, to));
         boolean includeMetadata = request.includeMetadata() == null || request.includeMetadata();
         boolean includeValues = Boolean.TRUE.equals(request.includeValues());
-        List<Placement> placements = placements(collection, tenant);
-        List<Match> matches = router.search(backend, placements,
-                new SearchQuery(request.vector(), topK, filter, includeValues, includeMetadata));
-        List<DataJson.Hit> hits = matches.stream()
+        QueryRouter.Plan plan = new QueryRouter.Plan(new SearchQuery(request.vector(), topK, scoped, includeValues, includeMetadata),
+                from, to, filter, request.partitions() == null ? List.of() : validator.partitionHints(request.partitions()),
+                validator.routing(request.routing(), request.partitions()), validator.maxPartitions(request.maxPartitions()),
+                Boolean.TRUE.equals(request.allowPartial()), Boolean.TRUE.equals(request.explain()));
+        QueryRouter.Outcome outcome = queries.search(collection, tenant.id(), backend, plan);
+        List<DataJson.Hit> hits = outcome.matches().stream()
                 .map(m -> new DataJson.Hit(m.id(), m.score(), includeMetadata ? m.metadata() : null, includeValues ? m.values() : null))
                 .toList();
-        return new DataJson.SearchResponse(hits, placements.stream().map(Placement::name).toList());
+        DataJson.Explain explain = plan.explain() ? new DataJson.Explain(
+                outcome.explained().stream().map(s -> new DataJson.SearchedPartition(s.partition(), s.describes(), s.latencyMicros() / 1000.0, s.hits())).toList(),
+                outcome.pruned().stream().map(p -> new DataJson.PrunedPartition(p.partition(), p.describes(), p.reason())).toList()) : null;
+        return new DataJson.SearchResponse(hits, outcome.searched(), outcome.partial(),
+                outcome.skipped().isEmpty() ? null : outcome.skipped(),
+                outcome.failed().isEmpty() ? null : outcome.failed().stream().map(f -> new DataJson.FailedPartition(f.partition(), f.reason())).toList(),
+                explain);
     }
 
+    private static Filter and(Filter a, Filter b) {
+        return a == null ? b : new Filter.And(List.of(a, b));
+    }
+
+    /** A vector by id, from the partition the registry names. */
     public DataJson.VectorJson fetch(TenantView tenant, String collectionName, String id) {
         CollectionView collection = catalog.require(collectionName);
         validator.id(id, "id");
-        VectorBackend backend = backends.get(collection.backend());
-        return placements(collection, tenant).stream()
-                .flatMap(p -> backend.fetch(p, List.of(id)).stream())
+        return writer.fetch(tenant, collection, List.of(id)).stream()
                 .findFirst()
                 .map(r -> new DataJson.VectorJson(r.id(), r.values(), r.metadata(), r.timestamp()))
                 .orElseThrow(() -> ApiException.notFound("vector '" + id + "' in collection '" + collectionName + "'"));
@@ -117,7 +133,7 @@ public class VectorService {
         }
         Filter checked = supported(filter, backend);
         Map<PartitionView, List<String>> matches = new LinkedHashMap<>();
-        for (PartitionView partition : directory.currentTenantPartitions(collection.name(), tenant.id())) {
+        for (PartitionView partition : queries.partitionsMatching(collection, tenant.id(), checked)) {
             List<String> ids = matchingIds(backend, partition.placementFor(collection, tenant.id()), checked);
             if (!ids.isEmpty()) {
                 matches.put(partition, ids);
@@ -132,6 +148,8 @@ public class VectorService {
             for (List<VectorRecord> page = cursor.next(); !page.isEmpty(); page = cursor.next()) {
                 page.forEach(r -> ids.add(r.id()));
             }
+        } catch (BackendException.NotFound neverCreated) {
+            // a partition the backend never saw holds nothing
         }
         return ids;
     }
@@ -146,12 +164,6 @@ public class VectorService {
                     new DataJson.Usage(used, tenant.maxVectors()),
                     partitions.stream().map(p -> new DataJson.PartitionStats(p.placement, p.state.name(), p.vectorCount)).toList());
         });
-    }
-
-    private List<Placement> placements(CollectionView collection, TenantView tenant) {
-        return directory.tenantPartitions(collection.name(), tenant.id()).stream()
-                .map(p -> p.placementFor(collection, tenant.id()))
-                .toList();
     }
 
     private static Filter supported(Filter filter, VectorBackend backend) {

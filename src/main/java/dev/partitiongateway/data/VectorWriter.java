@@ -2,7 +2,6 @@ package dev.partitiongateway.data;
 
 import dev.partitiongateway.backend.BackendRegistry;
 import dev.partitiongateway.catalog.CollectionView;
-import dev.partitiongateway.catalog.PartitionDirectory;
 import dev.partitiongateway.catalog.PartitionLookup;
 import dev.partitiongateway.catalog.PartitionView;
 import dev.partitiongateway.problem.ApiException;
@@ -10,6 +9,7 @@ import dev.partitiongateway.problem.ErrorCode;
 import dev.partitiongateway.registry.QuotaLedger;
 import dev.partitiongateway.registry.VectorRegistry;
 import dev.partitiongateway.registry.WriteLocks;
+import dev.partitiongateway.routing.PartitionRouter;
 import dev.partitiongateway.spi.BackendException;
 import dev.partitiongateway.spi.Placement;
 import dev.partitiongateway.spi.VectorBackend;
@@ -66,13 +66,13 @@ public class VectorWriter {
 
     private final AgroalDataSource dataSource;
     private final BackendRegistry backends;
-    private final PartitionDirectory directory;
+    private final PartitionRouter router;
     private final Counter quotaRefusals;
 
-    VectorWriter(AgroalDataSource dataSource, BackendRegistry backends, PartitionDirectory directory, MeterRegistry meters) {
+    VectorWriter(AgroalDataSource dataSource, BackendRegistry backends, PartitionRouter router, MeterRegistry meters) {
         this.dataSource = dataSource;
         this.backends = backends;
-        this.directory = directory;
+        this.router = router;
         this.quotaRefusals = Counter.builder("gateway.quota.refusals")
                 .description("Upserts refused whole because they would cross the tenant's quota").register(meters);
     }
@@ -81,10 +81,13 @@ public class VectorWriter {
         VectorBackend backend = backends.get(collection.backend());
         return locked(tenant, collection, c -> {
             requireTenant(c, tenant);
-            PartitionView target = directory.ensureDedicated(c, collection, tenant.id(), backend);
+            Map<String, PartitionView> placed = router.targets(c, collection, tenant.id(), records, backend);
             Map<String, Long> targets = new LinkedHashMap<>();
-            records.forEach(r -> targets.put(r.id(), target.id()));
-            Map<Long, PartitionView> partitions = new HashMap<>(Map.of(target.id(), target));
+            Map<Long, PartitionView> partitions = new HashMap<>();
+            placed.forEach((id, partition) -> {
+                targets.put(id, partition.id());
+                partitions.put(partition.id(), partition);
+            });
             UUID writeId = UUID.randomUUID();
 
             // 1. Register the new ids as pending and reserve exactly their quota: one short transaction.
@@ -161,6 +164,27 @@ public class VectorWriter {
         });
     }
 
+    /** The stored copy of each registered id among these (absent: not registered, or not in the backend). */
+    public List<VectorRecord> fetch(TenantView tenant, CollectionView collection, List<String> ids) {
+        VectorBackend backend = backends.get(collection.backend());
+        Map<String, Long> registered;
+        Map<Long, PartitionView> partitions;
+        try (Connection c = dataSource.getConnection()) {
+            registered = VectorRegistry.partitionsOf(c, tenant.id(), collection.name(), ids);
+            partitions = PartitionLookup.byId(c, registered.values());
+        } catch (SQLException e) {
+            throw new IllegalStateException("fetch from " + collection.name() + " failed in the database", e);
+        }
+        List<VectorRecord> found = new ArrayList<>();
+        for (Map.Entry<Long, List<String>> e : group(registered).entrySet()) {
+            Placement placement = placement(partitions, e.getKey(), collection, tenant);
+            for (List<String> chunk : chunks(e.getValue(), backend.capabilities().maxBatchSize())) {
+                found.addAll(backend.fetch(placement, chunk));
+            }
+        }
+        return found;
+    }
+
     /** Deletes the registered ids among these; returns how many there were. */
     public long deleteIds(TenantView tenant, CollectionView collection, List<String> ids) {
         VectorBackend backend = backends.get(collection.backend());
@@ -168,17 +192,16 @@ public class VectorWriter {
             requireTenant(c, tenant);
             try {
                 c.setAutoCommit(false);
-                Map<String, Long> registered = VectorRegistry.lockForDelete(c, tenant.id(), collection.name(), ids);
-                Map<Long, List<String>> byPartition = group(registered);
+                Map<String, VectorRegistry.Row> registered = VectorRegistry.lock(c, tenant.id(), collection.name(), ids);
+                Map<String, Long> partitionOf = new LinkedHashMap<>();
+                registered.forEach((id, row) -> partitionOf.put(id, row.partitionId()));
+                Map<Long, List<String>> byPartition = group(partitionOf);
                 Map<Long, PartitionView> partitions = PartitionLookup.byId(c, byPartition.keySet());
                 for (Map.Entry<Long, List<String>> e : byPartition.entrySet()) {
-                    Placement placement = placement(partitions, e.getKey(), collection, tenant);
-                    for (List<String> chunk : chunks(e.getValue(), backend.capabilities().maxBatchSize())) {
-                        backend.delete(placement, chunk);
-                    }
+                    deleteFromBackend(backend, placement(partitions, e.getKey(), collection, tenant), e.getValue());
                 }
                 VectorRegistry.unregister(c, tenant.id(), collection.name(), registered.keySet());
-                giveBack(c, tenant, byPartition);
+                giveBack(c, tenant, registered);
                 c.commit();
                 return (long) registered.size();
             } catch (SQLException | RuntimeException | Error e) {
@@ -212,22 +235,19 @@ public class VectorWriter {
                 c.setAutoCommit(false);
                 // A write registers its ids before it reaches the backend, so a match the registry does not
                 // know is not a write in flight: it is left over from a write that died (an orphan).
-                Map<String, Long> registered = VectorRegistry.lockForDelete(c, tenant.id(), collection.name(), scannedIn.keySet());
-                Map<String, Long> counted = new LinkedHashMap<>();
-                registered.forEach((id, partition) -> {
-                    if (partition.equals(scannedIn.get(id))) {
-                        counted.put(id, partition);
+                Map<String, VectorRegistry.Row> registered = VectorRegistry.lock(c, tenant.id(), collection.name(), scannedIn.keySet());
+                Map<String, VectorRegistry.Row> counted = new LinkedHashMap<>();
+                registered.forEach((id, row) -> {
+                    if (scannedIn.get(id) == row.partitionId()) {
+                        counted.put(id, row);
                     }
                 });
                 long deleted = 0;
                 for (Map.Entry<Long, List<String>> e : group(scannedIn).entrySet()) {
-                    Placement placement = placement(partitions, e.getKey(), collection, tenant);
-                    for (List<String> chunk : chunks(e.getValue(), backend.capabilities().maxBatchSize())) {
-                        deleted += backend.delete(placement, chunk);
-                    }
+                    deleted += deleteFromBackend(backend, placement(partitions, e.getKey(), collection, tenant), e.getValue());
                 }
                 VectorRegistry.unregister(c, tenant.id(), collection.name(), counted.keySet());
-                giveBack(c, tenant, group(counted));
+                giveBack(c, tenant, counted);
                 c.commit();
                 return deleted;
             } catch (SQLException | RuntimeException | Error e) {
@@ -251,7 +271,7 @@ public class VectorWriter {
             try {
                 CollectionView current = PartitionLookup.collection(c, collection.name())
                         .orElseThrow(() -> ApiException.notFound("collection '" + collection.name() + "'"));
-                if (!current.equals(collection)) {
+                if (!current.sameIncarnation(collection)) {
                     throw ApiException.conflict("collection '" + collection.name() + "' was dropped and created again; retry");
                 }
                 return work.run(c);
@@ -272,11 +292,7 @@ public class VectorWriter {
             WriteLocks.releaseShared(c, tenant.id(), collection.name());
         } catch (SQLException | RuntimeException e) {
             // The session may still hold the locks: it must not go back to the pool.
-            try {
-                c.abort(Runnable::run);
-            } catch (SQLException ignored) {
-                // already broken
-            }
+            WriteLocks.discardSession(c);
         }
     }
 
@@ -378,16 +394,35 @@ public class VectorWriter {
         }
     }
 
-    private static void giveBack(Connection c, TenantView tenant, Map<Long, List<String>> byPartition) throws SQLException {
-        long total = byPartition.values().stream().mapToLong(List::size).sum();
-        if (total == 0) {
+    /**
+     * Gives back the quota of unregistered rows, pending ones included (their quota was reserved), and
+     * takes active ones off their partition's count (pending ones were never counted there).
+     */
+    private static void giveBack(Connection c, TenantView tenant, Map<String, VectorRegistry.Row> unregistered) throws SQLException {
+        if (unregistered.isEmpty()) {
             return;
         }
         Map<Long, Long> deltas = new HashMap<>();
-        byPartition.forEach((p, ids) -> deltas.put(p, -(long) ids.size()));
+        unregistered.values().stream().filter(row -> !row.pending()).forEach(row -> deltas.merge(row.partitionId(), -1L, Long::sum));
         // Last statements before the commit: the usage and partition rows stay locked only until then.
-        QuotaLedger.adjust(c, tenant.id(), -total);
+        QuotaLedger.adjust(c, tenant.id(), -unregistered.size());
         QuotaLedger.adjustPartitions(c, deltas);
+    }
+
+    /**
+     * Deletes ids from a placement; returns how many existed. A placement the backend does not know was
+     * never written to (its first writer is still creating it, or died before): it holds nothing.
+     */
+    private static long deleteFromBackend(VectorBackend backend, Placement placement, List<String> ids) {
+        long deleted = 0;
+        try {
+            for (List<String> chunk : chunks(ids, backend.capabilities().maxBatchSize())) {
+                deleted += backend.delete(placement, chunk);
+            }
+        } catch (BackendException.NotFound neverCreated) {
+            // nothing to delete
+        }
+        return deleted;
     }
 
     private static Placement placement(Map<Long, PartitionView> partitions, long id, CollectionView collection, TenantView tenant) {

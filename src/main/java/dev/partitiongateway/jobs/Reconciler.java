@@ -123,10 +123,15 @@ public class Reconciler {
                 for (String tenant : tenantsOf(session, onlyCollection)) {
                     recount(tenant, tally);
                 }
+                recountBuckets(session, onlyCollection, tally);
                 lastPassEpochSeconds.set(Instant.now().getEpochSecond());
                 return tally.report();
             } finally {
-                WriteLocks.releaseReconcilerLock(session);
+                try {
+                    WriteLocks.releaseReconcilerLock(session);
+                } catch (SQLException | RuntimeException e) {
+                    WriteLocks.discardSession(session); // it may still hold the lock: never back to the pool
+                }
             }
         } catch (SQLException e) {
             throw new IllegalStateException("reconciler pass failed in the database", e);
@@ -150,7 +155,7 @@ public class Reconciler {
                 VectorBackend backend = backends.get(collection.backend());
                 Instant judgeBefore = backend.capabilities().consistency() == Consistency.EVENTUAL
                         ? Instant.now().minus(config.settle()) : Instant.MAX;
-                List<PartitionView> partitions = PartitionLookup.tenantPartitions(c, collectionName, tenant);
+                List<PartitionView> partitions = PartitionLookup.tenantPartitions(c, collection, tenant);
                 Map<Long, PartitionView> byId = new HashMap<>();
                 partitions.forEach(p -> byId.put(p.id(), p));
                 settlePending(c, tenant, collection, backend, byId, judgeBefore, tally);
@@ -294,6 +299,19 @@ public class Reconciler {
             } finally {
                 c.setAutoCommit(true);
             }
+        }
+    }
+
+    /** A shared bucket's count is the sum over its tenants: recounted on its own (it is shown, never used for quotas). */
+    private void recountBuckets(Connection c, Optional<String> onlyCollection, Tally tally) throws SQLException {
+        try (PreparedStatement s = c.prepareStatement("""
+                UPDATE partitions p SET vector_count = r.n, updated_at = now()
+                FROM (SELECT q.id, (SELECT count(*) FROM vector_registry v WHERE v.partition_id = q.id AND v.state = 'ACTIVE') AS n
+                      FROM partitions q WHERE q.strategy = 'SHARED_HASH' AND (?::text IS NULL OR q.collection = ?)) r
+                WHERE p.id = r.id AND p.vector_count <> r.n""")) {
+            s.setString(1, onlyCollection.orElse(null));
+            s.setString(2, onlyCollection.orElse(null));
+            tally.add("count_corrected", s.executeUpdate());
         }
     }
 

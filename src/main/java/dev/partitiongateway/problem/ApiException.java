@@ -31,6 +31,11 @@ public class ApiException extends RuntimeException {
         return new ApiException(ErrorCode.RATE_LIMITED, detail, null, retryAfter);
     }
 
+    /** A 503: part of the backend failed; the client should retry after {@code retryAfter}. */
+    public static ApiException backendUnavailable(String detail, Duration retryAfter) {
+        return new ApiException(ErrorCode.BACKEND_UNAVAILABLE, detail, null, retryAfter);
+    }
+
     /** When the client may try again, if this refusal says. */
     public Optional<Duration> retryAfter() {
         return Optional.ofNullable(retryAfter);

@@ -3,6 +3,7 @@ package dev.partitiongateway.problem;
 import java.net.ConnectException;
 import java.sql.SQLException;
 import java.sql.SQLTransientConnectionException;
+import java.util.Locale;
 
 /**
  * Tells a failure that means "PostgreSQL cannot be reached right now" (the request may succeed when
@@ -23,8 +24,8 @@ public final class DatabaseOutage {
                 return true;
             }
             if (t instanceof SQLException sql && sql.getSQLState() == null && sql.getMessage() != null
-                    && sql.getMessage().contains("Acquisition timeout")) {
-                return true; // Agroal: no connection could be had within the acquisition timeout
+                    && sql.getMessage().toLowerCase(Locale.ROOT).contains("acquisition timeout")) {
+                return true; // Agroal ("Sorry, acquisition timeout!"): every connection is in use, past the acquisition timeout
             }
         }
         return false;

@@ -12,8 +12,6 @@ public enum ErrorCode {
     NOT_FOUND(404),
     METHOD_NOT_ALLOWED(405),
     NOT_ACCEPTABLE(406),
-    /** The request body did not arrive within the read timeout. */
-    REQUEST_TIMEOUT(408),
     CONFLICT(409),
     PAYLOAD_TOO_LARGE(413),
     UNSUPPORTED_MEDIA_TYPE(415),

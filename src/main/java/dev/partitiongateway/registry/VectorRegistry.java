@@ -140,13 +140,6 @@ public final class VectorRegistry {
         }
     }
 
-    /** The partition of each registered id (active or pending) among these, locked until the transaction ends. */
-    public static Map<String, Long> lockForDelete(Connection c, String tenantId, String collection, Collection<String> ids) throws SQLException {
-        Map<String, Long> found = new LinkedHashMap<>();
-        lock(c, tenantId, collection, ids).forEach((id, row) -> found.put(id, row.partitionId()));
-        return found;
-    }
-
     /** Removes these ids' rows; returns, per partition, how many were removed. */
     public static Map<Long, Long> unregister(Connection c, String tenantId, String collection, Collection<String> ids) throws SQLException {
         Map<Long, Long> removed = new HashMap<>();
@@ -263,6 +256,18 @@ public final class VectorRegistry {
             s.setLong(3, partitionId);
             s.setArray(4, textArray(c, ids));
             return s.executeUpdate();
+        }
+    }
+
+    /** Removes every row of a tenant in a collection, in the caller's (JTA) transaction; returns how many. */
+    public static long removeAll(javax.sql.DataSource dataSource, String tenantId, String collection) {
+        try (Connection c = dataSource.getConnection();
+             PreparedStatement s = c.prepareStatement("DELETE FROM vector_registry WHERE tenant_id = ? AND collection = ?")) {
+            s.setString(1, tenantId);
+            s.setString(2, collection);
+            return s.executeUpdate();
+        } catch (SQLException e) {
+            throw new IllegalStateException("cannot remove the registry rows of " + tenantId + " in " + collection, e);
         }
     }
 

@@ -4,6 +4,7 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Statement;
 
 /**
  * PostgreSQL advisory locks that order writes against the operations that must see no write in
@@ -83,6 +84,27 @@ public final class WriteLocks {
         try (PreparedStatement s = c.prepareStatement("SELECT pg_advisory_unlock(?, 0)")) {
             s.setInt(1, RECONCILER);
             s.execute();
+        }
+    }
+
+    /**
+     * Ends the connection's session, so that whatever session-level lock it may still hold is released,
+     * and makes the pool destroy the connection when it is closed instead of lending it again. For a
+     * connection whose locks could not be released normally.
+     *
+     * <p>Not {@link Connection#abort}: on a pooled connection (Agroal 2.8) abort leaves the connection
+     * checked out forever, so each abort shrinks the pool by one until no request can get a connection.
+     */
+    public static void discardSession(Connection c) {
+        try (Statement s = c.createStatement()) {
+            s.execute("SELECT pg_terminate_backend(pg_backend_pid())");
+        } catch (SQLException | RuntimeException expected) {
+            // the session ended (57P01), or had already ended
+        }
+        try (Statement s = c.createStatement()) {
+            s.execute("SELECT 1");
+        } catch (SQLException | RuntimeException expected) {
+            // "connection closed" (08003): the pool marks the connection to be destroyed on close
         }
     }
 

@@ -35,14 +35,17 @@ public final class RawHttp implements AutoCloseable {
         return this;
     }
 
-    /** The status code and body of the answer (a body with Content-Length, or up to the connection's end). */
+    /** The status code and body of the answer (a body with Content-Length, or up to the connection's end); status -1 if the server closed the connection without one. */
     public Answer read() throws IOException {
         ByteArrayOutputStream head = new ByteArrayOutputStream();
         int matched = 0;
         while (matched < 4) {
             int b = in.read();
             if (b < 0) {
-                throw new IOException("connection closed before the end of the answer's headers: " + head);
+                if (head.size() == 0) {
+                    return new Answer(-1, "", "");
+                }
+                throw new IOException("connection closed in the middle of the answer's headers: " + head);
             }
             head.write(b);
             matched = (b == "\r\n\r\n".charAt(matched)) ? matched + 1 : (b == '\r' ? 1 : 0);

@@ -76,8 +76,10 @@ class TenantLimitsTest {
                     assertThat(answer.headers()).containsIgnoringCase("retry-after:");
                 }
             }
-            // The four admitted ones waited for their bodies until the read timeout; the rest were turned away at once.
-            assertThat(answers).isEqualTo(Map.of(408, 4, 429, 36));
+            // The four admitted ones waited for their bodies until the read timeout closed their connections (some
+            // get a 400 problem out before the close, some nothing); the rest were turned away at once.
+            assertThat(answers.getOrDefault(-1, 0) + answers.getOrDefault(400, 0)).as("answers %s", answers).isEqualTo(4);
+            assertThat(answers.get(429)).as("answers %s", answers).isEqualTo(36);
         } finally {
             for (RawHttp connection : stalled) {
                 connection.close();
@@ -87,14 +89,13 @@ class TenantLimitsTest {
     }
 
     @Test
-    void should_answer_a_stalled_body_with_a_408_problem() throws Exception {
-        String key = readWriteKey(createTenant("stalling"));
+    void should_close_a_stalled_body_after_the_read_timeout_and_give_the_tenant_its_permit_back() throws Exception {
+        String key = readWriteKey(tenantWithLimits(Map.of("maxConcurrentRequests", 1)));
         try (RawHttp connection = new RawHttp(url.getPort())) {
             RawHttp.Answer answer = connection.start("PUT", "/v1/collections/anything/vectors", key, 1000, "{\"vectors\":[").read();
-            assertThat(answer.status()).isEqualTo(408);
-            assertThat(answer.headers()).containsIgnoringCase("content-type: application/problem+json");
-            assertThat(answer.body()).contains("\"code\":\"REQUEST_TIMEOUT\"");
+            assertThat(answer.status()).as("closed, with at most a 400 problem").isIn(-1, 400);
         }
+        as(key).get("/v1/tenant").then().statusCode(200);
     }
 
     @Test
@@ -151,6 +152,11 @@ class TenantLimitsTest {
             // max-in-flight is 40 in tests: two tenants with 20 permits each fill it.
             for (int t = 0; t < 2; t++) {
                 stalled.addAll(stall(readWriteKey(tenantWithLimits(Map.of("maxConcurrentRequests", 20))), 20));
+            }
+            // The stalled requests reach the gateway asynchronously: wait until all of them are admitted.
+            long admitted = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
+            while (given().get("/q/health/ready").then().extract().statusCode() != 503 && System.nanoTime() < admitted) {
+                Thread.sleep(20);
             }
             given().get("/q/health/ready").then().statusCode(503)
                     .body("checks.find { it.name == 'Request capacity' }.status", equalTo("DOWN"));

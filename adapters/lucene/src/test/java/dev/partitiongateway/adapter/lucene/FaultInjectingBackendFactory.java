@@ -39,6 +39,9 @@ public class FaultInjectingBackendFactory implements VectorBackendFactory {
         private static volatile boolean applyFirst;
         private static volatile Duration latency = Duration.ZERO;
         private static final AtomicInteger dataCalls = new AtomicInteger();
+        private static volatile boolean multiPlacementSearch = true;
+        private static final java.util.Map<String, Duration> slowPlacements = new java.util.concurrent.ConcurrentHashMap<>();
+        private static final java.util.Set<String> failingPlacements = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
         private Faults() {
         }
@@ -67,9 +70,44 @@ public class FaultInjectingBackendFactory implements VectorBackendFactory {
             Faults.latency = latency;
         }
 
+        /** Searches that name this placement take at least this long. */
+        public static void slowPlacement(String placement, Duration latency) {
+            slowPlacements.put(placement, latency);
+        }
+
+        /** Searches that name this placement fail as unavailable. */
+        public static void failPlacement(String placement) {
+            failingPlacements.add(placement);
+        }
+
+        /** Whether the backend searches several placements in one call (as Lucene and Milvus do) or one per call (as Pinecone). */
+        public static void multiPlacementSearch(boolean supported) {
+            multiPlacementSearch = supported;
+        }
+
         public static void heal() {
             failuresLeft.set(0);
             latency = Duration.ZERO;
+            slowPlacements.clear();
+            failingPlacements.clear();
+            multiPlacementSearch = true;
+        }
+
+        static void placementFaults(List<Placement> placements) {
+            for (Placement p : placements) {
+                Duration slow = slowPlacements.get(p.name());
+                if (slow != null) {
+                    try {
+                        Thread.sleep(slow.toMillis());
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        throw new BackendException.Timeout("interrupted while slow", e);
+                    }
+                }
+                if (failingPlacements.contains(p.name())) {
+                    throw new BackendException.Unavailable("placement " + p.name() + " is down", null);
+                }
+            }
         }
 
         /** Data calls that reached the backend (failed or not) since the last {@link #resetCount()}. */
@@ -123,7 +161,9 @@ public class FaultInjectingBackendFactory implements VectorBackendFactory {
 
             @Override
             public Capabilities capabilities() {
-                return lucene.capabilities();
+                Capabilities c = lucene.capabilities();
+                return new Capabilities(Faults.multiPlacementSearch, c.maxBatchSize(), c.filterOperators(), c.constantTimeDropPartition(),
+                        c.consistency(), c.maxIdLength());
             }
 
             @Override
@@ -156,7 +196,10 @@ public class FaultInjectingBackendFactory implements VectorBackendFactory {
 
             @Override
             public List<Match> search(List<Placement> placements, SearchQuery query) {
-                return Faults.call(() -> lucene.search(placements, query));
+                return Faults.call(() -> {
+                    Faults.placementFaults(placements);
+                    return lucene.search(placements, query);
+                });
             }
 
             @Override

@@ -1,0 +1,82 @@
+package dev.partitiongateway.routing;
+
+import dev.partitiongateway.catalog.CollectionView;
+import dev.partitiongateway.catalog.PartitionDirectory;
+import dev.partitiongateway.catalog.PartitionKey;
+import dev.partitiongateway.catalog.PartitionView;
+import dev.partitiongateway.catalog.Partitioning;
+import dev.partitiongateway.config.GatewayConfig;
+import dev.partitiongateway.spi.VectorBackend;
+import dev.partitiongateway.spi.VectorRecord;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Where records go: the collection's strategy prepares each record and names its partition, and the
+ * directory creates partitions on first use. The one place that chooses placements for writes.
+ */
+@ApplicationScoped
+public class PartitionRouter {
+
+    private final PartitionDirectory directory;
+    private final GatewayConfig config;
+
+    PartitionRouter(PartitionDirectory directory, GatewayConfig config) {
+        this.directory = directory;
+        this.config = config;
+    }
+
+    /** The strategy of a collection. */
+    public PartitioningStrategy strategy(CollectionView collection) {
+        Partitioning p = collection.partitioning();
+        if (p instanceof Partitioning.TenantTime t) {
+            return new TimeWindowStrategy(t, config.timeWindows().maxFutureSkew());
+        }
+        if (p instanceof Partitioning.TenantAttribute a) {
+            return new AttributeStrategy(a);
+        }
+        if (p instanceof Partitioning.SharedHash h) {
+            return new SharedHashStrategy(h);
+        }
+        return new TenantStrategy();
+    }
+
+    /** The records as they are stored (a time-partitioned collection gives untimed records the current time), or a 400. */
+    public List<VectorRecord> prepare(CollectionView collection, List<VectorRecord> records) {
+        PartitioningStrategy strategy = strategy(collection);
+        Instant now = Instant.now();
+        List<VectorRecord> prepared = new ArrayList<>(records.size());
+        for (int i = 0; i < records.size(); i++) {
+            prepared.add(strategy.prepare(records.get(i), now, "vectors[" + i + "]"));
+        }
+        return prepared;
+    }
+
+    /**
+     * The partition of each prepared record by id, created where it does not exist yet (on {@code c},
+     * in auto-commit mode, before anything is written).
+     */
+    public Map<String, PartitionView> targets(Connection c, CollectionView collection, String tenantId, List<VectorRecord> prepared,
+                                              VectorBackend backend) throws SQLException {
+        PartitioningStrategy strategy = strategy(collection);
+        Map<PartitionKey, PartitionView> partitions = new HashMap<>();
+        Map<String, PartitionView> targets = new LinkedHashMap<>();
+        for (VectorRecord record : prepared) {
+            PartitionKey key = strategy.keyFor(record, tenantId);
+            PartitionView partition = partitions.get(key);
+            if (partition == null) {
+                partition = directory.ensure(c, collection, tenantId, key, backend);
+                partitions.put(key, partition);
+            }
+            targets.put(record.id(), partition);
+        }
+        return targets;
+    }
+}

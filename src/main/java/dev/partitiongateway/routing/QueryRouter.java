@@ -1,0 +1,309 @@
+package dev.partitiongateway.routing;
+
+import dev.partitiongateway.catalog.CollectionView;
+import dev.partitiongateway.catalog.PartitionDirectory;
+import dev.partitiongateway.catalog.PartitionView;
+import dev.partitiongateway.config.GatewayConfig;
+import dev.partitiongateway.problem.ApiException;
+import dev.partitiongateway.spi.BackendException;
+import dev.partitiongateway.spi.Match;
+import dev.partitiongateway.spi.Placement;
+import dev.partitiongateway.spi.SearchQuery;
+import dev.partitiongateway.spi.VectorBackend;
+import dev.partitiongateway.spi.filter.Filter;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+import org.eclipse.microprofile.context.ManagedExecutor;
+import org.eclipse.microprofile.faulttolerance.exceptions.CircuitBreakerOpenException;
+import org.jboss.logging.Logger;
+
+/**
+ * Turns a tenant's search into the partitions to query, queries them in parallel under one deadline,
+ * and merges what they return.
+ *
+ * <ul>
+ *   <li>{@code EXPLICIT}: only the named partitions, which must be the tenant's (else 404);</li>
+ *   <li>{@code BROADCAST}: all of the tenant's partitions;</li>
+ *   <li>{@code FILTERED}: those the strategy cannot rule out from the time range and the filter;</li>
+ *   <li>{@code SMART} (default): FILTERED, newest window first then largest first, cut at {@code maxPartitions}.</li>
+ * </ul>
+ *
+ * A partition that fails or misses the deadline fails the search (503 with Retry-After) unless the
+ * request allows partial results; then the response says it is partial and names each failure. A
+ * partition the backend does not know (never written to) holds nothing and is not a failure. An
+ * empty set of partitions gives no results: it never becomes an unrestricted backend query.
+ */
+@ApplicationScoped
+public class QueryRouter {
+
+    private static final Logger LOG = Logger.getLogger(QueryRouter.class);
+
+    /** Best first; ties broken by id, then placement, so that merged results are deterministic. */
+    static final Comparator<Match> BEST_FIRST = Comparator.comparingDouble(Match::score).reversed()
+            .thenComparing(Match::id).thenComparing(Match::placement);
+
+    public enum Routing { EXPLICIT, BROADCAST, FILTERED, SMART }
+
+    /**
+     * A search as the router plans it.
+     *
+     * @param query         the vector query; its filter must already include the time range (as {@link Filter.TimeRange})
+     * @param from          start of the time range ({@code null}: open), for pruning
+     * @param to            end of the time range ({@code null}: open), for pruning
+     * @param filter        the client's metadata filter, for pruning
+     * @param hints         partition (placement) names for EXPLICIT routing
+     * @param maxPartitions SMART's cap, or {@code null}
+     */
+    public record Plan(SearchQuery query, Instant from, Instant to, Filter filter, List<String> hints, Routing routing,
+                       Integer maxPartitions, boolean allowPartial, boolean explain) {
+    }
+
+    /** A partition that failed, and why. */
+    public record Failure(String partition, String reason) {
+    }
+
+    /** What explain shows of one partition searched. */
+    public record Searched(String partition, String describes, long latencyMicros, int hits) {
+    }
+
+    /** What explain shows of one partition left out, and why. */
+    public record Pruned(String partition, String describes, String reason) {
+    }
+
+    public record Outcome(List<Match> matches, List<String> searched, List<String> skipped, List<Failure> failed,
+                          List<Searched> explained, List<Pruned> pruned) {
+        public boolean partial() {
+            return !skipped.isEmpty() || !failed.isEmpty();
+        }
+    }
+
+    private final PartitionDirectory directory;
+    private final PartitionRouter partitions;
+    private final Executor executor;
+    private final Duration deadline;
+
+    @Inject
+    QueryRouter(PartitionDirectory directory, PartitionRouter partitions, ManagedExecutor executor, GatewayConfig config) {
+        this(directory, partitions, (Executor) executor, config.search().deadline());
+    }
+
+    QueryRouter(PartitionDirectory directory, PartitionRouter partitions, Executor executor, Duration deadline) {
+        this.directory = directory;
+        this.partitions = partitions;
+        this.executor = executor;
+        this.deadline = deadline;
+    }
+
+    public Outcome search(CollectionView collection, String tenantId, VectorBackend backend, Plan plan) {
+        PartitioningStrategy strategy = partitions.strategy(collection);
+        List<PartitionView> candidates = directory.tenantPartitions(collection.name(), tenantId);
+        List<Pruned> pruned = new ArrayList<>();
+        List<PartitionView> targets = choose(candidates, strategy, plan, pruned);
+        List<String> skipped = new ArrayList<>();
+        if (plan.routing() == Routing.SMART && plan.maxPartitions() != null && targets.size() > plan.maxPartitions()) {
+            targets.subList(plan.maxPartitions(), targets.size()).forEach(p -> {
+                skipped.add(p.placementName());
+                pruned.add(new Pruned(p.placementName(), strategy.describe(p), "over maxPartitions " + plan.maxPartitions()));
+            });
+            targets = new ArrayList<>(targets.subList(0, plan.maxPartitions()));
+        }
+        List<String> searched = targets.stream().map(PartitionView::placementName).toList();
+        if (targets.isEmpty()) {
+            return new Outcome(List.of(), searched, skipped, List.of(), List.of(), plan.explain() ? pruned : List.of());
+        }
+        Map<String, Placement> placements = new LinkedHashMap<>();
+        Map<String, String> describes = new HashMap<>();
+        for (PartitionView p : targets) {
+            placements.put(p.placementName(), p.placementFor(collection, tenantId));
+            describes.put(p.placementName(), strategy.describe(p));
+        }
+        Results results = run(backend, placements, plan);
+        if (!results.failed.isEmpty() && !plan.allowPartial() && placements.size() == 1) {
+            throw results.failed.values().iterator().next().failure(); // one partition: its own failure, as the backend gave it
+        }
+        if (!results.failed.isEmpty() && !plan.allowPartial()) {
+            Duration retry = results.failed.values().stream().map(Call::retryAfter).filter(Optional::isPresent).map(Optional::get)
+                    .max(Comparator.naturalOrder()).orElse(Duration.ofSeconds(5));
+            throw ApiException.backendUnavailable("partitions failed: " + String.join("; ", results.failed.entrySet().stream()
+                    .map(e -> e.getKey() + " (" + e.getValue().reason() + ")").toList())
+                    + "; retry later, or send allowPartial to get the other partitions' results", retry);
+        }
+        List<Match> merged = merge(results.matches, plan.query().topK());
+        List<Searched> explained = new ArrayList<>();
+        if (plan.explain()) {
+            results.latencyMicros.forEach((name, micros) -> explained.add(new Searched(name, describes.get(name), micros,
+                    (int) results.matches.stream().filter(m -> m.placement().equals(name)).count())));
+        }
+        List<Failure> failed = results.failed.entrySet().stream().map(e -> new Failure(e.getKey(), e.getValue().reason())).toList();
+        return new Outcome(merged, searched, skipped, failed, explained, plan.explain() ? pruned : List.of());
+    }
+
+    /**
+     * The tenant's partitions that may hold records matching a filter, read from PostgreSQL now (for a
+     * delete by filter, which must not act on a stale directory).
+     */
+    public List<PartitionView> partitionsMatching(CollectionView collection, String tenantId, Filter filter) {
+        PartitioningStrategy strategy = partitions.strategy(collection);
+        return directory.currentTenantPartitions(collection.name(), tenantId).stream()
+                .filter(p -> strategy.pruned(p, null, null, filter).isEmpty())
+                .toList();
+    }
+
+    /** The tenant's partitions a plan covers, in the order they are searched; records why others are left out. */
+    List<PartitionView> choose(List<PartitionView> candidates, PartitioningStrategy strategy, Plan plan, List<Pruned> pruned) {
+        switch (plan.routing()) {
+            case EXPLICIT -> {
+                Map<String, PartitionView> byName = new LinkedHashMap<>();
+                candidates.forEach(p -> byName.put(p.placementName(), p));
+                List<PartitionView> chosen = new ArrayList<>();
+                for (String hint : new LinkedHashSet<>(plan.hints())) {
+                    PartitionView p = byName.get(hint);
+                    if (p == null) {
+                        throw ApiException.notFound("partition '" + hint + "' of this tenant");
+                    }
+                    chosen.add(p);
+                }
+                return chosen;
+            }
+            case BROADCAST -> {
+                return new ArrayList<>(candidates);
+            }
+            default -> {
+                List<PartitionView> kept = new ArrayList<>();
+                for (PartitionView p : candidates) {
+                    Optional<String> reason = strategy.pruned(p, plan.from(), plan.to(), plan.filter());
+                    if (reason.isPresent()) {
+                        pruned.add(new Pruned(p.placementName(), strategy.describe(p), reason.get()));
+                    } else {
+                        kept.add(p);
+                    }
+                }
+                if (plan.routing() == Routing.SMART) {
+                    kept.sort(Comparator.comparing((PartitionView p) -> p.windowStart() == null ? Instant.MIN : p.windowStart()).reversed()
+                            .thenComparing(Comparator.comparingLong(PartitionView::vectorCount).reversed())
+                            .thenComparingLong(PartitionView::id));
+                }
+                return kept;
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- fan-out
+
+    /** The outcome of one backend call: its matches, or why it failed. */
+    private record Call(List<Match> matches, String reason, Optional<Duration> retryAfter, BackendException failure) {
+        Call(List<Match> matches) {
+            this(matches, null, Optional.empty(), null);
+        }
+
+        static Call failed(String reason, BackendException failure) {
+            return new Call(List.of(), reason, failure.retryAfter(), failure);
+        }
+    }
+
+    private static final class Results {
+        final List<Match> matches = new ArrayList<>();
+        final Map<String, Call> failed = new LinkedHashMap<>();
+        final Map<String, Long> latencyMicros = new LinkedHashMap<>();
+    }
+
+    private Results run(VectorBackend backend, Map<String, Placement> placements, Plan plan) {
+        long start = System.nanoTime();
+        long deadlineNanos = start + deadline.toNanos();
+        Results results = new Results();
+        if (placements.size() > 1 && backend.capabilities().multiPlacementSearch()) {
+            List<Placement> all = List.copyOf(placements.values());
+            Call call = await(submit(() -> backend.search(all, plan.query())), deadlineNanos);
+            long micros = (System.nanoTime() - start) / 1000;
+            if (call.reason() == null) {
+                results.matches.addAll(call.matches());
+                placements.keySet().forEach(name -> results.latencyMicros.put(name, micros));
+                return results;
+            }
+            if (!plan.allowPartial()) {
+                placements.keySet().forEach(name -> results.failed.put(name, call));
+                return results;
+            }
+            // Partial results allowed: find out which partitions fail by asking each on its own, in the time left.
+        }
+        Map<String, CompletableFuture<List<Match>>> calls = new LinkedHashMap<>();
+        placements.forEach((name, placement) -> calls.put(name, submit(() -> backend.search(List.of(placement), plan.query()))));
+        for (Map.Entry<String, CompletableFuture<List<Match>>> e : calls.entrySet()) {
+            Call call = await(e.getValue(), deadlineNanos);
+            results.latencyMicros.put(e.getKey(), (System.nanoTime() - start) / 1000);
+            if (call.reason() == null) {
+                results.matches.addAll(call.matches());
+            } else {
+                results.failed.put(e.getKey(), call);
+            }
+        }
+        return results;
+    }
+
+    private CompletableFuture<List<Match>> submit(Supplier<List<Match>> search) {
+        return CompletableFuture.supplyAsync(search, executor);
+    }
+
+    private Call await(CompletableFuture<List<Match>> future, long deadlineNanos) {
+        try {
+            return new Call(future.get(Math.max(0, deadlineNanos - System.nanoTime()), TimeUnit.NANOSECONDS));
+        } catch (java.util.concurrent.TimeoutException e) {
+            future.cancel(true);
+            String reason = "no answer within the " + deadline.toMillis() + " ms search deadline";
+            return Call.failed(reason, new BackendException.Timeout("the search missed its " + deadline.toMillis() + " ms deadline", e));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return Call.failed("interrupted", new BackendException.Unavailable("search interrupted", e));
+        } catch (java.util.concurrent.ExecutionException e) {
+            Throwable cause = e.getCause() instanceof CompletionException && e.getCause().getCause() != null ? e.getCause().getCause() : e.getCause();
+            if (cause instanceof BackendException.NotFound) {
+                return new Call(List.of()); // never created on the backend: it holds nothing
+            }
+            if (cause instanceof BackendException.Rejected || cause instanceof BackendException.CapacityExceeded) {
+                throw (BackendException) cause; // the request itself is wrong: not a partition failure
+            }
+            if (cause instanceof BackendException b) {
+                LOG.debugf("partition search failed: %s", b.toString());
+                String reason = b instanceof BackendException.Timeout ? "timed out"
+                        : b.getCause() instanceof CircuitBreakerOpenException ? "backend held off after repeated failures"
+                        : "backend unavailable";
+                return Call.failed(reason, b);
+            }
+            if (cause instanceof RuntimeException r) {
+                throw r;
+            }
+            throw new IllegalStateException(cause);
+        }
+    }
+
+    /** The best {@code topK}, each id once (the best-scored copy), ties broken by id then placement. */
+    static List<Match> merge(List<Match> matches, int topK) {
+        Set<String> seen = new java.util.HashSet<>();
+        List<Match> merged = new ArrayList<>(Math.min(topK, matches.size()));
+        for (Match m : matches.stream().sorted(BEST_FIRST).toList()) {
+            if (seen.add(m.id())) {
+                merged.add(m);
+                if (merged.size() == topK) {
+                    break;
+                }
+            }
+        }
+        return merged;
+    }
+}
