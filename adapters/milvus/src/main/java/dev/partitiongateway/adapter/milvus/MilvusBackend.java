@@ -178,16 +178,17 @@ public final class MilvusBackend implements VectorBackend {
         requireOpen();
         requireValidName(spec.name());
         synchronized (structure) {
-            for (String name : List.of(MilvusSchema.dedicatedCollection(spec.name()), MilvusSchema.sharedCollection(spec.name()))) {
-                call("drop collection " + name, () -> {
-                    if (hasCollection(name)) {
-                        client.dropCollection(DropCollectionReq.builder().collectionName(name).build());
-                    }
-                    return null;
-                });
-                knownCollections.remove(name);
-                String prefix = name + "/";
-                knownSharedPlacements.keySet().removeIf(k -> k.startsWith(prefix));
+            try {
+                for (String name : List.of(MilvusSchema.dedicatedCollection(spec.name()), MilvusSchema.sharedCollection(spec.name()))) {
+                    call("drop collection " + name, () -> {
+                        if (hasCollection(name)) {
+                            client.dropCollection(DropCollectionReq.builder().collectionName(name).build());
+                        }
+                        return null;
+                    });
+                }
+            } finally {
+                forget(spec.name());
             }
         }
     }
@@ -256,12 +257,13 @@ public final class MilvusBackend implements VectorBackend {
         }
     }
 
-    /** The partition-key collection of the gateway collection, created and loaded if missing. Caller holds {@code structure}. */
+    /**
+     * The partition-key collection of the gateway collection, created and loaded if missing. Asked of
+     * Milvus every time (another replica may have dropped it): ensuring a bucket is rare. Caller holds
+     * {@code structure}.
+     */
     private String ensureSharedCollection(CollectionSpec spec) {
         String shared = MilvusSchema.sharedCollection(spec.name());
-        if (knownCollections.containsKey(shared)) {
-            return shared;
-        }
         call("ensure shared collection " + shared, () -> {
             if (!hasCollection(shared)) {
                 createCollection(shared, spec, true);
@@ -676,38 +678,60 @@ public final class MilvusBackend implements VectorBackend {
         return new Target(spec, MilvusSchema.dedicatedCollection(spec.name()), List.of(placement.name()), placement.tenant(), null);
     }
 
-    /** The stored shape of the collection, which must be the caller's; checked once, then remembered. */
+    /**
+     * The stored shape of the collection, which must be the caller's. It is remembered once checked;
+     * a remembered shape that is not the caller's is checked again once before the call is refused,
+     * since another gateway replica may have dropped the collection and made it again with another shape.
+     */
     private CollectionSpec requireCollection(CollectionSpec requested) {
         requireOpen();
         requireValidName(requested.name());
         String name = MilvusSchema.dedicatedCollection(requested.name());
         CollectionSpec known = knownCollections.get(name);
-        if (known == null) {
-            known = call("check collection " + name, () -> {
-                if (!hasCollection(name)) {
-                    throw new BackendException.NotFound("collection " + requested.name() + " does not exist in Milvus");
-                }
-                return describe(name, requested.name(), false);
-            });
-            knownCollections.put(name, known);
+        if (known != null && known.sameShape(requested)) {
+            return known;
         }
-        requireSameShape(known, requested);
-        return known;
+        if (known != null) {
+            forget(requested.name());
+        }
+        CollectionSpec stored = call("check collection " + name, () -> {
+            if (!hasCollection(name)) {
+                throw new BackendException.NotFound("collection " + requested.name() + " does not exist in Milvus");
+            }
+            return describe(name, requested.name(), false);
+        });
+        knownCollections.put(name, stored);
+        requireSameShape(stored, requested);
+        return stored;
     }
 
+    /** The partition-key collection of the gateway collection, checked like {@link #requireCollection}. */
     private String requireSharedCollection(CollectionSpec spec) {
         String shared = MilvusSchema.sharedCollection(spec.name());
-        if (!knownCollections.containsKey(shared)) {
-            CollectionSpec stored = call("check collection " + shared, () -> {
-                if (!hasCollection(shared)) {
-                    throw new BackendException.NotFound("collection " + spec.name() + " has no shared buckets in Milvus");
-                }
-                return describe(shared, spec.name(), true);
-            });
-            requireSameShape(stored, spec);
-            knownCollections.put(shared, stored);
+        CollectionSpec known = knownCollections.get(shared);
+        if (known != null && known.sameShape(spec)) {
+            return shared;
         }
+        if (known != null) {
+            forget(spec.name());
+        }
+        CollectionSpec stored = call("check collection " + shared, () -> {
+            if (!hasCollection(shared)) {
+                throw new BackendException.NotFound("collection " + spec.name() + " has no shared buckets in Milvus");
+            }
+            return describe(shared, spec.name(), true);
+        });
+        knownCollections.put(shared, stored);
+        requireSameShape(stored, spec);
         return shared;
+    }
+
+    /** Forgets what was checked about the gateway collection's Milvus collections and shared buckets. */
+    private void forget(String gatewayCollection) {
+        String shared = MilvusSchema.sharedCollection(gatewayCollection);
+        knownCollections.remove(MilvusSchema.dedicatedCollection(gatewayCollection));
+        knownCollections.remove(shared);
+        knownSharedPlacements.keySet().removeIf(k -> k.startsWith(placementKey(shared, "")));
     }
 
     /**

@@ -385,6 +385,52 @@ class MilvusBackendTest {
         assertThatThrownBy(() -> backend.upsert(placement, List.of(record("a", 1, 0)))).isInstanceOf(BackendException.NotFound.class);
     }
 
+    @Test
+    void should_serve_a_collection_another_replica_dropped_and_created_again_with_another_shape() {
+        MilvusBackend replica = open(MilvusOptions.defaults(server.uri()));
+        CollectionSpec before = new CollectionSpec("mb_" + SEQUENCE.incrementAndGet(), 2, Metric.L2);
+        backend.ensureCollection(before);
+        backend.ensurePartition(Placement.dedicated(before, "p", "t1"));
+        backend.ensurePartition(Placement.shared(before, "bucket", "t1"));
+        replica.upsert(Placement.dedicated(before, "p", "t1"), List.of(record("a", 1, 0)));
+        replica.upsert(Placement.shared(before, "bucket", "t1"), List.of(record("a", 1, 0)));
+
+        // The gateway's DELETE and POST of the collection, on the first replica: same name, another dimension.
+        backend.dropCollection(before);
+        CollectionSpec after = new CollectionSpec(before.name(), 3, Metric.L2);
+        backend.ensureCollection(after);
+        Placement dedicated = Placement.dedicated(after, "p", "t1");
+        Placement bucket = Placement.shared(after, "bucket", "t1");
+        backend.ensurePartition(dedicated);
+        backend.ensurePartition(bucket);
+
+        for (Placement placement : List.of(dedicated, bucket)) {
+            replica.upsert(placement, List.of(new VectorRecord("b", new float[] {1, 2, 3}, Map.of())));
+            assertThat(replica.count(placement, null)).isEqualTo(1);
+            assertThat(replica.search(List.of(placement), new SearchQuery(new float[] {1, 2, 3}, 5, null, false, false)))
+                    .extracting(m -> m.id()).containsExactly("b");
+        }
+        // A caller that still names the old shape is refused, as before.
+        assertThatThrownBy(() -> replica.count(Placement.dedicated(before, "p", "t1"), null)).isInstanceOf(BackendException.Rejected.class)
+                .hasMessageContaining("dimension 3");
+    }
+
+    @Test
+    void should_ensure_a_shared_bucket_after_another_replica_dropped_and_created_the_collection_again() {
+        MilvusBackend replica = open(MilvusOptions.defaults(server.uri()));
+        CollectionSpec spec = collection(Metric.L2);
+        backend.ensureCollection(spec);
+        replica.ensurePartition(Placement.shared(spec, "bucket", "t1"));
+
+        backend.dropCollection(spec);
+        backend.ensureCollection(spec);
+        Placement bucket = Placement.shared(spec, "bucket", "t1");
+        replica.ensurePartition(bucket);
+
+        replica.upsert(bucket, List.of(record("a", 1, 0)));
+        assertThat(backend.count(bucket, null)).isEqualTo(1);
+    }
+
     // ================================================================ helpers
 
     private static CollectionSpec collection(Metric metric) {
