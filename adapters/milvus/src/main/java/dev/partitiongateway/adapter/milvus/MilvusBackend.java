@@ -94,7 +94,10 @@ public final class MilvusBackend implements VectorBackend {
     private final MilvusClientV2 client;
     private final ConsistencyLevel consistency;
     private final Capabilities capabilities;
-    /** Guards creating and dropping collections and partitions; data calls do not take it. */
+    /**
+     * Guards creating and dropping collections and partitions; data calls do not take it, and nobody
+     * waits for Milvus to load data while holding it (a load can take minutes).
+     */
     private final Object structure = new Object();
     /** Milvus collections checked to exist with this shape, by Milvus name. */
     private final Map<String, CollectionSpec> knownCollections = new ConcurrentHashMap<>();
@@ -158,19 +161,19 @@ public final class MilvusBackend implements VectorBackend {
     public void ensureCollection(CollectionSpec spec) {
         requireOpen();
         requireValidSpec(spec);
+        String name = MilvusSchema.dedicatedCollection(spec.name());
         synchronized (structure) {
-            String name = MilvusSchema.dedicatedCollection(spec.name());
             call("ensure collection " + name, () -> {
                 if (!hasCollection(name)) {
                     createCollection(name, spec, false);
                 }
                 CollectionSpec stored = describe(name, spec.name(), false);
                 requireSameShape(stored, spec);
-                ensureLoaded(name, (String) null);
                 knownCollections.put(name, stored);
                 return null;
             });
         }
+        awaitLoadedForStructure(name, null);
     }
 
     @Override
@@ -197,19 +200,23 @@ public final class MilvusBackend implements VectorBackend {
     public void ensurePartition(Placement placement) {
         requireOpen();
         CollectionSpec spec = requireCollection(placement.collection());
-        synchronized (structure) {
-            if (placement.shared()) {
+        if (placement.shared()) {
+            String shared;
+            synchronized (structure) {
                 // The caller's spec carries the bucket count that sizes the partition-key collection.
-                String shared = ensureSharedCollection(placement.collection());
+                shared = ensureSharedCollection(placement.collection());
                 call("ensure shared bucket " + describe(placement), () -> {
                     client.upsert(UpsertReq.builder().collectionName(shared)
                             .data(List.of(MilvusRecords.marker(placement.name(), spec.dimension()))).build());
                     return null;
                 });
                 knownSharedPlacements.put(placementKey(shared, placement.name()), expiry());
-                return;
             }
-            String collection = MilvusSchema.dedicatedCollection(spec.name());
+            awaitLoadedForStructure(shared, null);
+            return;
+        }
+        String collection = MilvusSchema.dedicatedCollection(spec.name());
+        synchronized (structure) {
             call("ensure partition " + describe(placement), () -> {
                 if (!client.hasPartition(HasPartitionReq.builder().collectionName(collection).partitionName(placement.name()).build())) {
                     int partitions = client.listPartitions(ListPartitionsReq.builder().collectionName(collection).build()).size();
@@ -221,10 +228,10 @@ public final class MilvusBackend implements VectorBackend {
                     }
                     client.createPartition(CreatePartitionReq.builder().collectionName(collection).partitionName(placement.name()).build());
                 }
-                ensureLoaded(collection, placement.name());
                 return null;
             });
         }
+        awaitLoadedForStructure(collection, placement.name());
     }
 
     @Override
@@ -258,9 +265,9 @@ public final class MilvusBackend implements VectorBackend {
     }
 
     /**
-     * The partition-key collection of the gateway collection, created and loaded if missing. Asked of
-     * Milvus every time (another replica may have dropped it): ensuring a bucket is rare. Caller holds
-     * {@code structure}.
+     * The partition-key collection of the gateway collection, created if missing (its load is not
+     * awaited here). Asked of Milvus every time (another replica may have dropped it): ensuring a bucket
+     * is rare. Caller holds {@code structure}.
      */
     private String ensureSharedCollection(CollectionSpec spec) {
         String shared = MilvusSchema.sharedCollection(spec.name());
@@ -270,7 +277,6 @@ public final class MilvusBackend implements VectorBackend {
             }
             CollectionSpec stored = describe(shared, spec.name(), true);
             requireSameShape(stored, spec);
-            ensureLoaded(shared, (String) null);
             knownCollections.put(shared, stored);
             return null;
         });
@@ -311,12 +317,21 @@ public final class MilvusBackend implements VectorBackend {
         return new CollectionSpec(gatewayName, dimension, metric);
     }
 
+    /** A new collection or partition is ready for reads when this returns: waits up to load-timeout, outside {@code structure}. */
+    private void awaitLoadedForStructure(String collection, String partition) {
+        call("load " + collection + (partition == null ? "" : "/" + partition), () -> {
+            awaitLoaded(collection, partition, System.nanoTime() + options.loadTimeout().toNanos(),
+                    "gateway.milvus.load-timeout (" + options.loadTimeout() + ")");
+            return null;
+        });
+    }
+
     /**
      * Waits until Milvus has loaded the collection (or one partition of it), asking for the load if
      * it is not under way: Milvus refuses search and query on unloaded data, and loads asynchronously.
+     * Unavailable once {@code deadline} (System.nanoTime) has passed; {@code limit} names what set it.
      */
-    private void ensureLoaded(String collection, String partition) {
-        long deadline = System.nanoTime() + options.loadTimeout().toNanos();
+    private void awaitLoaded(String collection, String partition, long deadline, String limit) {
         long pause = 10;
         boolean requested = false;
         for (;;) {
@@ -336,25 +351,18 @@ public final class MilvusBackend implements VectorBackend {
                 }
                 requested = true;
             }
-            if (System.nanoTime() > deadline) {
+            long left = deadline - System.nanoTime();
+            if (left <= 0) {
                 throw new BackendException.Unavailable("Milvus did not load " + collection + (partition == null ? "" : "/" + partition)
-                        + " within gateway.milvus.load-timeout (" + options.loadTimeout() + ")", null);
+                        + " within " + limit, null);
             }
             try {
-                Thread.sleep(pause);
+                Thread.sleep(Math.max(1, Math.min(pause, left / 1_000_000)));
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw new BackendException.Unavailable("interrupted while waiting for Milvus to load " + collection, e);
             }
             pause = Math.min(pause * 2, 500);
-        }
-    }
-
-    private void ensureAllLoaded(String collection, List<String> partitions) {
-        if (partitions == null || partitions.isEmpty()) {
-            ensureLoaded(collection, (String) null);
-        } else {
-            partitions.forEach(p -> ensureLoaded(collection, p));
         }
     }
 
@@ -774,8 +782,14 @@ public final class MilvusBackend implements VectorBackend {
         return Boolean.TRUE.equals(client.hasCollection(HasCollectionReq.builder().collectionName(name).build()));
     }
 
-    /** Runs a read; if Milvus has not loaded the data (codes 101, 201: released, or restarted), loads it and tries once more. */
+    /**
+     * Runs a read; if Milvus has not loaded the data (codes 101, 201: released, or restarted), asks
+     * for the load and tries once more when it is done. The wait ends one call-timeout after the read
+     * began, not at load-timeout: a request must not hang for as long as a load may take. Milvus goes
+     * on loading, so the gateway's retry, or a later request, finds the data loaded.
+     */
     private <T> T withLoad(String collection, List<String> partitions, Supplier<T> read) {
+        long deadline = System.nanoTime() + options.callTimeout().toNanos();
         try {
             return read.get();
         } catch (RuntimeException e) {
@@ -783,7 +797,12 @@ public final class MilvusBackend implements VectorBackend {
                 throw e;
             }
             LOG.infof("Milvus reports %s as not loaded; loading it", collection);
-            ensureAllLoaded(collection, MilvusFailures.serverCode(e) == MilvusFailures.PARTITION_NOT_LOADED ? partitions : null);
+            String limit = "gateway.milvus.call-timeout (" + options.callTimeout() + ") of this request; Milvus goes on loading it";
+            if (MilvusFailures.serverCode(e) == MilvusFailures.PARTITION_NOT_LOADED && !partitions.isEmpty()) {
+                partitions.forEach(p -> awaitLoaded(collection, p, deadline, limit));
+            } else {
+                awaitLoaded(collection, null, deadline, limit);
+            }
             return read.get();
         }
     }

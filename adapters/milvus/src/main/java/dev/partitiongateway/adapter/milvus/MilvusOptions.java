@@ -107,6 +107,12 @@ public record MilvusOptions(
                 retryMaxBackoff, retryOnRateLimit);
     }
 
+    public MilvusOptions withLoadTimeout(Duration value) {
+        return new MilvusOptions(uri, token, database, connectTimeout, callTimeout, consistencyLevel, maxPartitions, sharedPlacementCacheTtl,
+                value, writeRequestBytes, indexType, hnswM, hnswEfConstruction, searchEf, retryMaxAttempts, retryInitialBackoff,
+                retryMaxBackoff, retryOnRateLimit);
+    }
+
     public MilvusOptions withMaxPartitions(int value) {
         return new MilvusOptions(uri, token, database, connectTimeout, callTimeout, consistencyLevel, value, sharedPlacementCacheTtl,
                 loadTimeout, writeRequestBytes, indexType, hnswM, hnswEfConstruction, searchEf, retryMaxAttempts, retryInitialBackoff,

@@ -2,6 +2,7 @@ package dev.partitiongateway.adapter.milvus;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 import dev.partitiongateway.adapter.milvus.fake.FakeMilvusServer;
 import dev.partitiongateway.spi.BackendException;
@@ -31,6 +32,8 @@ import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterAll;
@@ -254,6 +257,42 @@ class MilvusBackendTest {
         assertThatThrownBy(() -> b.count(placement, null)).isInstanceOf(BackendException.Unavailable.class);
         // Three attempts, not the SDK's default of 75.
         assertThat(server.pendingFaults()).isEqualTo(7);
+    }
+
+    @Test
+    void should_wait_for_a_load_a_read_needs_no_longer_than_the_call_timeout() {
+        FakeMilvusServer neverLoads = start(FakeMilvusServer.Options.defaults().withLoadingPolls(Integer.MAX_VALUE));
+        MilvusBackend impatientStructure = open(MilvusOptions.defaults(neverLoads.uri()).withLoadTimeout(Duration.ofMillis(50)));
+        CollectionSpec spec = collection(Metric.L2);
+        Placement placement = Placement.dedicated(spec, "p", "t1");
+        // Both are made before the wait for their load gives up.
+        assertThatThrownBy(() -> impatientStructure.ensureCollection(spec)).isInstanceOf(BackendException.Unavailable.class);
+        assertThatThrownBy(() -> impatientStructure.ensurePartition(placement)).isInstanceOf(BackendException.Unavailable.class);
+        MilvusBackend reader = open(MilvusOptions.defaults(neverLoads.uri()).withCallTimeout(Duration.ofMillis(300))
+                .withLoadTimeout(Duration.ofHours(1)));
+
+        // The bound only turns a hang into a failure; the call itself gives up after call-timeout.
+        assertTimeoutPreemptively(Duration.ofSeconds(60), () -> assertThatThrownBy(() -> reader.count(placement, null))
+                .isInstanceOf(BackendException.Unavailable.class).hasMessageContaining("gateway.milvus.call-timeout"));
+    }
+
+    @Test
+    void should_not_hold_back_other_structure_calls_while_waiting_for_a_load() throws Exception {
+        FakeMilvusServer neverLoads = start(FakeMilvusServer.Options.defaults().withLoadingPolls(Integer.MAX_VALUE));
+        MilvusBackend b = open(MilvusOptions.defaults(neverLoads.uri()).withLoadTimeout(Duration.ofHours(1)));
+        CollectionSpec loading = collection(Metric.L2);
+        CompletableFuture<Void> ensuring = CompletableFuture.runAsync(() -> b.ensureCollection(loading));
+        MilvusClientV2 other = new MilvusClientV2(ConnectConfig.builder().uri(neverLoads.uri()).rpcDeadlineMs(10_000).build());
+        opened.add(0, () -> other.close(5));
+        boolean created = false;
+        for (int i = 0; i < 1000 && !created; i++) {
+            created = other.hasCollection(HasCollectionReq.builder().collectionName(loading.name()).build());
+        }
+        assertThat(created).as("the first call made its collection and waits for its load").isTrue();
+
+        // Bounded only so that a call held behind the load fails the test instead of hanging it.
+        CompletableFuture.runAsync(() -> b.dropCollection(collection(Metric.L2))).get(60, TimeUnit.SECONDS);
+        assertThat(ensuring).isNotDone();
     }
 
     @Test
