@@ -205,14 +205,22 @@ public final class MilvusBackend implements VectorBackend {
             synchronized (structure) {
                 // The caller's spec carries the bucket count that sizes the partition-key collection.
                 shared = ensureSharedCollection(placement.collection());
+            }
+            // Loaded before the marker is looked up: that is a query.
+            awaitLoadedForStructure(shared, null);
+            synchronized (structure) {
                 call("ensure shared bucket " + describe(placement), () -> {
-                    client.upsert(UpsertReq.builder().collectionName(shared)
-                            .data(List.of(MilvusRecords.marker(placement.name(), spec.dimension()))).build());
+                    if (!markerExists(shared, placement.name())) {
+                        // A write that raced a drop of this bucket (through another replica that still trusted its marker)
+                        // may have left records after the drop deleted them: they must not come back with the new bucket.
+                        deleteBucketRecords(shared, placement.name());
+                        client.upsert(UpsertReq.builder().collectionName(shared)
+                                .data(List.of(MilvusRecords.marker(placement.name(), spec.dimension()))).build());
+                    }
                     return null;
                 });
                 knownSharedPlacements.put(placementKey(shared, placement.name()), expiry());
             }
-            awaitLoadedForStructure(shared, null);
             return;
         }
         String collection = MilvusSchema.dedicatedCollection(spec.name());
@@ -563,8 +571,16 @@ public final class MilvusBackend implements VectorBackend {
         });
     }
 
-    /** Deletes every record of a shared bucket, of every tenant, and its marker: a page of primary keys at a time. */
+    /** Deletes a shared bucket: its marker, then every record of every tenant in it. */
     private void deleteBucket(String shared, String placement) {
+        // The marker first: from then on the bucket does not exist for anyone who asks Milvus, even if
+        // deleting its records is cut short (the next ensure of the bucket, or drop, deletes what is left).
+        deleteKeys(new Target(null, shared, List.of(), null, null), List.of(MilvusSchema.markerKey(placement)));
+        deleteBucketRecords(shared, placement);
+    }
+
+    /** Deletes every row whose placement is the bucket, a page of primary keys at a time. */
+    private void deleteBucketRecords(String shared, String placement) {
         Target target = new Target(null, shared, List.of(), null, null);
         String after = null;
         for (;;) {
@@ -768,6 +784,12 @@ public final class MilvusBackend implements VectorBackend {
             }
             knownSharedPlacements.put(placementKey(shared, bucket), expiry());
         }
+    }
+
+    private boolean markerExists(String shared, String placement) {
+        MilvusExpression.Builder builder = new MilvusExpression.Builder();
+        MilvusExpression marker = builder.build(MilvusSchema.PRIMARY_KEY + " == " + builder.bind(MilvusSchema.markerKey(placement)));
+        return !queryExpression(new Target(null, shared, List.of(), null, null), marker, null, List.of(MilvusSchema.PLACEMENT)).isEmpty();
     }
 
     private long expiry() {

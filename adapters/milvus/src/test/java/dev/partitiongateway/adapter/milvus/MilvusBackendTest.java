@@ -413,6 +413,42 @@ class MilvusBackendTest {
     }
 
     @Test
+    void should_not_bring_back_what_a_replica_wrote_into_a_shared_bucket_after_another_replica_dropped_it() {
+        MilvusBackend replica = open(MilvusOptions.defaults(server.uri()));
+        CollectionSpec spec = collection(Metric.L2);
+        backend.ensureCollection(spec);
+        Placement bucket = Placement.shared(spec, "bucket", "t1");
+        backend.ensurePartition(bucket);
+        backend.upsert(bucket, List.of(record("before", 1, 0)));
+        assertThat(replica.count(bucket, null)).isEqualTo(1);
+
+        backend.dropPartition(bucket);
+        // Within shared-placement-cache-ttl the replica still trusts the bucket's marker.
+        replica.upsert(bucket, List.of(record("late", 0, 1)));
+        backend.ensurePartition(bucket);
+
+        assertThat(backend.count(bucket, null)).isZero();
+        assertThat(replica.fetch(bucket, List.of("before", "late"))).isEmpty();
+    }
+
+    @Test
+    void should_drop_a_shared_buckets_marker_before_its_records_so_that_a_drop_cut_short_leaves_no_bucket() {
+        MilvusBackend replica = open(MilvusOptions.defaults(server.uri()).withSharedPlacementCacheTtl(Duration.ZERO));
+        CollectionSpec spec = collection(Metric.L2);
+        backend.ensureCollection(spec);
+        Placement bucket = Placement.shared(spec, "bucket", "t1");
+        backend.ensurePartition(bucket);
+        backend.upsert(bucket, List.of(record("a", 1, 0)));
+        server.failNext("query", 65535, "unexpected error", 1);
+
+        assertThatThrownBy(() -> backend.dropPartition(bucket)).isInstanceOf(BackendException.Unavailable.class);
+
+        assertThatThrownBy(() -> replica.count(bucket, null)).isInstanceOf(BackendException.NotFound.class);
+        replica.ensurePartition(bucket);
+        assertThat(replica.count(bucket, null)).isZero();
+    }
+
+    @Test
     void should_not_see_a_milvus_collection_dropped_elsewhere_as_existing() {
         CollectionSpec spec = collection(Metric.L2);
         backend.ensureCollection(spec);
