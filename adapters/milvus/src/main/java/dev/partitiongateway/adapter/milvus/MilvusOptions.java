@@ -77,7 +77,7 @@ public record MilvusOptions(
     /** The defaults of {@link MilvusConfig} for a server at {@code uri}. */
     public static MilvusOptions defaults(String uri) {
         return new MilvusOptions(uri, null, null, Duration.ofSeconds(10), Duration.ofSeconds(10), "STRONG", 1024,
-                Duration.ofSeconds(30), Duration.ofSeconds(60), 16 * 1024 * 1024, "HNSW", 16, 200, 100, 3,
+                Duration.ofSeconds(30), Duration.ofSeconds(60), 16 * 1024 * 1024, "HNSW", 16, 200, 100, 1,
                 Duration.ofMillis(100), Duration.ofSeconds(1), true);
     }
 

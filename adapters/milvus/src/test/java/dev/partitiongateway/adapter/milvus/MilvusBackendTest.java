@@ -238,10 +238,11 @@ class MilvusBackendTest {
 
     @Test
     void should_retry_a_rate_limit_within_the_budget() {
-        Placement placement = placementWithRecord(backend);
+        MilvusBackend retrying = open(MilvusOptions.defaults(server.uri()).withRetry(3, Duration.ofMillis(10), true));
+        Placement placement = placementWithRecord(retrying);
         server.failNext("search", 8, "rate limit exceeded[rate=10]", 2);
 
-        assertThat(backend.search(List.of(placement), new SearchQuery(new float[] {1, 0}, 1, null, false, false))).hasSize(1);
+        assertThat(retrying.search(List.of(placement), new SearchQuery(new float[] {1, 0}, 1, null, false, false))).hasSize(1);
         assertThat(server.pendingFaults()).isZero();
     }
 
