@@ -94,7 +94,10 @@ public final class MilvusBackend implements VectorBackend {
     private final MilvusClientV2 client;
     private final ConsistencyLevel consistency;
     private final Capabilities capabilities;
-    /** Guards creating and dropping collections and partitions; data calls do not take it. */
+    /**
+     * Guards creating and dropping collections and partitions; data calls do not take it, and nobody
+     * waits for Milvus to load data while holding it (a load can take minutes).
+     */
     private final Object structure = new Object();
     /** Milvus collections checked to exist with this shape, by Milvus name. */
     private final Map<String, CollectionSpec> knownCollections = new ConcurrentHashMap<>();
@@ -158,19 +161,19 @@ public final class MilvusBackend implements VectorBackend {
     public void ensureCollection(CollectionSpec spec) {
         requireOpen();
         requireValidSpec(spec);
+        String name = MilvusSchema.dedicatedCollection(spec.name());
         synchronized (structure) {
-            String name = MilvusSchema.dedicatedCollection(spec.name());
             call("ensure collection " + name, () -> {
                 if (!hasCollection(name)) {
                     createCollection(name, spec, false);
                 }
                 CollectionSpec stored = describe(name, spec.name(), false);
                 requireSameShape(stored, spec);
-                ensureLoaded(name, (String) null);
                 knownCollections.put(name, stored);
                 return null;
             });
         }
+        awaitLoadedForStructure(name, null);
     }
 
     @Override
@@ -178,16 +181,17 @@ public final class MilvusBackend implements VectorBackend {
         requireOpen();
         requireValidName(spec.name());
         synchronized (structure) {
-            for (String name : List.of(MilvusSchema.dedicatedCollection(spec.name()), MilvusSchema.sharedCollection(spec.name()))) {
-                call("drop collection " + name, () -> {
-                    if (hasCollection(name)) {
-                        client.dropCollection(DropCollectionReq.builder().collectionName(name).build());
-                    }
-                    return null;
-                });
-                knownCollections.remove(name);
-                String prefix = name + "/";
-                knownSharedPlacements.keySet().removeIf(k -> k.startsWith(prefix));
+            try {
+                for (String name : List.of(MilvusSchema.dedicatedCollection(spec.name()), MilvusSchema.sharedCollection(spec.name()))) {
+                    call("drop collection " + name, () -> {
+                        if (hasCollection(name)) {
+                            client.dropCollection(DropCollectionReq.builder().collectionName(name).build());
+                        }
+                        return null;
+                    });
+                }
+            } finally {
+                forget(spec.name());
             }
         }
     }
@@ -196,19 +200,31 @@ public final class MilvusBackend implements VectorBackend {
     public void ensurePartition(Placement placement) {
         requireOpen();
         CollectionSpec spec = requireCollection(placement.collection());
-        synchronized (structure) {
-            if (placement.shared()) {
+        if (placement.shared()) {
+            String shared;
+            synchronized (structure) {
                 // The caller's spec carries the bucket count that sizes the partition-key collection.
-                String shared = ensureSharedCollection(placement.collection());
+                shared = ensureSharedCollection(placement.collection());
+            }
+            // Loaded before the marker is looked up: that is a query.
+            awaitLoadedForStructure(shared, null);
+            synchronized (structure) {
                 call("ensure shared bucket " + describe(placement), () -> {
-                    client.upsert(UpsertReq.builder().collectionName(shared)
-                            .data(List.of(MilvusRecords.marker(placement.name(), spec.dimension()))).build());
+                    if (!markerExists(shared, placement.name())) {
+                        // A write that raced a drop of this bucket (through another replica that still trusted its marker)
+                        // may have left records after the drop deleted them: they must not come back with the new bucket.
+                        deleteBucketRecords(shared, placement.name());
+                        client.upsert(UpsertReq.builder().collectionName(shared)
+                                .data(List.of(MilvusRecords.marker(placement.name(), spec.dimension()))).build());
+                    }
                     return null;
                 });
                 knownSharedPlacements.put(placementKey(shared, placement.name()), expiry());
-                return;
             }
-            String collection = MilvusSchema.dedicatedCollection(spec.name());
+            return;
+        }
+        String collection = MilvusSchema.dedicatedCollection(spec.name());
+        synchronized (structure) {
             call("ensure partition " + describe(placement), () -> {
                 if (!client.hasPartition(HasPartitionReq.builder().collectionName(collection).partitionName(placement.name()).build())) {
                     int partitions = client.listPartitions(ListPartitionsReq.builder().collectionName(collection).build()).size();
@@ -220,10 +236,10 @@ public final class MilvusBackend implements VectorBackend {
                     }
                     client.createPartition(CreatePartitionReq.builder().collectionName(collection).partitionName(placement.name()).build());
                 }
-                ensureLoaded(collection, placement.name());
                 return null;
             });
         }
+        awaitLoadedForStructure(collection, placement.name());
     }
 
     @Override
@@ -256,19 +272,19 @@ public final class MilvusBackend implements VectorBackend {
         }
     }
 
-    /** The partition-key collection of the gateway collection, created and loaded if missing. Caller holds {@code structure}. */
+    /**
+     * The partition-key collection of the gateway collection, created if missing (its load is not
+     * awaited here). Asked of Milvus every time (another replica may have dropped it): ensuring a bucket
+     * is rare. Caller holds {@code structure}.
+     */
     private String ensureSharedCollection(CollectionSpec spec) {
         String shared = MilvusSchema.sharedCollection(spec.name());
-        if (knownCollections.containsKey(shared)) {
-            return shared;
-        }
         call("ensure shared collection " + shared, () -> {
             if (!hasCollection(shared)) {
                 createCollection(shared, spec, true);
             }
             CollectionSpec stored = describe(shared, spec.name(), true);
             requireSameShape(stored, spec);
-            ensureLoaded(shared, (String) null);
             knownCollections.put(shared, stored);
             return null;
         });
@@ -309,12 +325,21 @@ public final class MilvusBackend implements VectorBackend {
         return new CollectionSpec(gatewayName, dimension, metric);
     }
 
+    /** A new collection or partition is ready for reads when this returns: waits up to load-timeout, outside {@code structure}. */
+    private void awaitLoadedForStructure(String collection, String partition) {
+        call("load " + collection + (partition == null ? "" : "/" + partition), () -> {
+            awaitLoaded(collection, partition, System.nanoTime() + options.loadTimeout().toNanos(),
+                    "gateway.milvus.load-timeout (" + options.loadTimeout() + ")");
+            return null;
+        });
+    }
+
     /**
      * Waits until Milvus has loaded the collection (or one partition of it), asking for the load if
      * it is not under way: Milvus refuses search and query on unloaded data, and loads asynchronously.
+     * Unavailable once {@code deadline} (System.nanoTime) has passed; {@code limit} names what set it.
      */
-    private void ensureLoaded(String collection, String partition) {
-        long deadline = System.nanoTime() + options.loadTimeout().toNanos();
+    private void awaitLoaded(String collection, String partition, long deadline, String limit) {
         long pause = 10;
         boolean requested = false;
         for (;;) {
@@ -334,25 +359,18 @@ public final class MilvusBackend implements VectorBackend {
                 }
                 requested = true;
             }
-            if (System.nanoTime() > deadline) {
+            long left = deadline - System.nanoTime();
+            if (left <= 0) {
                 throw new BackendException.Unavailable("Milvus did not load " + collection + (partition == null ? "" : "/" + partition)
-                        + " within gateway.milvus.load-timeout (" + options.loadTimeout() + ")", null);
+                        + " within " + limit, null);
             }
             try {
-                Thread.sleep(pause);
+                Thread.sleep(Math.max(1, Math.min(pause, left / 1_000_000)));
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw new BackendException.Unavailable("interrupted while waiting for Milvus to load " + collection, e);
             }
             pause = Math.min(pause * 2, 500);
-        }
-    }
-
-    private void ensureAllLoaded(String collection, List<String> partitions) {
-        if (partitions == null || partitions.isEmpty()) {
-            ensureLoaded(collection, (String) null);
-        } else {
-            partitions.forEach(p -> ensureLoaded(collection, p));
         }
     }
 
@@ -553,8 +571,16 @@ public final class MilvusBackend implements VectorBackend {
         });
     }
 
-    /** Deletes every record of a shared bucket, of every tenant, and its marker: a page of primary keys at a time. */
+    /** Deletes a shared bucket: its marker, then every record of every tenant in it. */
     private void deleteBucket(String shared, String placement) {
+        // The marker first: from then on the bucket does not exist for anyone who asks Milvus, even if
+        // deleting its records is cut short (the next ensure of the bucket, or drop, deletes what is left).
+        deleteKeys(new Target(null, shared, List.of(), null, null), List.of(MilvusSchema.markerKey(placement)));
+        deleteBucketRecords(shared, placement);
+    }
+
+    /** Deletes every row whose placement is the bucket, a page of primary keys at a time. */
+    private void deleteBucketRecords(String shared, String placement) {
         Target target = new Target(null, shared, List.of(), null, null);
         String after = null;
         for (;;) {
@@ -676,38 +702,60 @@ public final class MilvusBackend implements VectorBackend {
         return new Target(spec, MilvusSchema.dedicatedCollection(spec.name()), List.of(placement.name()), placement.tenant(), null);
     }
 
-    /** The stored shape of the collection, which must be the caller's; checked once, then remembered. */
+    /**
+     * The stored shape of the collection, which must be the caller's. It is remembered once checked;
+     * a remembered shape that is not the caller's is checked again once before the call is refused,
+     * since another gateway replica may have dropped the collection and made it again with another shape.
+     */
     private CollectionSpec requireCollection(CollectionSpec requested) {
         requireOpen();
         requireValidName(requested.name());
         String name = MilvusSchema.dedicatedCollection(requested.name());
         CollectionSpec known = knownCollections.get(name);
-        if (known == null) {
-            known = call("check collection " + name, () -> {
-                if (!hasCollection(name)) {
-                    throw new BackendException.NotFound("collection " + requested.name() + " does not exist in Milvus");
-                }
-                return describe(name, requested.name(), false);
-            });
-            knownCollections.put(name, known);
+        if (known != null && known.sameShape(requested)) {
+            return known;
         }
-        requireSameShape(known, requested);
-        return known;
+        if (known != null) {
+            forget(requested.name());
+        }
+        CollectionSpec stored = call("check collection " + name, () -> {
+            if (!hasCollection(name)) {
+                throw new BackendException.NotFound("collection " + requested.name() + " does not exist in Milvus");
+            }
+            return describe(name, requested.name(), false);
+        });
+        knownCollections.put(name, stored);
+        requireSameShape(stored, requested);
+        return stored;
     }
 
+    /** The partition-key collection of the gateway collection, checked like {@link #requireCollection}. */
     private String requireSharedCollection(CollectionSpec spec) {
         String shared = MilvusSchema.sharedCollection(spec.name());
-        if (!knownCollections.containsKey(shared)) {
-            CollectionSpec stored = call("check collection " + shared, () -> {
-                if (!hasCollection(shared)) {
-                    throw new BackendException.NotFound("collection " + spec.name() + " has no shared buckets in Milvus");
-                }
-                return describe(shared, spec.name(), true);
-            });
-            requireSameShape(stored, spec);
-            knownCollections.put(shared, stored);
+        CollectionSpec known = knownCollections.get(shared);
+        if (known != null && known.sameShape(spec)) {
+            return shared;
         }
+        if (known != null) {
+            forget(spec.name());
+        }
+        CollectionSpec stored = call("check collection " + shared, () -> {
+            if (!hasCollection(shared)) {
+                throw new BackendException.NotFound("collection " + spec.name() + " has no shared buckets in Milvus");
+            }
+            return describe(shared, spec.name(), true);
+        });
+        knownCollections.put(shared, stored);
+        requireSameShape(stored, spec);
         return shared;
+    }
+
+    /** Forgets what was checked about the gateway collection's Milvus collections and shared buckets. */
+    private void forget(String gatewayCollection) {
+        String shared = MilvusSchema.sharedCollection(gatewayCollection);
+        knownCollections.remove(MilvusSchema.dedicatedCollection(gatewayCollection));
+        knownCollections.remove(shared);
+        knownSharedPlacements.keySet().removeIf(k -> k.startsWith(placementKey(shared, "")));
     }
 
     /**
@@ -738,6 +786,12 @@ public final class MilvusBackend implements VectorBackend {
         }
     }
 
+    private boolean markerExists(String shared, String placement) {
+        MilvusExpression.Builder builder = new MilvusExpression.Builder();
+        MilvusExpression marker = builder.build(MilvusSchema.PRIMARY_KEY + " == " + builder.bind(MilvusSchema.markerKey(placement)));
+        return !queryExpression(new Target(null, shared, List.of(), null, null), marker, null, List.of(MilvusSchema.PLACEMENT)).isEmpty();
+    }
+
     private long expiry() {
         return System.nanoTime() + options.sharedPlacementCacheTtl().toNanos();
     }
@@ -750,8 +804,14 @@ public final class MilvusBackend implements VectorBackend {
         return Boolean.TRUE.equals(client.hasCollection(HasCollectionReq.builder().collectionName(name).build()));
     }
 
-    /** Runs a read; if Milvus has not loaded the data (codes 101, 201: released, or restarted), loads it and tries once more. */
+    /**
+     * Runs a read; if Milvus has not loaded the data (codes 101, 201: released, or restarted), asks
+     * for the load and tries once more when it is done. The wait ends one call-timeout after the read
+     * began, not at load-timeout: a request must not hang for as long as a load may take. Milvus goes
+     * on loading, so the gateway's retry, or a later request, finds the data loaded.
+     */
     private <T> T withLoad(String collection, List<String> partitions, Supplier<T> read) {
+        long deadline = System.nanoTime() + options.callTimeout().toNanos();
         try {
             return read.get();
         } catch (RuntimeException e) {
@@ -759,7 +819,12 @@ public final class MilvusBackend implements VectorBackend {
                 throw e;
             }
             LOG.infof("Milvus reports %s as not loaded; loading it", collection);
-            ensureAllLoaded(collection, MilvusFailures.serverCode(e) == MilvusFailures.PARTITION_NOT_LOADED ? partitions : null);
+            String limit = "gateway.milvus.call-timeout (" + options.callTimeout() + ") of this request; Milvus goes on loading it";
+            if (MilvusFailures.serverCode(e) == MilvusFailures.PARTITION_NOT_LOADED && !partitions.isEmpty()) {
+                partitions.forEach(p -> awaitLoaded(collection, p, deadline, limit));
+            } else {
+                awaitLoaded(collection, null, deadline, limit);
+            }
             return read.get();
         }
     }

@@ -38,11 +38,14 @@ public interface MilvusConfig {
     @WithDefault("1024")
     int maxPartitions();
 
-    /** How long a shared bucket found to exist is trusted before it is checked again. */
+    /** How long a shared bucket found to exist is trusted before it is checked again; 0 checks on every call. */
     @WithDefault("30s")
     Duration sharedPlacementCacheTtl();
 
-    /** How long ensuring a collection or partition waits for Milvus to load it. */
+    /**
+     * How long ensuring a collection, partition or shared bucket waits for Milvus to load it. A read
+     * that finds its data not loaded waits at most {@link #callTimeout()}.
+     */
     @WithDefault("60s")
     Duration loadTimeout();
 

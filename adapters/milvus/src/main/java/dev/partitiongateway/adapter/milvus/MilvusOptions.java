@@ -77,7 +77,7 @@ public record MilvusOptions(
     /** The defaults of {@link MilvusConfig} for a server at {@code uri}. */
     public static MilvusOptions defaults(String uri) {
         return new MilvusOptions(uri, null, null, Duration.ofSeconds(10), Duration.ofSeconds(10), "STRONG", 1024,
-                Duration.ofSeconds(30), Duration.ofSeconds(60), 16 * 1024 * 1024, "HNSW", 16, 200, 100, 3,
+                Duration.ofSeconds(30), Duration.ofSeconds(60), 16 * 1024 * 1024, "HNSW", 16, 200, 100, 1,
                 Duration.ofMillis(100), Duration.ofSeconds(1), true);
     }
 
@@ -104,6 +104,12 @@ public record MilvusOptions(
     public MilvusOptions withCallTimeout(Duration value) {
         return new MilvusOptions(uri, token, database, connectTimeout, value, consistencyLevel, maxPartitions, sharedPlacementCacheTtl,
                 loadTimeout, writeRequestBytes, indexType, hnswM, hnswEfConstruction, searchEf, retryMaxAttempts, retryInitialBackoff,
+                retryMaxBackoff, retryOnRateLimit);
+    }
+
+    public MilvusOptions withLoadTimeout(Duration value) {
+        return new MilvusOptions(uri, token, database, connectTimeout, callTimeout, consistencyLevel, maxPartitions, sharedPlacementCacheTtl,
+                value, writeRequestBytes, indexType, hnswM, hnswEfConstruction, searchEf, retryMaxAttempts, retryInitialBackoff,
                 retryMaxBackoff, retryOnRateLimit);
     }
 

@@ -2,6 +2,7 @@ package dev.partitiongateway.adapter.milvus;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 import dev.partitiongateway.adapter.milvus.fake.FakeMilvusServer;
 import dev.partitiongateway.spi.BackendException;
@@ -31,6 +32,8 @@ import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterAll;
@@ -235,10 +238,11 @@ class MilvusBackendTest {
 
     @Test
     void should_retry_a_rate_limit_within_the_budget() {
-        Placement placement = placementWithRecord(backend);
+        MilvusBackend retrying = open(MilvusOptions.defaults(server.uri()).withRetry(3, Duration.ofMillis(10), true));
+        Placement placement = placementWithRecord(retrying);
         server.failNext("search", 8, "rate limit exceeded[rate=10]", 2);
 
-        assertThat(backend.search(List.of(placement), new SearchQuery(new float[] {1, 0}, 1, null, false, false))).hasSize(1);
+        assertThat(retrying.search(List.of(placement), new SearchQuery(new float[] {1, 0}, 1, null, false, false))).hasSize(1);
         assertThat(server.pendingFaults()).isZero();
     }
 
@@ -254,6 +258,42 @@ class MilvusBackendTest {
         assertThatThrownBy(() -> b.count(placement, null)).isInstanceOf(BackendException.Unavailable.class);
         // Three attempts, not the SDK's default of 75.
         assertThat(server.pendingFaults()).isEqualTo(7);
+    }
+
+    @Test
+    void should_wait_for_a_load_a_read_needs_no_longer_than_the_call_timeout() {
+        FakeMilvusServer neverLoads = start(FakeMilvusServer.Options.defaults().withLoadingPolls(Integer.MAX_VALUE));
+        MilvusBackend impatientStructure = open(MilvusOptions.defaults(neverLoads.uri()).withLoadTimeout(Duration.ofMillis(50)));
+        CollectionSpec spec = collection(Metric.L2);
+        Placement placement = Placement.dedicated(spec, "p", "t1");
+        // Both are made before the wait for their load gives up.
+        assertThatThrownBy(() -> impatientStructure.ensureCollection(spec)).isInstanceOf(BackendException.Unavailable.class);
+        assertThatThrownBy(() -> impatientStructure.ensurePartition(placement)).isInstanceOf(BackendException.Unavailable.class);
+        MilvusBackend reader = open(MilvusOptions.defaults(neverLoads.uri()).withCallTimeout(Duration.ofMillis(300))
+                .withLoadTimeout(Duration.ofHours(1)));
+
+        // The bound only turns a hang into a failure; the call itself gives up after call-timeout.
+        assertTimeoutPreemptively(Duration.ofSeconds(60), () -> assertThatThrownBy(() -> reader.count(placement, null))
+                .isInstanceOf(BackendException.Unavailable.class).hasMessageContaining("gateway.milvus.call-timeout"));
+    }
+
+    @Test
+    void should_not_hold_back_other_structure_calls_while_waiting_for_a_load() throws Exception {
+        FakeMilvusServer neverLoads = start(FakeMilvusServer.Options.defaults().withLoadingPolls(Integer.MAX_VALUE));
+        MilvusBackend b = open(MilvusOptions.defaults(neverLoads.uri()).withLoadTimeout(Duration.ofHours(1)));
+        CollectionSpec loading = collection(Metric.L2);
+        CompletableFuture<Void> ensuring = CompletableFuture.runAsync(() -> b.ensureCollection(loading));
+        MilvusClientV2 other = new MilvusClientV2(ConnectConfig.builder().uri(neverLoads.uri()).rpcDeadlineMs(10_000).build());
+        opened.add(0, () -> other.close(5));
+        boolean created = false;
+        for (int i = 0; i < 1000 && !created; i++) {
+            created = other.hasCollection(HasCollectionReq.builder().collectionName(loading.name()).build());
+        }
+        assertThat(created).as("the first call made its collection and waits for its load").isTrue();
+
+        // Bounded only so that a call held behind the load fails the test instead of hanging it.
+        CompletableFuture.runAsync(() -> b.dropCollection(collection(Metric.L2))).get(60, TimeUnit.SECONDS);
+        assertThat(ensuring).isNotDone();
     }
 
     @Test
@@ -374,6 +414,42 @@ class MilvusBackendTest {
     }
 
     @Test
+    void should_not_bring_back_what_a_replica_wrote_into_a_shared_bucket_after_another_replica_dropped_it() {
+        MilvusBackend replica = open(MilvusOptions.defaults(server.uri()));
+        CollectionSpec spec = collection(Metric.L2);
+        backend.ensureCollection(spec);
+        Placement bucket = Placement.shared(spec, "bucket", "t1");
+        backend.ensurePartition(bucket);
+        backend.upsert(bucket, List.of(record("before", 1, 0)));
+        assertThat(replica.count(bucket, null)).isEqualTo(1);
+
+        backend.dropPartition(bucket);
+        // Within shared-placement-cache-ttl the replica still trusts the bucket's marker.
+        replica.upsert(bucket, List.of(record("late", 0, 1)));
+        backend.ensurePartition(bucket);
+
+        assertThat(backend.count(bucket, null)).isZero();
+        assertThat(replica.fetch(bucket, List.of("before", "late"))).isEmpty();
+    }
+
+    @Test
+    void should_drop_a_shared_buckets_marker_before_its_records_so_that_a_drop_cut_short_leaves_no_bucket() {
+        MilvusBackend replica = open(MilvusOptions.defaults(server.uri()).withSharedPlacementCacheTtl(Duration.ZERO));
+        CollectionSpec spec = collection(Metric.L2);
+        backend.ensureCollection(spec);
+        Placement bucket = Placement.shared(spec, "bucket", "t1");
+        backend.ensurePartition(bucket);
+        backend.upsert(bucket, List.of(record("a", 1, 0)));
+        server.failNext("query", 65535, "unexpected error", 1);
+
+        assertThatThrownBy(() -> backend.dropPartition(bucket)).isInstanceOf(BackendException.Unavailable.class);
+
+        assertThatThrownBy(() -> replica.count(bucket, null)).isInstanceOf(BackendException.NotFound.class);
+        replica.ensurePartition(bucket);
+        assertThat(replica.count(bucket, null)).isZero();
+    }
+
+    @Test
     void should_not_see_a_milvus_collection_dropped_elsewhere_as_existing() {
         CollectionSpec spec = collection(Metric.L2);
         backend.ensureCollection(spec);
@@ -383,6 +459,52 @@ class MilvusBackendTest {
 
         assertThatThrownBy(() -> backend.count(placement, null)).isInstanceOf(BackendException.NotFound.class);
         assertThatThrownBy(() -> backend.upsert(placement, List.of(record("a", 1, 0)))).isInstanceOf(BackendException.NotFound.class);
+    }
+
+    @Test
+    void should_serve_a_collection_another_replica_dropped_and_created_again_with_another_shape() {
+        MilvusBackend replica = open(MilvusOptions.defaults(server.uri()));
+        CollectionSpec before = new CollectionSpec("mb_" + SEQUENCE.incrementAndGet(), 2, Metric.L2);
+        backend.ensureCollection(before);
+        backend.ensurePartition(Placement.dedicated(before, "p", "t1"));
+        backend.ensurePartition(Placement.shared(before, "bucket", "t1"));
+        replica.upsert(Placement.dedicated(before, "p", "t1"), List.of(record("a", 1, 0)));
+        replica.upsert(Placement.shared(before, "bucket", "t1"), List.of(record("a", 1, 0)));
+
+        // The gateway's DELETE and POST of the collection, on the first replica: same name, another dimension.
+        backend.dropCollection(before);
+        CollectionSpec after = new CollectionSpec(before.name(), 3, Metric.L2);
+        backend.ensureCollection(after);
+        Placement dedicated = Placement.dedicated(after, "p", "t1");
+        Placement bucket = Placement.shared(after, "bucket", "t1");
+        backend.ensurePartition(dedicated);
+        backend.ensurePartition(bucket);
+
+        for (Placement placement : List.of(dedicated, bucket)) {
+            replica.upsert(placement, List.of(new VectorRecord("b", new float[] {1, 2, 3}, Map.of())));
+            assertThat(replica.count(placement, null)).isEqualTo(1);
+            assertThat(replica.search(List.of(placement), new SearchQuery(new float[] {1, 2, 3}, 5, null, false, false)))
+                    .extracting(m -> m.id()).containsExactly("b");
+        }
+        // A caller that still names the old shape is refused, as before.
+        assertThatThrownBy(() -> replica.count(Placement.dedicated(before, "p", "t1"), null)).isInstanceOf(BackendException.Rejected.class)
+                .hasMessageContaining("dimension 3");
+    }
+
+    @Test
+    void should_ensure_a_shared_bucket_after_another_replica_dropped_and_created_the_collection_again() {
+        MilvusBackend replica = open(MilvusOptions.defaults(server.uri()));
+        CollectionSpec spec = collection(Metric.L2);
+        backend.ensureCollection(spec);
+        replica.ensurePartition(Placement.shared(spec, "bucket", "t1"));
+
+        backend.dropCollection(spec);
+        backend.ensureCollection(spec);
+        Placement bucket = Placement.shared(spec, "bucket", "t1");
+        replica.ensurePartition(bucket);
+
+        replica.upsert(bucket, List.of(record("a", 1, 0)));
+        assertThat(backend.count(bucket, null)).isEqualTo(1);
     }
 
     // ================================================================ helpers

@@ -27,8 +27,8 @@ import java.util.concurrent.TimeUnit;
  * <p>It reproduces what a Milvus 2.5/2.6 standalone does for the calls a client makes: Connect,
  * collections with schemas and a vector index, load state and its errors, partitions and their cap,
  * partition-key mode and its refusals, the filter expression language with templates, consistency
- * levels, upsert/insert/delete semantics and counts, L2 as squared distance, status codes with their
- * legacy error codes. See {@code FakeMilvusServerTest} for each behaviour.
+ * levels, upsert/insert/delete semantics and counts, writes refused when built from another version of
+ * the collection (schema mismatch), L2 as squared distance, status codes with their legacy error codes. See {@code FakeMilvusServerTest} for each behaviour.
  */
 public final class FakeMilvusServer implements AutoCloseable {
 

@@ -17,6 +17,7 @@ import io.milvus.v2.exception.MilvusClientException;
 import io.milvus.v2.service.collection.request.AddFieldReq;
 import io.milvus.v2.service.collection.request.CreateCollectionReq;
 import io.milvus.v2.service.collection.request.DescribeCollectionReq;
+import io.milvus.v2.service.collection.request.DropCollectionReq;
 import io.milvus.v2.service.collection.request.GetLoadStateReq;
 import io.milvus.v2.service.collection.request.LoadCollectionReq;
 import io.milvus.v2.service.collection.request.ReleaseCollectionReq;
@@ -248,6 +249,34 @@ class FakeMilvusServerTest {
 
         assertThat(query(client, name, "pk == \"dup\"", Map.of(), List.of("meta"))).singleElement()
                 .satisfies(e -> assertThat(e.get("meta").toString()).isEqualTo("{\"v\":3}"));
+    }
+
+    @Test
+    void should_refuse_a_write_built_from_a_collection_since_dropped_and_created_again_so_that_the_client_describes_it_again() {
+        // proxy insert/upsert tasks: a schema_timestamp other than the collection's update timestamp is ErrCollectionSchemaMismatch
+        // (109, legacy SchemaMismatch), on which milvus-sdk-java describes the collection again and rebuilds the rows.
+        String name = createCollection(client, false, 0);
+        insert(client, name, null, row("before", "t", 1, 0, "{}"));
+        MilvusClientV2 other = connect(server);
+        extraClients.add(other);
+        other.dropCollection(DropCollectionReq.builder().collectionName(name).build());
+        CreateCollectionReq.CollectionSchema schema = CreateCollectionReq.CollectionSchema.builder().build();
+        schema.addField(AddFieldReq.builder().fieldName("pk").dataType(DataType.VarChar).isPrimaryKey(true).maxLength(64).build());
+        schema.addField(AddFieldReq.builder().fieldName("tenant").dataType(DataType.VarChar).maxLength(64).build());
+        schema.addField(AddFieldReq.builder().fieldName("vector").dataType(DataType.FloatVector).dimension(2).build());
+        schema.addField(AddFieldReq.builder().fieldName("meta").dataType(DataType.VarChar).maxLength(64).build());
+        other.createCollection(CreateCollectionReq.builder().collectionName(name).collectionSchema(schema)
+                .indexParams(List.of(IndexParam.builder().fieldName("vector").indexType(IndexParam.IndexType.HNSW)
+                        .metricType(IndexParam.MetricType.L2).extraParams(Map.of("M", 16, "efConstruction", 64)).build())).build());
+        assertThat(pollUntilLoaded(name, null)).isTrue();
+        JsonObject after = row("after", "t", 1, 0, "{}");
+        after.addProperty("meta", "text");
+
+        // This client still holds the first collection's schema, in which meta is JSON.
+        insert(client, name, null, after);
+
+        assertThat(query(client, name, "pk == \"after\"", Map.of(), List.of("meta"))).singleElement()
+                .satisfies(e -> assertThat(e.get("meta")).isEqualTo("text"));
     }
 
     @Test

@@ -699,7 +699,8 @@ final class FakeMilvusService extends MilvusServiceGrpc.MilvusServiceImplBase {
     @Override
     public void insert(InsertRequest request, StreamObserver<MutationResult> observer) {
         respond("insert", observer, () -> write(request.getDbName(), request.getCollectionName(), request.getPartitionName(),
-                request.getFieldsDataList(), request.getNumRows(), false), s -> MutationResult.newBuilder().setStatus(s).build());
+                request.getSchemaTimestamp(), request.getFieldsDataList(), request.getNumRows(), false),
+                s -> MutationResult.newBuilder().setStatus(s).build());
     }
 
     @Override
@@ -709,14 +710,24 @@ final class FakeMilvusService extends MilvusServiceGrpc.MilvusServiceImplBase {
                 throw MilvusStatusException.invalid("this fake does not implement partial_update");
             }
             return write(request.getDbName(), request.getCollectionName(), request.getPartitionName(),
-                    request.getFieldsDataList(), request.getNumRows(), true);
+                    request.getSchemaTimestamp(), request.getFieldsDataList(), request.getNumRows(), true);
         }, s -> MutationResult.newBuilder().setStatus(s).build());
     }
 
-    private MutationResult write(String db, String collectionName, String partitionName, List<FieldData> fieldsData, int numRows,
-                                 boolean upsert) {
+    /**
+     * {@code schemaTimestamp} is the update timestamp of the DescribeCollection answer the client built
+     * the rows from (0 = not sent): the proxy's insert and upsert tasks refuse a write built from another
+     * version of the collection, e.g. one dropped and created again under the same name, so that the
+     * client describes the collection again and rebuilds the rows (milvus-sdk-java does so on
+     * SchemaMismatch).
+     */
+    private MutationResult write(String db, String collectionName, String partitionName, long schemaTimestamp, List<FieldData> fieldsData,
+                                 int numRows, boolean upsert) {
         FakeCollection c = collection(db, collectionName);
         synchronized (c) {
+            if (schemaTimestamp != 0 && schemaTimestamp != c.createdTs) {
+                throw MilvusStatusException.schemaMismatch(collectionName);
+            }
             if (c.partitionKeyMode() && !partitionName.isEmpty()) {
                 throw MilvusStatusException.invalid("not support manually specifying the partition names if partition key mode is used");
             }

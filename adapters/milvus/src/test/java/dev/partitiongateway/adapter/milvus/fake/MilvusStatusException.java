@@ -12,6 +12,8 @@ public final class MilvusStatusException extends RuntimeException {
 
     public static final int COLLECTION_NOT_FOUND = 100;
     public static final int COLLECTION_NOT_LOADED = 101;
+    /** merr.ErrCollectionSchemaMismatch: a write built from another version of the collection's schema. */
+    public static final int COLLECTION_SCHEMA_MISMATCH = 109;
     public static final int PARTITION_NOT_FOUND = 200;
     public static final int PARTITION_NOT_LOADED = 201;
     public static final int INDEX_NOT_FOUND = 700;
@@ -51,6 +53,7 @@ public final class MilvusStatusException extends RuntimeException {
             case COLLECTION_NOT_FOUND -> ErrorCode.CollectionNotExists;
             case PARAMETER_INVALID -> ErrorCode.IllegalArgument;
             case PARTITION_NOT_FOUND -> ErrorCode.MetaFailed;
+            case COLLECTION_SCHEMA_MISMATCH -> ErrorCode.SchemaMismatch;
             case RATE_LIMIT -> ErrorCode.RateLimit;
             case INDEX_NOT_FOUND -> ErrorCode.IndexNotExist;
             default -> ErrorCode.UnexpectedError;
@@ -64,6 +67,10 @@ public final class MilvusStatusException extends RuntimeException {
 
     public static MilvusStatusException partitionNotFound(String partition) {
         return new MilvusStatusException(PARTITION_NOT_FOUND, "partition not found[partition=" + partition + "]");
+    }
+
+    public static MilvusStatusException schemaMismatch(String collection) {
+        return new MilvusStatusException(COLLECTION_SCHEMA_MISMATCH, "collection schema mismatch[collection=" + collection + "]");
     }
 
     public static MilvusStatusException invalid(String message) {
