@@ -1,0 +1,70 @@
+package dev.partitiongateway.adapter.pinecone;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.partitiongateway.adapter.pinecone.fake.FakePinecone;
+import dev.partitiongateway.spi.BackendException;
+import dev.partitiongateway.spi.CollectionSpec;
+import dev.partitiongateway.spi.Metric;
+import dev.partitiongateway.spi.Placement;
+import dev.partitiongateway.spi.VectorRecord;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Two gateway replicas (two backends in one test, as two processes would be) on one Pinecone project:
+ * what one of them changes, the other must not undo or trip over.
+ */
+class PineconeReplicasTest {
+
+    private final List<AutoCloseable> opened = new ArrayList<>();
+
+    @AfterEach
+    void closeEverything() throws Exception {
+        for (int i = opened.size() - 1; i >= 0; i--) {
+            opened.get(i).close();
+        }
+    }
+
+    private FakePinecone fake() {
+        FakePinecone fake = FakePinecone.start(FakePinecone.Behaviour.DEFAULTS);
+        opened.add(fake);
+        return fake;
+    }
+
+    /** One gateway process, creating an index per collection. */
+    private PineconeBackend replica(FakePinecone fake) {
+        PineconeBackend backend = new PineconeBackend(PineconeOptions.defaults(fake.apiKey(), fake.controlPlaneUrl()).withTls(false)
+                .withCreatedIndexes("aws", "us-east-1"));
+        opened.add(backend);
+        return backend;
+    }
+
+    private static VectorRecord record(String id, float... values) {
+        return new VectorRecord(id, values, Map.of());
+    }
+
+    @Test
+    void should_refuse_a_late_write_through_another_replica_into_a_partition_that_was_dropped() {
+        FakePinecone fake = fake();
+        PineconeBackend a = replica(fake);
+        PineconeBackend b = replica(fake);
+        CollectionSpec spec = new CollectionSpec("docs", 4, Metric.COSINE);
+        a.ensureCollection(spec);
+        Placement window = Placement.dedicated(spec, "t_a_2024_01", "tenant_a");
+        a.ensurePartition(window);
+        // Replica B serves a write to the partition, and so learns that its namespace exists.
+        b.upsert(window, List.of(record("early", 1, 0, 0, 0)));
+
+        a.dropPartition(window);
+        assertThat(fake.index("pg-docs").orElseThrow().namespaces()).as("after the drop").isEmpty();
+
+        assertThatThrownBy(() -> b.upsert(window, List.of(record("late", 0, 1, 0, 0))))
+                .isInstanceOf(BackendException.NotFound.class).hasMessageContaining("docs-t_a_2024_01");
+        assertThat(fake.index("pg-docs").orElseThrow().namespaces()).as("namespaces after a late write through replica B").isEmpty();
+    }
+}
