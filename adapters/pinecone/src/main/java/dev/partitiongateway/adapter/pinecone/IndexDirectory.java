@@ -124,23 +124,29 @@ final class IndexDirectory implements AutoCloseable {
         }
     }
 
-    /** The collection's index for a data call; never creates one. */
+    /**
+     * The collection's index for a data call; never creates one. The index is described once and
+     * cached; a cached index of another shape than the collection's is described again before the
+     * call is refused, since another replica may have dropped the collection and created it again
+     * with another dimension or metric.
+     */
     Target require(CollectionSpec spec) {
-        Target target = byCollection.get(spec.name());
-        if (target == null) {
-            synchronized (structure) {
-                target = byCollection.get(spec.name());
-                if (target == null) {
-                    target = resolve(spec, false);
-                    byCollection.put(spec.name(), target);
-                }
+        Target cached = byCollection.get(spec.name());
+        if (cached != null && fits(cached, spec)) {
+            return cached;
+        }
+        synchronized (structure) {
+            Target target = byCollection.get(spec.name());
+            if (target == null || !fits(target, spec)) {
+                target = resolve(spec, false);
+                byCollection.put(spec.name(), target);
             }
+            if (!fits(target, spec)) {
+                // A collection of another shape cannot have been ensured in this index, so it is not there.
+                throw new BackendException.NotFound(shapeProblem(target, spec));
+            }
+            return target;
         }
-        if (!fits(target, spec)) {
-            // A collection of another shape cannot have been ensured in this index, so it is not there.
-            throw new BackendException.NotFound(shapeProblem(target, spec));
-        }
-        return target;
     }
 
     /** The collection's index if it exists, without creating or caching anything. */

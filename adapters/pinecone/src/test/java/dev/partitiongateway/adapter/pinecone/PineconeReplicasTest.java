@@ -67,4 +67,26 @@ class PineconeReplicasTest {
                 .isInstanceOf(BackendException.NotFound.class).hasMessageContaining("docs-t_a_2024_01");
         assertThat(fake.index("pg-docs").orElseThrow().namespaces()).as("namespaces after a late write through replica B").isEmpty();
     }
+
+    @Test
+    void should_serve_a_collection_that_another_replica_dropped_and_created_again_with_another_shape() {
+        FakePinecone fake = fake();
+        PineconeBackend a = replica(fake);
+        PineconeBackend b = replica(fake);
+        CollectionSpec before = new CollectionSpec("docs", 4, Metric.COSINE);
+        a.ensureCollection(before);
+        a.ensurePartition(Placement.dedicated(before, "t_a", "tenant_a"));
+        assertThat(b.count(Placement.dedicated(before, "t_a", "tenant_a"), null)).as("replica B has served the collection once").isZero();
+
+        a.dropCollection(before);
+        CollectionSpec after = new CollectionSpec("docs", 3, Metric.L2);
+        a.ensureCollection(after);
+        Placement placement = Placement.dedicated(after, "t_a", "tenant_a");
+        a.ensurePartition(placement);
+
+        b.upsert(placement, List.of(record("x", 1, 2, 3)));
+        assertThat(b.fetch(placement, List.of("x"))).singleElement().satisfies(r -> assertThat(r.values()).containsExactly(1, 2, 3));
+        assertThatThrownBy(() -> b.count(Placement.dedicated(before, "t_a", "tenant_a"), null))
+                .as("the old shape is gone").isInstanceOf(BackendException.NotFound.class).hasMessageContaining("dimension 3");
+    }
 }
