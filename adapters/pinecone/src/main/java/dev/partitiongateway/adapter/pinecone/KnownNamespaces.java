@@ -20,6 +20,9 @@ import java.util.concurrent.ConcurrentHashMap;
  * <p>A namespace dropped here counts as gone at once, whatever Pinecone still shows, until it is
  * ensured again. Another replica learns of a drop from Pinecone, so during Pinecone's lag after a drop
  * (usually seconds) a write through another replica can still recreate the namespace.
+ *
+ * <p>Namespaces ensured here are also remembered as the gateway's own, so that dropping a collection
+ * deletes them even before their {@link NamespaceMarker} is visible in Pinecone.
  */
 final class KnownNamespaces {
 
@@ -27,6 +30,7 @@ final class KnownNamespaces {
     private static final int MAX_DROPPED = 100_000;
 
     private final Set<String> existing = ConcurrentHashMap.newKeySet();
+    private final Set<String> ensuredHere = ConcurrentHashMap.newKeySet();
     private final Set<String> dropped = Collections.synchronizedSet(Collections.newSetFromMap(new LinkedHashMap<>() {
         @Override
         protected boolean removeEldestEntry(Map.Entry<String, Boolean> eldest) {
@@ -42,9 +46,15 @@ final class KnownNamespaces {
         return dropped.contains(namespace);
     }
 
+    /** Whether this process created (or confirmed) the namespace as a placement of the gateway. */
+    boolean ensuredHere(String namespace) {
+        return ensuredHere.contains(namespace);
+    }
+
     void ensured(String namespace) {
         dropped.remove(namespace);
         existing.add(namespace);
+        ensuredHere.add(namespace);
     }
 
     /** Seen by Pinecone; ignored for a namespace dropped here whose deletion Pinecone does not show yet. */
@@ -57,10 +67,12 @@ final class KnownNamespaces {
     /** Pinecone says the namespace does not exist (another replica dropped it). */
     void gone(String namespace) {
         existing.remove(namespace);
+        ensuredHere.remove(namespace);
     }
 
     void drop(String namespace) {
         existing.remove(namespace);
+        ensuredHere.remove(namespace);
         dropped.add(namespace);
     }
 }

@@ -110,6 +110,8 @@ public final class PineconeBackend implements VectorBackend {
         IndexDirectory.Target target = indexes.require(placement.collection());
         String namespace = namespace(placement);
         target.dataPlane().createNamespace(namespace);
+        // Also into a namespace that existed already: a marker lost with a failed earlier attempt is written again.
+        target.dataPlane().upsert(namespace, List.of(NamespaceMarker.of(placement.collection().name(), placement.collection().dimension())));
         target.namespaces().ensured(namespace);
     }
 

@@ -3,6 +3,7 @@ package dev.partitiongateway.adapter.pinecone;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.partitiongateway.adapter.pinecone.fake.FakeIndex;
 import dev.partitiongateway.adapter.pinecone.fake.FakePinecone;
 import dev.partitiongateway.spi.BackendException;
 import dev.partitiongateway.spi.CollectionSpec;
@@ -88,5 +89,30 @@ class PineconeReplicasTest {
         assertThat(b.fetch(placement, List.of("x"))).singleElement().satisfies(r -> assertThat(r.values()).containsExactly(1, 2, 3));
         assertThatThrownBy(() -> b.count(Placement.dedicated(before, "t_a", "tenant_a"), null))
                 .as("the old shape is gone").isInstanceOf(BackendException.NotFound.class).hasMessageContaining("dimension 3");
+    }
+
+    @Test
+    void should_delete_the_namespaces_another_replica_created_when_dropping_a_collection_in_an_operators_index() {
+        FakePinecone fake = fake();
+        FakeIndex shared = fake.createIndex("shared-index", 4, "cosine");
+        PineconeOptions operatorsIndex = PineconeOptions.defaults(fake.apiKey(), fake.controlPlaneUrl()).withTls(false)
+                .withDefaultIndex(PineconeOptions.IndexLocation.named("shared-index"));
+        PineconeBackend a = new PineconeBackend(operatorsIndex);
+        PineconeBackend b = new PineconeBackend(operatorsIndex);
+        opened.add(a);
+        opened.add(b);
+        CollectionSpec spec = new CollectionSpec("docs", 4, Metric.COSINE);
+        a.ensureCollection(spec);
+        Placement dedicated = Placement.dedicated(spec, "t_a", "tenant_a");
+        a.ensurePartition(dedicated);
+        a.ensurePartition(Placement.dedicated(spec, "t_b", "tenant_b"));
+        a.upsert(dedicated, List.of(record("x", 1, 0, 0, 0)));
+        CollectionSpec other = new CollectionSpec("notes", 4, Metric.COSINE);
+        a.ensureCollection(other);
+        a.ensurePartition(Placement.dedicated(other, "t_a", "tenant_a"));
+
+        b.dropCollection(spec);
+
+        assertThat(shared.namespaces()).containsExactly("notes-t_a");
     }
 }
