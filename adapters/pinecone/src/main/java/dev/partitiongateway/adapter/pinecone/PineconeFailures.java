@@ -22,12 +22,15 @@ import org.openapitools.db_control.client.ApiException;
  *   <tr><td>INVALID_ARGUMENT, OUT_OF_RANGE, ALREADY_EXISTS / 400, 409, 422</td><td>Rejected</td><td>400</td></tr>
  *   <tr><td>NOT_FOUND / 404</td><td>NotFound</td><td>404</td></tr>
  *   <tr><td>PERMISSION_DENIED / 403 (plan quotas: namespaces, storage, indexes)</td><td>CapacityExceeded naming the limit</td><td>operator problem</td></tr>
- *   <tr><td>RESOURCE_EXHAUSTED / 429 (rate limit)</td><td>retried with backoff within the deadline, then Unavailable with retry-after</td><td>503 + Retry-After</td></tr>
- *   <tr><td>UNAVAILABLE / 5xx</td><td>retried likewise, then Unavailable</td><td>503</td></tr>
+ *   <tr><td>RESOURCE_EXHAUSTED / 429 (rate limit)</td><td>Unavailable with retry-after (the server's, else about the backoff)</td><td>503 + Retry-After</td></tr>
+ *   <tr><td>UNAVAILABLE / 5xx</td><td>Unavailable</td><td>503</td></tr>
  *   <tr><td>DEADLINE_EXCEEDED / socket timeout</td><td>Timeout</td><td>504-like, retryable</td></tr>
  *   <tr><td>UNAUTHENTICATED / 401</td><td>Unavailable: the API key is wrong (an operator problem, not the client's)</td><td>503</td></tr>
  *   <tr><td>anything else</td><td>Unavailable</td><td>503</td></tr>
  * </table>
+ * Rate limits, unavailability and timeouts are retryable: the gateway retries them
+ * ({@code gateway.backend.retry.*}); {@link PineconeCalls} retries rate limits and unavailability
+ * inside the adapter too, but only when {@code gateway.pinecone.retry.max-attempts} is above 1.
  */
 final class PineconeFailures {
 
