@@ -511,6 +511,32 @@ class PineconeBackendTest {
     }
 
     @Test
+    void should_report_a_permission_denial_that_names_no_plan_limit_as_an_unavailable_backend_not_as_capacity() {
+        FakePinecone fake = fake();
+        fake.createIndex("pg-docs", DIM, "cosine");
+        PineconeBackend backend = backend(PineconeOptions.defaults(fake.createViewerApiKey(), fake.controlPlaneUrl()).withTls(false));
+        CollectionSpec spec = collection("docs", Metric.COSINE);
+        backend.ensureCollection(spec);
+
+        assertThatThrownBy(() -> backend.ensurePartition(Placement.dedicated(spec, "main", "tenant_a")))
+                .isInstanceOf(BackendException.Unavailable.class).hasMessageContaining("gateway.pinecone.api-key")
+                .hasMessageContaining("not allowed");
+    }
+
+    @Test
+    void should_refuse_to_drop_a_collection_whose_index_is_protected_from_deletion_and_say_how_to_lift_it() {
+        FakePinecone fake = fake();
+        PineconeBackend backend = creating(fake);
+        CollectionSpec spec = collection("docs", Metric.COSINE);
+        backend.ensureCollection(spec);
+        fake.protectFromDeletion("pg-docs");
+
+        assertThatThrownBy(() -> backend.dropCollection(spec)).isInstanceOf(BackendException.Rejected.class)
+                .hasMessageContaining("deletion protection");
+        assertThat(fake.indexNames()).containsExactly("pg-docs");
+    }
+
+    @Test
     void should_time_out_a_slow_index_at_the_deadline() {
         FakePinecone fake = fake();
         PineconeBackend backend = backend(options(fake).withCreatedIndexes("aws", "us-east-1")
