@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import org.jboss.logging.Logger;
 import org.openapitools.db_control.client.model.IndexModel;
 
 /**
@@ -37,9 +38,12 @@ import org.openapitools.db_control.client.model.IndexModel;
  * A missing index is created only with {@code create-indexes=true} (serverless, the configured
  * cloud and region), tagged with the collection it was made for, and waited for until ready. Dropping
  * a collection deletes its index only if the index was derived from the collection's name and is
- * tagged with it; otherwise it deletes the collection's namespaces and leaves the index.
+ * tagged with it; otherwise it deletes the collection's namespaces that the gateway created (marked
+ * with a {@link NamespaceMarker}, or created by this process) and leaves the index and everything else in it.
  */
 final class IndexDirectory implements AutoCloseable {
+
+    private static final Logger LOG = Logger.getLogger(IndexDirectory.class);
 
     static final String COLLECTION_TAG = "partition-gateway-collection";
     static final String SHARED_TAG = "partition-gateway-shared";
@@ -124,23 +128,29 @@ final class IndexDirectory implements AutoCloseable {
         }
     }
 
-    /** The collection's index for a data call; never creates one. */
+    /**
+     * The collection's index for a data call; never creates one. The index is described once and
+     * cached; a cached index of another shape than the collection's is described again before the
+     * call is refused, since another replica may have dropped the collection and created it again
+     * with another dimension or metric.
+     */
     Target require(CollectionSpec spec) {
-        Target target = byCollection.get(spec.name());
-        if (target == null) {
-            synchronized (structure) {
-                target = byCollection.get(spec.name());
-                if (target == null) {
-                    target = resolve(spec, false);
-                    byCollection.put(spec.name(), target);
-                }
+        Target cached = byCollection.get(spec.name());
+        if (cached != null && fits(cached, spec)) {
+            return cached;
+        }
+        synchronized (structure) {
+            Target target = byCollection.get(spec.name());
+            if (target == null || !fits(target, spec)) {
+                target = resolve(spec, false);
+                byCollection.put(spec.name(), target);
             }
+            if (!fits(target, spec)) {
+                // A collection of another shape cannot have been ensured in this index, so it is not there.
+                throw new BackendException.NotFound(shapeProblem(target, spec));
+            }
+            return target;
         }
-        if (!fits(target, spec)) {
-            // A collection of another shape cannot have been ensured in this index, so it is not there.
-            throw new BackendException.NotFound(shapeProblem(target, spec));
-        }
-        return target;
     }
 
     /** The collection's index if it exists, without creating or caching anything. */
@@ -174,11 +184,27 @@ final class IndexDirectory implements AutoCloseable {
                 }
                 return;
             }
+            List<String> kept = new ArrayList<>();
             for (String namespace : namespacesOf(target, spec.name())) {
-                target.namespaces().drop(namespace);
-                target.dataPlane().deleteNamespace(namespace);
+                if (target.namespaces().ensuredHere(namespace) || markedFor(target, namespace, spec.name())) {
+                    target.namespaces().drop(namespace);
+                    target.dataPlane().deleteNamespace(namespace);
+                } else {
+                    kept.add(namespace);
+                }
+            }
+            if (!kept.isEmpty()) {
+                LOG.warnf("dropping collection '%s' kept %d namespaces of Pinecone %s that start with '%s' but carry no "
+                        + "partition-gateway marker: not created by the gateway, created by a version without markers, or "
+                        + "created by another replica moments ago (then delete them by hand): %s", spec.name(), kept.size(),
+                        target.description(), collectionPrefix(spec.name()), kept.subList(0, Math.min(20, kept.size())));
             }
         }
+    }
+
+    /** Whether the namespace carries the gateway's marker for the collection (see {@link NamespaceMarker}). */
+    private static boolean markedFor(Target target, String namespace, String collection) {
+        return NamespaceMarker.marks(target.dataPlane().fetch(namespace, List.of(NamespaceMarker.ID)).get(NamespaceMarker.ID), collection);
     }
 
     private List<String> namespacesOf(Target target, String collection) {

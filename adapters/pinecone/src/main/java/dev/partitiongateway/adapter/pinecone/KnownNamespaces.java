@@ -7,15 +7,22 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * What this process knows about the namespaces of one index host, so that data calls do not ask
- * Pinecone whether a namespace exists every time, and so that Pinecone's lag cannot bring a dropped
- * placement back.
+ * What this process knows about the namespaces of one index host, so that reads do not ask Pinecone
+ * whether a namespace exists every time, and so that Pinecone's lag cannot bring back a placement
+ * dropped here.
  *
- * <p>Pinecone creates a namespace on its first upsert and shows a deletion only after a delay. So a
- * namespace counts as existing once it was ensured here or seen by {@code describeNamespace}, and a
- * namespace dropped here counts as gone at once, whatever Pinecone still shows, until it is ensured
- * again. Another gateway replica learns of a drop only when Pinecone shows it; the directory stops
- * routing to a dropped partition anyway.
+ * <p>Reads trust a namespace once it was ensured here or seen by {@code describeNamespace}: a read in
+ * a namespace that another gateway replica has dropped since finds nothing, and changes nothing.
+ * Writes do not trust it: Pinecone creates a missing namespace on upsert, so a write into a namespace
+ * another replica dropped would bring that placement back. Every upsert therefore asks Pinecone
+ * first (see {@code PineconeBackend#requireNamespaceForWrite}), and what it learns is recorded here.
+ *
+ * <p>A namespace dropped here counts as gone at once, whatever Pinecone still shows, until it is
+ * ensured again. Another replica learns of a drop from Pinecone, so during Pinecone's lag after a drop
+ * (usually seconds) a write through another replica can still recreate the namespace.
+ *
+ * <p>Namespaces ensured here are also remembered as the gateway's own, so that dropping a collection
+ * deletes them even before their {@link NamespaceMarker} is visible in Pinecone.
  */
 final class KnownNamespaces {
 
@@ -23,6 +30,7 @@ final class KnownNamespaces {
     private static final int MAX_DROPPED = 100_000;
 
     private final Set<String> existing = ConcurrentHashMap.newKeySet();
+    private final Set<String> ensuredHere = ConcurrentHashMap.newKeySet();
     private final Set<String> dropped = Collections.synchronizedSet(Collections.newSetFromMap(new LinkedHashMap<>() {
         @Override
         protected boolean removeEldestEntry(Map.Entry<String, Boolean> eldest) {
@@ -38,9 +46,15 @@ final class KnownNamespaces {
         return dropped.contains(namespace);
     }
 
+    /** Whether this process created (or confirmed) the namespace as a placement of the gateway. */
+    boolean ensuredHere(String namespace) {
+        return ensuredHere.contains(namespace);
+    }
+
     void ensured(String namespace) {
         dropped.remove(namespace);
         existing.add(namespace);
+        ensuredHere.add(namespace);
     }
 
     /** Seen by Pinecone; ignored for a namespace dropped here whose deletion Pinecone does not show yet. */
@@ -50,8 +64,15 @@ final class KnownNamespaces {
         }
     }
 
+    /** Pinecone says the namespace does not exist (another replica dropped it). */
+    void gone(String namespace) {
+        existing.remove(namespace);
+        ensuredHere.remove(namespace);
+    }
+
     void drop(String namespace) {
         existing.remove(namespace);
+        ensuredHere.remove(namespace);
         dropped.add(namespace);
     }
 }

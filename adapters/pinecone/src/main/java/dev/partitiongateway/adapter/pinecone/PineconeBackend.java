@@ -110,6 +110,8 @@ public final class PineconeBackend implements VectorBackend {
         IndexDirectory.Target target = indexes.require(placement.collection());
         String namespace = namespace(placement);
         target.dataPlane().createNamespace(namespace);
+        // Also into a namespace that existed already: a marker lost with a failed earlier attempt is written again.
+        target.dataPlane().upsert(namespace, List.of(NamespaceMarker.of(placement.collection().name(), placement.collection().dimension())));
         target.namespaces().ensured(namespace);
     }
 
@@ -147,7 +149,7 @@ public final class PineconeBackend implements VectorBackend {
                     .build());
         }
         IndexDirectory.Target target = indexes.require(spec);
-        String namespace = requireNamespace(target, placement);
+        String namespace = requireNamespaceForWrite(target, placement);
         for (List<Vector> batch : batches(namespace, vectors)) {
             target.dataPlane().upsert(namespace, batch);
         }
@@ -406,20 +408,40 @@ public final class PineconeBackend implements VectorBackend {
     }
 
     /**
-     * Pinecone creates a namespace on its first upsert, so an upsert into a placement that was never
-     * ensured (or was dropped) must be refused here: the namespace must be known, or exist now.
+     * The placement's namespace for a read or a delete by id, which never create a namespace: known
+     * to this process, or existing now. A placement that was never ensured, or was dropped here, is
+     * {@link BackendException.NotFound}.
      */
     private String requireNamespace(IndexDirectory.Target target, Placement placement) {
         String namespace = namespace(placement);
         if (target.namespaces().exists(namespace)) {
             return namespace;
         }
-        if (target.namespaces().dropped(namespace) || !target.dataPlane().namespaceExists(namespace)) {
-            throw new BackendException.NotFound("placement " + placement.collection().name() + "/" + placement.name()
-                    + " does not exist (no namespace '" + namespace + "' in Pinecone " + target.description() + ")");
+        return requireNamespaceForWrite(target, placement);
+    }
+
+    /**
+     * The placement's namespace for an upsert. Pinecone creates a namespace on its first upsert, so an
+     * upsert into a placement that was never ensured, or was dropped (here or by another replica),
+     * must be refused before it is sent: the namespace must exist in Pinecone now, whatever this
+     * process saw before. That costs one {@code describeNamespace} per upsert call.
+     */
+    private String requireNamespaceForWrite(IndexDirectory.Target target, Placement placement) {
+        String namespace = namespace(placement);
+        if (target.namespaces().dropped(namespace)) {
+            throw missing(target, placement, namespace);
+        }
+        if (!target.dataPlane().namespaceExists(namespace)) {
+            target.namespaces().gone(namespace);
+            throw missing(target, placement, namespace);
         }
         target.namespaces().seen(namespace);
         return namespace;
+    }
+
+    private static BackendException.NotFound missing(IndexDirectory.Target target, Placement placement, String namespace) {
+        return new BackendException.NotFound("placement " + placement.collection().name() + "/" + placement.name()
+                + " does not exist (no namespace '" + namespace + "' in Pinecone " + target.description() + ")");
     }
 
     private static List<String> storedIds(Placement placement, Collection<String> ids) {

@@ -11,6 +11,10 @@ import java.util.concurrent.ThreadLocalRandom;
  * remain. Pinecone's writes are idempotent (upsert and delete by id), so retrying them is safe.
  * When retries run out on a rate limit, the failure carries how long to wait, which the gateway
  * turns into a 503 with {@code Retry-After}.
+ *
+ * <p>By default there is one attempt ({@code gateway.pinecone.retry.max-attempts=1}): the gateway
+ * retries failed backend calls itself ({@code gateway.backend.retry.*}), and retries at both layers
+ * would multiply.
  */
 final class PineconeCalls {
 

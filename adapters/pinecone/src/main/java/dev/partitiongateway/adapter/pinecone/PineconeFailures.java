@@ -21,18 +21,25 @@ import org.openapitools.db_control.client.ApiException;
  *   <tr><th>Pinecone</th><th>SPI</th><th>client sees</th></tr>
  *   <tr><td>INVALID_ARGUMENT, OUT_OF_RANGE, ALREADY_EXISTS / 400, 409, 422</td><td>Rejected</td><td>400</td></tr>
  *   <tr><td>NOT_FOUND / 404</td><td>NotFound</td><td>404</td></tr>
- *   <tr><td>PERMISSION_DENIED / 403 (plan quotas: namespaces, storage, indexes)</td><td>CapacityExceeded naming the limit</td><td>operator problem</td></tr>
- *   <tr><td>RESOURCE_EXHAUSTED / 429 (rate limit)</td><td>retried with backoff within the deadline, then Unavailable with retry-after</td><td>503 + Retry-After</td></tr>
- *   <tr><td>UNAVAILABLE / 5xx</td><td>retried likewise, then Unavailable</td><td>503</td></tr>
+ *   <tr><td>PERMISSION_DENIED / 403 naming a plan limit (namespaces, storage, indexes)</td><td>CapacityExceeded naming the limit</td><td>507, operator problem</td></tr>
+ *   <tr><td>403 deletion protection (deleting an index)</td><td>Rejected, saying how to lift it</td><td>400</td></tr>
+ *   <tr><td>PERMISSION_DENIED / 403 otherwise (the API key's role forbids the operation)</td><td>Unavailable: an operator problem, not the client's</td><td>503</td></tr>
+ *   <tr><td>RESOURCE_EXHAUSTED / 429 (rate limit)</td><td>Unavailable with retry-after (the server's, else about the backoff)</td><td>503 + Retry-After</td></tr>
+ *   <tr><td>UNAVAILABLE / 5xx</td><td>Unavailable</td><td>503</td></tr>
  *   <tr><td>DEADLINE_EXCEEDED / socket timeout</td><td>Timeout</td><td>504-like, retryable</td></tr>
  *   <tr><td>UNAUTHENTICATED / 401</td><td>Unavailable: the API key is wrong (an operator problem, not the client's)</td><td>503</td></tr>
  *   <tr><td>anything else</td><td>Unavailable</td><td>503</td></tr>
  * </table>
+ * Rate limits, unavailability and timeouts are retryable: the gateway retries them
+ * ({@code gateway.backend.retry.*}); {@link PineconeCalls} retries rate limits and unavailability
+ * inside the adapter too, but only when {@code gateway.pinecone.retry.max-attempts} is above 1.
  */
 final class PineconeFailures {
 
     private static final Metadata.Key<String> RETRY_AFTER = Metadata.Key.of("retry-after", Metadata.ASCII_STRING_MARSHALLER);
     private static final ObjectMapper JSON = new ObjectMapper();
+    /** What Pinecone's quota refusals say ("You've reached the max ... To add more ..., upgrade your plan"). */
+    private static final List<String> QUOTA_WORDS = List.of("quota", "max", "limit", "exceed", "upgrade");
 
     private PineconeFailures() {
     }
@@ -104,7 +111,7 @@ final class PineconeFailures {
         return switch (e.getStatus().getCode()) {
             case INVALID_ARGUMENT, OUT_OF_RANGE, ALREADY_EXISTS -> new BackendException.Rejected("Pinecone refused " + context + ": " + detail, e);
             case NOT_FOUND -> notFound(context, detail);
-            case PERMISSION_DENIED -> new BackendException.CapacityExceeded(quotaMessage(context, detail), e);
+            case PERMISSION_DENIED -> forbidden(context, detail, e);
             case RESOURCE_EXHAUSTED -> new BackendException.Unavailable("Pinecone rate-limited " + context + " (about 100 requests/s per namespace): "
                     + detail, e, retryAfter);
             case DEADLINE_EXCEEDED -> new BackendException.Timeout("Pinecone did not answer " + context + " within the deadline "
@@ -128,7 +135,7 @@ final class PineconeFailures {
         return switch (code) {
             case 400, 409, 412, 422 -> new BackendException.Rejected("Pinecone refused " + context + ": " + detail, e);
             case 401 -> new BackendException.Unavailable("Pinecone refused the API key (gateway.pinecone.api-key) for " + context + ": " + detail, e);
-            case 403 -> new BackendException.CapacityExceeded(quotaMessage(context, detail), e);
+            case 403 -> forbidden(context, detail, e);
             case 404 -> notFound(context, detail);
             case 429 -> new BackendException.Unavailable("Pinecone rate-limited " + context + ": " + detail, e, retryAfter);
             default -> new BackendException.Unavailable("Pinecone could not serve " + context + ": HTTP " + code + " " + detail, e);
@@ -137,6 +144,25 @@ final class PineconeFailures {
 
     private static BackendException notFound(String context, String detail) {
         return new BackendException.NotFound("Pinecone found nothing for " + context + ": " + detail);
+    }
+
+    /**
+     * A 403 / PERMISSION_DENIED. Pinecone answers so for three different things: a plan quota (its
+     * messages name the limit: "You've reached the max ..."), an index under deletion protection, and
+     * a key whose role does not allow the operation. Only the first is a capacity problem.
+     */
+    static BackendException forbidden(String context, String detail, Throwable e) {
+        String lower = detail.toLowerCase(Locale.ROOT);
+        if (lower.contains("deletion protection")) {
+            return new BackendException.Rejected("Pinecone refused " + context + ": " + detail + " (the index is protected: "
+                    + "disable its deletion protection in the Pinecone console to let the gateway delete it)", e);
+        }
+        if (QUOTA_WORDS.stream().anyMatch(lower::contains)) {
+            return new BackendException.CapacityExceeded(quotaMessage(context, detail), e);
+        }
+        return new BackendException.Unavailable("Pinecone denied " + context + ": " + detail + ". The API key "
+                + "(gateway.pinecone.api-key) is probably not allowed to do this: give it read-write data-plane permissions "
+                + "(and control-plane ones if the gateway creates or deletes indexes) on this index", e);
     }
 
     /** Names which plan limit was hit and what an operator can do about it. */

@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
+import com.google.protobuf.Struct;
+import dev.partitiongateway.adapter.pinecone.fake.FakeIndex;
 import dev.partitiongateway.adapter.pinecone.fake.FakePinecone;
 import dev.partitiongateway.spi.BackendException;
 import dev.partitiongateway.spi.CollectionSpec;
@@ -18,6 +20,10 @@ import dev.partitiongateway.spi.VectorRecord;
 import dev.partitiongateway.spi.filter.Filter;
 import dev.partitiongateway.spi.filter.FilterOperator;
 import io.grpc.Status;
+import io.pinecone.clients.Index;
+import io.pinecone.configs.PineconeConfig;
+import io.pinecone.configs.PineconeConnection;
+import io.pinecone.unsigned_indices_model.VectorWithUnsignedIndices;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.EnumSet;
@@ -61,6 +67,16 @@ class PineconeBackendTest {
         PineconeBackend backend = new PineconeBackend(options);
         opened.add(backend);
         return backend;
+    }
+
+    /** The Pinecone client on one of the fake's indexes, as another application in the same project would use it. */
+    private Index connect(FakePinecone fake, FakeIndex index) {
+        PineconeConfig config = new PineconeConfig(fake.apiKey());
+        config.setHost(index.host());
+        config.setTLSEnabled(false);
+        Index client = new Index(config, new PineconeConnection(config), index.name());
+        opened.add(client);
+        return client;
     }
 
     /** A backend that creates an index per collection in the fake. */
@@ -174,6 +190,27 @@ class PineconeBackendTest {
     }
 
     @Test
+    void should_keep_namespaces_the_gateway_did_not_create_when_dropping_a_collection_in_an_operators_index() {
+        FakePinecone fake = fake();
+        FakeIndex shared = fake.createIndex("shared-index", DIM, "cosine");
+        // Another application's namespaces in the same index, named as if they belonged to the collection.
+        Index otherApplication = connect(fake, shared);
+        otherApplication.upsert(List.of(new VectorWithUnsignedIndices("keep-me", List.of(1f, 0f, 0f, 0f), Struct.getDefaultInstance(), null)), "docs-backup");
+        otherApplication.createNamespace("docs-archive");
+        PineconeBackend backend = backend(options(fake).withDefaultIndex(PineconeOptions.IndexLocation.named("shared-index")));
+        CollectionSpec spec = collection("docs", Metric.COSINE);
+        backend.ensureCollection(spec);
+        Placement placement = Placement.dedicated(spec, "main", "tenant_a");
+        backend.ensurePartition(placement);
+        backend.upsert(placement, List.of(record("a", 1, 0, 0, 0)));
+
+        backend.dropCollection(spec);
+
+        assertThat(shared.namespaces()).containsExactlyInAnyOrder("docs-backup", "docs-archive");
+        assertThat(otherApplication.fetch(List.of("keep-me"), "docs-backup").getVectorsMap()).containsKey("keep-me");
+    }
+
+    @Test
     void should_use_an_index_given_by_host_without_the_control_plane() {
         FakePinecone fake = fake();
         String host = fake.createIndex("by-host", DIM, "dotproduct").host();
@@ -262,6 +299,7 @@ class PineconeBackendTest {
         backend.ensureCollection(spec);
         Placement placement = Placement.dedicated(spec, "main", "tenant_a");
         backend.ensurePartition(placement);
+        fake.clearCalls();
         Random random = new Random(1);
         String text = "t".repeat(4000);
         List<VectorRecord> records = IntStream.range(0, 1000)
@@ -285,6 +323,7 @@ class PineconeBackendTest {
         backend.ensureCollection(spec);
         Placement placement = Placement.dedicated(spec, "main", "tenant_a");
         backend.ensurePartition(placement);
+        fake.clearCalls();
 
         assertThatThrownBy(() -> backend.upsert(placement, List.of(record("fine", 1, 0, 0, 0),
                 new VectorRecord("huge", new float[] {1, 0, 0, 0}, Map.of("text", "x".repeat(25_000))))))
@@ -418,8 +457,9 @@ class PineconeBackendTest {
 
         backend.upsert(placement, List.of(record("a", 1, 0, 0, 0)));
 
-        assertThat(fake.calls()).extracting(FakePinecone.Call::method)
-                .containsSubsequence("Upsert:injected-RESOURCE_EXHAUSTED", "Upsert:injected-RESOURCE_EXHAUSTED", "upsert");
+        // An upsert first asks whether the namespace still exists: that call meets the rate limit.
+        assertThat(fake.calls()).extracting(FakePinecone.Call::method).containsSubsequence(
+                "DescribeNamespace:injected-RESOURCE_EXHAUSTED", "DescribeNamespace:injected-RESOURCE_EXHAUSTED", "describeNamespace", "upsert");
         assertThat(backend.count(placement, null)).isEqualTo(1);
     }
 
@@ -468,6 +508,32 @@ class PineconeBackendTest {
 
         assertThatThrownBy(() -> backend.ensurePartition(Placement.dedicated(spec, "two", "tenant_b")))
                 .isInstanceOf(BackendException.CapacityExceeded.class).hasMessageContaining("namespaces per index");
+    }
+
+    @Test
+    void should_report_a_permission_denial_that_names_no_plan_limit_as_an_unavailable_backend_not_as_capacity() {
+        FakePinecone fake = fake();
+        fake.createIndex("pg-docs", DIM, "cosine");
+        PineconeBackend backend = backend(PineconeOptions.defaults(fake.createViewerApiKey(), fake.controlPlaneUrl()).withTls(false));
+        CollectionSpec spec = collection("docs", Metric.COSINE);
+        backend.ensureCollection(spec);
+
+        assertThatThrownBy(() -> backend.ensurePartition(Placement.dedicated(spec, "main", "tenant_a")))
+                .isInstanceOf(BackendException.Unavailable.class).hasMessageContaining("gateway.pinecone.api-key")
+                .hasMessageContaining("not allowed");
+    }
+
+    @Test
+    void should_refuse_to_drop_a_collection_whose_index_is_protected_from_deletion_and_say_how_to_lift_it() {
+        FakePinecone fake = fake();
+        PineconeBackend backend = creating(fake);
+        CollectionSpec spec = collection("docs", Metric.COSINE);
+        backend.ensureCollection(spec);
+        fake.protectFromDeletion("pg-docs");
+
+        assertThatThrownBy(() -> backend.dropCollection(spec)).isInstanceOf(BackendException.Rejected.class)
+                .hasMessageContaining("deletion protection");
+        assertThat(fake.indexNames()).containsExactly("pg-docs");
     }
 
     @Test

@@ -61,6 +61,20 @@ class RecordMappingTest {
     // ---------------------------------------------------------------- metadata
 
     @Test
+    void should_keep_the_namespace_marker_outside_every_tenants_id_range_and_valid_for_pinecone() {
+        for (String tenant : List.of("pg:namespace", "pg", "p", "pg:namespace/", "t".repeat(200))) {
+            assertThat(StoredIds.belongsTo(tenant, NamespaceMarker.ID)).as(tenant).isFalse();
+        }
+        var marker = NamespaceMarker.of("docs", 3);
+        FakeIndex.validateMetadata(marker.getMetadata());
+        assertThat(marker.getValuesList()).containsExactly(1f, 0f, 0f);
+        assertThat(marker.getMetadata().getFieldsMap()).doesNotContainKey(RecordMetadata.TENANT);
+        assertThat(NamespaceMarker.marks(marker, "docs")).isTrue();
+        assertThat(NamespaceMarker.marks(marker, "notes")).isFalse();
+        assertThat(NamespaceMarker.marks(null, "docs")).isFalse();
+    }
+
+    @Test
     void should_store_only_what_pinecone_accepts_and_round_trip_nested_metadata_exactly() {
         Map<String, Object> metadata = new LinkedHashMap<>();
         metadata.put("title", "hello");

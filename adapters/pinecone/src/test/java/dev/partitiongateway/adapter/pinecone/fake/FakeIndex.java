@@ -110,6 +110,7 @@ public final class FakeIndex {
     private final Map<String, String> tags;
     private final Instant readyAt;
     private final Server server;
+    private volatile boolean deletionProtected;
 
     private final Object lock = new Object();
     /** Namespace name -> records, as reads see them. */
@@ -175,6 +176,14 @@ public final class FakeIndex {
 
     boolean ready() {
         return !Instant.now().isBefore(readyAt);
+    }
+
+    boolean deletionProtected() {
+        return deletionProtected;
+    }
+
+    void protectFromDeletion() {
+        deletionProtected = true;
     }
 
     void stop() {

@@ -38,6 +38,9 @@ import java.util.regex.Pattern;
  * "host". Behaviour that the documentation does not settle, or that costs money to observe, is a
  * {@link Behaviour} switch; every behaviour is pinned by {@code FakePineconeTest}, which drives the
  * fake through the Pinecone client alone.
+ *
+ * <p>403 comes in two documented kinds besides plan quotas: a key whose role forbids the operation
+ * ({@link #createViewerApiKey()}) and an index under deletion protection ({@link #protectFromDeletion}).
  */
 public final class FakePinecone implements AutoCloseable {
 
@@ -120,6 +123,13 @@ public final class FakePinecone implements AutoCloseable {
     private static final Set<String> METRICS = Set.of("cosine", "euclidean", "dotproduct");
     private static final Set<String> CLOUDS = Set.of("aws", "gcp", "azure");
     private static final Metadata.Key<String> API_KEY = Metadata.Key.of("api-key", Metadata.ASCII_STRING_MARSHALLER);
+    /** Data-plane methods that change something, refused to a viewer key. */
+    private static final Set<String> WRITES = Set.of("Upsert", "Delete", "Update", "CreateNamespace", "DeleteNamespace",
+            "StartImport", "CancelImport");
+    /** A key's role forbids the operation (wording UNCONFIRMED: Pinecone documents 403 for roles, not the message). */
+    static final String ROLE_DENIED = "Request failed. The API key's role does not allow this operation.";
+    /** Documented answer to deleting an index with deletion protection (docs: manage indexes). */
+    static final String DELETION_PROTECTED = "Deletion protection is enabled for this index. Disable deletion protection before retrying.";
 
     private final Behaviour behaviour;
     private final HttpServer controlPlane;
@@ -129,6 +139,7 @@ public final class FakePinecone implements AutoCloseable {
         return t;
     });
     private final Map<String, FakeIndex> indexes = new ConcurrentHashMap<>();
+    private final Set<String> viewerKeys = ConcurrentHashMap.newKeySet();
     private final List<Call> calls = new ArrayList<>();
     private final Deque<InjectedFailure> injectedFailures = new ArrayDeque<>();
     private volatile Duration injectedLatency = Duration.ZERO;
@@ -212,6 +223,25 @@ public final class FakePinecone implements AutoCloseable {
     private record InjectedFailure(Status status, Duration retryAfter) {
     }
 
+    /**
+     * A new API key with the ProjectViewer role, as a project owner would create one: it reads on
+     * both planes, and every write is refused with 403 (control plane) or PERMISSION_DENIED (data plane).
+     */
+    public String createViewerApiKey() {
+        String key = "fake-pinecone-viewer-" + (viewerKeys.size() + 1);
+        viewerKeys.add(key);
+        return key;
+    }
+
+    /** Turns on an index's deletion protection, as an operator would in the console or with configure_index. */
+    public void protectFromDeletion(String indexName) {
+        FakeIndex index = indexes.get(indexName);
+        if (index == null) {
+            throw new IllegalArgumentException("no index " + indexName);
+        }
+        index.protectFromDeletion();
+    }
+
     /** Every data-plane call waits this long on the server before it is answered (a slow backend). */
     public void slowDownCalls(Duration latency) {
         injectedLatency = latency;
@@ -236,8 +266,15 @@ public final class FakePinecone implements AutoCloseable {
         return new ServerInterceptor() {
             @Override
             public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers, ServerCallHandler<Q, R> next) {
-                if (!behaviour.apiKey().equals(headers.get(API_KEY))) {
+                String key = headers.get(API_KEY);
+                boolean viewer = key != null && viewerKeys.contains(key);
+                if (!behaviour.apiKey().equals(key) && !viewer) {
                     call.close(Status.UNAUTHENTICATED.withDescription("Invalid API Key"), new Metadata());
+                    return new ServerCall.Listener<>() {
+                    };
+                }
+                if (viewer && WRITES.contains(call.getMethodDescriptor().getBareMethodName())) {
+                    call.close(Status.PERMISSION_DENIED.withDescription(ROLE_DENIED), new Metadata());
                     return new ServerCall.Listener<>() {
                     };
                 }
@@ -283,12 +320,18 @@ public final class FakePinecone implements AutoCloseable {
 
     private void handleIndexes(HttpExchange exchange) throws IOException {
         try (exchange) {
-            if (!behaviour.apiKey().equals(exchange.getRequestHeaders().getFirst("Api-Key"))) {
+            String key = exchange.getRequestHeaders().getFirst("Api-Key");
+            boolean viewer = key != null && viewerKeys.contains(key);
+            if (!behaviour.apiKey().equals(key) && !viewer) {
                 error(exchange, 401, "UNAUTHENTICATED", "Invalid API Key");
                 return;
             }
             String path = exchange.getRequestURI().getPath();
             String method = exchange.getRequestMethod();
+            if (viewer && !method.equals("GET")) {
+                error(exchange, 403, "FORBIDDEN", ROLE_DENIED);
+                return;
+            }
             if (path.equals("/indexes") || path.equals("/indexes/")) {
                 if (method.equals("GET")) {
                     ObjectNode body = json.createObjectNode();
@@ -313,6 +356,8 @@ public final class FakePinecone implements AutoCloseable {
             } else if (method.equals("DELETE")) {
                 if (index == null) {
                     error(exchange, 404, "NOT_FOUND", "Resource " + name + " not found");
+                } else if (index.deletionProtected()) {
+                    error(exchange, 403, "FORBIDDEN", DELETION_PROTECTED);
                 } else {
                     indexes.remove(name);
                     index.stop();
@@ -386,7 +431,7 @@ public final class FakePinecone implements AutoCloseable {
         model.put("dimension", index.dimension());
         model.put("metric", index.metric());
         model.put("host", index.host());
-        model.put("deletion_protection", "disabled");
+        model.put("deletion_protection", index.deletionProtected() ? "enabled" : "disabled");
         if (!index.tags().isEmpty()) {
             ObjectNode tags = model.putObject("tags");
             index.tags().forEach(tags::put);

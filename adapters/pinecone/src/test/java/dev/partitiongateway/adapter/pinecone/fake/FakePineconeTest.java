@@ -242,6 +242,43 @@ class FakePineconeTest {
         assertThat(code(() -> connect(fake, index, "wrong").describeIndexStats())).isEqualTo(Status.Code.UNAUTHENTICATED);
     }
 
+    @Test
+    void should_let_a_viewer_key_read_on_both_planes_and_refuse_its_writes_as_forbidden() {
+        FakePinecone fake = fake();
+        FakeIndex keyed = fake.createIndex("keyed", DIM, "cosine");
+        connect(fake, keyed).upsert(List.of(vector("a", 1, 0, 0)), "ns");
+        String viewerKey = fake.createViewerApiKey();
+        Index viewer = connect(fake, keyed, viewerKey);
+        Pinecone viewerControlPlane = controlPlane(fake, viewerKey);
+
+        assertThat(viewer.fetch(List.of("a"), "ns").getVectorsMap()).containsKey("a");
+        assertThat(viewer.describeNamespace("ns").getRecordCount()).isEqualTo(1);
+        assertThat(viewerControlPlane.describeIndex("keyed").getHost()).isEqualTo(keyed.host());
+        assertThatThrownBy(() -> viewer.upsert(List.of(vector("b", 0, 1, 0)), "ns")).isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
+            assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.PERMISSION_DENIED);
+            assertThat(e.getStatus().getDescription()).doesNotContain("max").doesNotContain("quota").doesNotContain("limit");
+        });
+        assertThat(code(() -> viewer.createNamespace("other"))).isEqualTo(Status.Code.PERMISSION_DENIED);
+        assertThat(code(() -> viewer.deleteNamespace("ns"))).isEqualTo(Status.Code.PERMISSION_DENIED);
+        assertThatThrownBy(() -> viewerControlPlane.deleteIndex("keyed")).isInstanceOf(PineconeForbiddenException.class);
+        assertThat(fake.indexNames()).containsExactly("keyed");
+        assertThat(connect(fake, keyed).fetch(List.of("a", "b"), "ns").getVectorsMap()).containsOnlyKeys("a");
+    }
+
+    @Test
+    void should_refuse_to_delete_an_index_under_deletion_protection_with_forbidden() {
+        FakePinecone fake = fake();
+        fake.createIndex("kept", DIM, "cosine");
+        Pinecone pinecone = controlPlane(fake, fake.apiKey());
+
+        fake.protectFromDeletion("kept");
+
+        assertThat(pinecone.describeIndex("kept").getDeletionProtection()).isEqualTo("enabled");
+        assertThatThrownBy(() -> pinecone.deleteIndex("kept")).isInstanceOf(PineconeForbiddenException.class)
+                .hasMessageContaining("Deletion protection is enabled for this index. Disable deletion protection before retrying.");
+        assertThat(fake.indexNames()).containsExactly("kept");
+    }
+
     // ================================================================ records
 
     @Test
