@@ -30,16 +30,20 @@ import io.qdrant.client.QueryFactory;
 import io.qdrant.client.WithPayloadSelectorFactory;
 import io.qdrant.client.WithVectorsSelectorFactory;
 import io.qdrant.client.grpc.Collections.CollectionInfo;
+import io.qdrant.client.grpc.Collections.CreateCollection;
 import io.qdrant.client.grpc.Collections.DeleteCollection;
 import io.qdrant.client.grpc.Collections.Distance;
 import io.qdrant.client.grpc.Collections.KeywordIndexParams;
 import io.qdrant.client.grpc.Collections.PayloadIndexParams;
 import io.qdrant.client.grpc.Collections.PayloadSchemaType;
+import io.qdrant.client.grpc.Collections.UpdateCollection;
 import io.qdrant.client.grpc.Collections.VectorParams;
+import io.qdrant.client.grpc.Collections.VectorsConfig;
 import io.qdrant.client.grpc.Common.Condition;
 import io.qdrant.client.grpc.Common.Filter;
 import io.qdrant.client.grpc.Common.PointId;
 import io.qdrant.client.grpc.Common.Range;
+import io.qdrant.client.grpc.JsonWithInt.Struct;
 import io.qdrant.client.grpc.JsonWithInt.Value;
 import io.qdrant.client.grpc.Points.DeletePoints;
 import io.qdrant.client.grpc.Points.PointStruct;
@@ -172,6 +176,43 @@ class FakeQdrantTest {
             assertThat(info.getPayloadSchemaMap().get("tenant").getDataType()).isEqualTo(PayloadSchemaType.Keyword);
             assertThat(info.getPayloadSchemaMap().get("tenant").getParams().getKeywordIndexParams().getIsTenant()).isTrue();
             assertThat(info.getPayloadSchemaMap().get("tenant").getPoints()).isEqualTo(1);
+        }
+
+        @Test
+        void should_keep_the_metadata_a_collection_was_created_with_and_report_it_in_its_info() throws Exception {
+            String name = "fake_" + NAMES.incrementAndGet();
+            Value owner = Value.newBuilder().setStructValue(Struct.newBuilder()
+                    .putFields("app", value("gateway")).putFields("version", value(2))).build();
+            get(client.createCollectionAsync(CreateCollection.newBuilder().setCollectionName(name)
+                    .setVectorsConfig(VectorsConfig.newBuilder().setParams(params(2, Distance.Dot)))
+                    .putMetadata("owner", owner).putMetadata("ratio", value(1.0)).build()));
+            String plain = collection(2, Distance.Dot);
+
+            Map<String, Value> metadata = get(client.getCollectionInfoAsync(name)).getConfig().getMetadataMap();
+
+            assertThat(metadata).containsOnlyKeys("owner", "ratio");
+            assertThat(metadata.get("owner")).isEqualTo(owner);
+            assertThat(metadata.get("ratio").getKindCase()).isEqualTo(Value.KindCase.DOUBLE_VALUE);
+            assertThat(get(client.getCollectionInfoAsync(plain)).getConfig().getMetadataMap()).isEmpty();
+        }
+
+        @Test
+        void should_merge_updated_metadata_at_the_top_level_and_remove_keys_updated_to_null() throws Exception {
+            String name = "fake_" + NAMES.incrementAndGet();
+            get(client.createCollectionAsync(CreateCollection.newBuilder().setCollectionName(name)
+                    .setVectorsConfig(VectorsConfig.newBuilder().setParams(params(2, Distance.Dot)))
+                    .putMetadata("keep", value("k")).putMetadata("drop", value("d"))
+                    .putMetadata("whole", Value.newBuilder().setStructValue(Struct.newBuilder().putFields("a", value(1))).build()).build()));
+            Value replacement = Value.newBuilder().setStructValue(Struct.newBuilder().putFields("b", value(2))).build();
+
+            get(client.updateCollectionAsync(UpdateCollection.newBuilder().setCollectionName(name)
+                    .putMetadata("drop", nullValue()).putMetadata("whole", replacement).putMetadata("added", value(true)).build()));
+
+            Map<String, Value> metadata = get(client.getCollectionInfoAsync(name)).getConfig().getMetadataMap();
+            assertThat(metadata).containsOnlyKeys("keep", "whole", "added");
+            assertThat(metadata.get("whole")).isEqualTo(replacement);
+            assertStatus(() -> get(client.updateCollectionAsync(UpdateCollection.newBuilder().setCollectionName("missing")
+                    .putMetadata("a", value(1)).build())), Status.Code.NOT_FOUND, "Not found: Collection `missing` doesn't exist!");
         }
 
         @Test
