@@ -27,6 +27,7 @@ import io.qdrant.client.grpc.Collections.UpdateCollection;
 import io.qdrant.client.grpc.Collections.VectorParams;
 import io.qdrant.client.grpc.Collections.VectorsConfig;
 import io.qdrant.client.grpc.CollectionsGrpc;
+import java.util.Map;
 import java.util.function.Supplier;
 
 /**
@@ -76,7 +77,7 @@ final class FakeCollectionsService extends CollectionsGrpc.CollectionsImplBase {
                 HnswConfigDiff hnsw = DEFAULT_HNSW.toBuilder().mergeFrom(request.getHnswConfig()).build();
                 StrictModeConfig strict = strictMode(request);
                 // An empty map is no metadata (conversions.rs): the info then reports none.
-                ObjectNode metadata = PayloadJson.toJson(request.getMetadataMap());
+                ObjectNode metadata = PayloadJson.toJson(qdrant.keepsCollectionMetadata() ? request.getMetadataMap() : Map.of());
                 qdrant.collections.put(name, new FakeCollection(name, (int) params.getSize(), params.getDistance(), hnsw, strict, metadata));
             }
             return CollectionOperationResponse.newBuilder().setResult(true).build();
@@ -159,7 +160,7 @@ final class FakeCollectionsService extends CollectionsGrpc.CollectionsImplBase {
                     || request.hasQuantizationConfig() || request.hasSparseVectorsConfig() || request.hasStrictModeConfig()) {
                 throw QdrantStatus.invalidArgument("the fake Qdrant implements updates of collection metadata only");
             }
-            ObjectNode update = PayloadJson.toJson(request.getMetadataMap());
+            ObjectNode update = PayloadJson.toJson(qdrant.keepsCollectionMetadata() ? request.getMetadataMap() : Map.of());
             synchronized (qdrant) {
                 qdrant.collection(request.getCollectionName()).mergeMetadata(update);
             }

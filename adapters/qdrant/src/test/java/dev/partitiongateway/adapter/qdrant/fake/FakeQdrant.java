@@ -46,6 +46,8 @@ import java.util.logging.Logger;
  *   <li>{@link #maxCollections}: the node's {@code max_collections} (Qdrant Cloud: 1,000);</li>
  *   <li>{@link #applyUnwaitedWritesAfter}: a write sent with {@code wait=false} is acknowledged at once and
  *       applied later, as Qdrant's update queue does (a later {@code wait=true} write applies it first);</li>
+ *   <li>{@link #keepCollectionMetadata}: off, the node behaves as Qdrant before 1.15.4, which knows no
+ *       collection metadata and drops it from requests without a word (protobuf skips unknown fields);</li>
  *   <li>{@link #requireApiKey}, {@link #rateLimitNext} and {@link #delayResponses}: authentication, the
  *       rate limiter's RESOURCE_EXHAUSTED with {@code retry-after}, and a slow node.</li>
  * </ul>
@@ -72,6 +74,7 @@ public final class FakeQdrant implements AutoCloseable {
 
     private volatile boolean strictModeByDefault;
     private volatile Integer maxCollections;
+    private volatile boolean keepCollectionMetadata = true;
     private volatile Duration unwaitedWriteDelay = Duration.ZERO;
     private volatile String apiKey;
     private volatile Duration responseDelay = Duration.ZERO;
@@ -124,6 +127,12 @@ public final class FakeQdrant implements AutoCloseable {
         return this;
     }
 
+    /** Whether collections keep metadata (Qdrant 1.15.4 and later); {@code false}: as an older Qdrant, metadata in requests is ignored. */
+    public FakeQdrant keepCollectionMetadata(boolean on) {
+        this.keepCollectionMetadata = on;
+        return this;
+    }
+
     /** Writes with {@code wait=false} are applied this long after they were acknowledged (zero: as soon as the update worker runs). */
     public FakeQdrant applyUnwaitedWritesAfter(Duration delay) {
         this.unwaitedWriteDelay = delay;
@@ -155,6 +164,7 @@ public final class FakeQdrant implements AutoCloseable {
         unappliedWrites.clear();
         strictModeByDefault = false;
         maxCollections = null;
+        keepCollectionMetadata = true;
         unwaitedWriteDelay = Duration.ZERO;
         apiKey = null;
         responseDelay = Duration.ZERO;
@@ -172,6 +182,10 @@ public final class FakeQdrant implements AutoCloseable {
 
     Integer maxCollectionsLimit() {
         return maxCollections;
+    }
+
+    boolean keepsCollectionMetadata() {
+        return keepCollectionMetadata;
     }
 
     /** The collection, or NOT_FOUND as Qdrant words it. Callers hold the lock on {@code this}. */

@@ -216,6 +216,17 @@ class FakeQdrantTest {
         }
 
         @Test
+        void should_drop_collection_metadata_without_a_word_when_set_to_behave_as_qdrant_before_1_15_4() throws Exception {
+            server.keepCollectionMetadata(false);
+            String name = "fake_" + NAMES.incrementAndGet();
+
+            get(client.createCollectionAsync(CreateCollection.newBuilder().setCollectionName(name)
+                    .setVectorsConfig(VectorsConfig.newBuilder().setParams(params(2, Distance.Dot))).putMetadata("owner", value("me")).build()));
+
+            assertThat(get(client.getCollectionInfoAsync(name)).getConfig().getMetadataMap()).isEmpty();
+        }
+
+        @Test
         void should_answer_the_health_check_with_its_version() throws Exception {
             assertThat(get(client.healthCheckAsync()).getVersion()).isEqualTo(FakeQdrant.VERSION);
         }
