@@ -76,9 +76,11 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
+import java.util.function.Predicate;
 import java.util.function.Supplier;
 import com.google.common.util.concurrent.ListenableFuture;
 import java.time.Duration;
+import org.jboss.logging.Logger;
 
 /**
  * The gateway on Qdrant, through the official Java client over gRPC.
@@ -102,6 +104,7 @@ import java.time.Duration;
 public final class QdrantBackend implements VectorBackend {
 
     public static final String KIND = "qdrant";
+    private static final Logger LOG = Logger.getLogger(QdrantBackend.class);
     static final int MAX_ID_LENGTH = 512;
     /** Requests stay well below Qdrant's default 32 MB limit on a gRPC message. */
     private static final long MAX_REQUEST_BYTES = 16L << 20;
@@ -156,21 +159,28 @@ public final class QdrantBackend implements VectorBackend {
     @Override
     public void ensureCollection(CollectionSpec spec) {
         registry.ensureExists();
-        ensureQdrantCollection(names.base(spec.name()), spec);
+        ensureQdrantCollection(names.base(spec.name()), spec, collectionMark(spec.name()));
     }
 
-    /** Creates the Qdrant collection with its scope indexes, or checks that the existing one has the same shape. */
-    private void ensureQdrantCollection(String name, CollectionSpec spec) {
+    /**
+     * Creates the Qdrant collection, marked as the gateway's, with its scope indexes; or checks that the
+     * existing one carries exactly that mark and has the same shape. A collection without the mark is
+     * never taken over, however well its name and shape fit.
+     */
+    private void ensureQdrantCollection(String name, CollectionSpec spec, OwnerMark mark) {
         Optional<CollectionInfo> existing = describe(name);
+        boolean createdHere = false;
         if (existing.isEmpty()) {
             requireRoomForOneMore(name);
             CreateCollection create = CreateCollection.newBuilder().setCollectionName(name)
                     .setVectorsConfig(VectorsConfig.newBuilder().setParams(VectorParams.newBuilder()
                             .setSize(spec.dimension()).setDistance(distance(spec.metric()))))
                     .setHnswConfig(hnsw())
+                    .putAllMetadata(mark.metadata())
                     .build();
             try {
                 rpc.call("create collection " + name, timeout -> client.createCollectionAsync(create, timeout));
+                createdHere = true;
             } catch (BackendException.Rejected e) {
                 if (QdrantFailures.code(e.getCause()) != Status.Code.ALREADY_EXISTS) {
                     throw e;
@@ -181,12 +191,37 @@ public final class QdrantBackend implements VectorBackend {
                 throw new BackendException.Unavailable("collection " + name + " vanished right after it was created", null);
             }
         }
+        requireMarked(name, existing.get(), mark, createdHere);
         VectorParams params = existing.get().getConfig().getParams().getVectorsConfig().getParams();
         if (params.getSize() != spec.dimension() || params.getDistance() != distance(spec.metric())) {
             throw new BackendException.Rejected("Qdrant collection " + name + " exists with dimension " + params.getSize() + " and distance "
                     + params.getDistance() + ", not dimension " + spec.dimension() + " and " + spec.metric());
         }
         indexes.ensureScope(name, existing.get().getPayloadSchemaMap().keySet());
+    }
+
+    private void requireMarked(String name, CollectionInfo info, OwnerMark mark, boolean createdHere) {
+        if (OwnerMark.of(info).filter(mark::equals).isPresent()) {
+            return;
+        }
+        if (createdHere && !info.getConfig().containsMetadata(OwnerMark.KEY)) {
+            // Qdrant before 1.15.4 drops the metadata field of the request without a word.
+            deleteCollection(name);
+            throw new BackendException.Rejected("Qdrant at " + options.host() + ":" + options.port() + " did not keep the metadata that"
+                    + " collection " + name + " was created with, so the gateway could not mark it as its own (and has deleted it again):"
+                    + " the Qdrant backend needs Qdrant 1.15.4 or later");
+        }
+        throw new BackendException.Rejected("Qdrant collection " + name + " exists and carries " + OwnerMark.describe(info) + ", not "
+                + mark + ": the gateway only uses collections it created itself. Give the gateway collection another name, or set"
+                + " gateway.qdrant.collection-prefix so that the gateway's collections get names of their own");
+    }
+
+    private OwnerMark collectionMark(String collection) {
+        return OwnerMark.ofCollection(options.collectionPrefix(), collection);
+    }
+
+    private OwnerMark placementMark(String collection, String placement) {
+        return OwnerMark.ofPlacement(options.collectionPrefix(), collection, placement);
     }
 
     private HnswConfigDiff hnsw() {
@@ -219,13 +254,36 @@ public final class QdrantBackend implements VectorBackend {
     public void dropCollection(CollectionSpec spec) {
         String base = names.base(spec.name());
         List<String> all = rpc.call("list collections", timeout -> client.listCollectionsAsync(timeout));
+        boolean baseIsOurs = true;
         // Records first, registry second: a crash in between leaves placements that exist and are empty, never hidden records.
         for (String name : all) {
-            if (name.equals(base) || names.isPlacementOf(name, spec.name())) {
-                deleteCollection(name);
+            if (name.equals(base)) {
+                baseIsOurs = deleteIfMarked(name, collectionMark(spec.name())::equals);
+            } else if (names.isPlacementOf(name, spec.name())) {
+                // The name only makes it a candidate: another application's "docs-archive" looks like a placement of "docs".
+                deleteIfMarked(name, mark -> mark.role() == OwnerMark.Role.PLACEMENT
+                        && mark.equals(placementMark(spec.name(), mark.placement()))
+                        && names.dedicated(spec.name(), mark.placement()).equals(name));
             }
         }
-        registry.unregisterCollection(spec.name());
+        // Registrations are keyed by the Qdrant name: if that collection is someone else's, so are they.
+        if (baseIsOurs) {
+            registry.unregisterCollection(spec.name());
+        }
+    }
+
+    /** Deletes the collection if it carries a mark {@code ours} accepts; true when it is gone, false when it was left as not ours. */
+    private boolean deleteIfMarked(String name, Predicate<OwnerMark> ours) {
+        Optional<CollectionInfo> info = describe(name);
+        if (info.isEmpty()) {
+            return true;
+        }
+        if (OwnerMark.of(info.get()).filter(ours).isEmpty()) {
+            LOG.warnf("Not deleting Qdrant collection %s: it carries %s, so the gateway did not create it", name, OwnerMark.describe(info.get()));
+            return false;
+        }
+        deleteCollection(name);
+        return true;
     }
 
     private void deleteCollection(String name) {
@@ -242,12 +300,14 @@ public final class QdrantBackend implements VectorBackend {
         if (registry.find(collection, placement.name(), true).isPresent()) {
             return;
         }
-        if (describe(names.base(collection)).isEmpty()) {
+        Optional<CollectionInfo> base = describe(names.base(collection));
+        if (base.isEmpty()) {
             throw new BackendException.NotFound("collection " + collection + " does not exist on Qdrant; ensure it first");
         }
+        requireMarked(names.base(collection), base.get(), collectionMark(collection), false);
         Layout layout = options.partitionMode() == PartitionMode.COLLECTION && !placement.shared() ? Layout.COLLECTION : Layout.PAYLOAD;
         if (layout == Layout.COLLECTION) {
-            ensureQdrantCollection(names.dedicated(collection, placement.name()), placement.collection());
+            ensureQdrantCollection(names.dedicated(collection, placement.name()), placement.collection(), placementMark(collection, placement.name()));
         }
         registry.register(collection, placement.name(), layout, placement.shared());
     }
@@ -265,7 +325,7 @@ public final class QdrantBackend implements VectorBackend {
         }
         String dedicated = names.dedicated(collection, placement.name());
         if (options.partitionMode() == PartitionMode.COLLECTION || registry.find(collection, placement.name(), true).orElse(null) == Layout.COLLECTION) {
-            deleteCollection(dedicated);
+            deleteIfMarked(dedicated, placementMark(collection, placement.name())::equals);
         }
         registry.unregister(collection, placement.name());
     }

@@ -19,7 +19,9 @@ import io.qdrant.client.PointIdFactory;
 import io.qdrant.client.QdrantClient;
 import io.qdrant.client.QdrantGrpcClient;
 import io.qdrant.client.grpc.Collections.CollectionInfo;
+import io.qdrant.client.grpc.Collections.Distance;
 import io.qdrant.client.grpc.Collections.PayloadSchemaType;
+import io.qdrant.client.grpc.Collections.VectorParams;
 import io.qdrant.client.grpc.JsonWithInt.Value;
 import io.qdrant.client.grpc.Points.RetrievedPoint;
 import java.io.IOException;
@@ -121,6 +123,79 @@ class QdrantBackendTest {
 
         assertThat(match.raw()).isCloseTo(5f, within(1e-5f));
         assertThat(match.score()).isCloseTo(1f / 26f, within(1e-6f));
+    }
+
+    // ================================================================ which collections are the gateway's
+
+    @Test
+    void should_not_delete_another_applications_collection_whose_name_starts_like_a_gateway_collection() throws Exception {
+        // Default settings: payload mode, no collection prefix. Another application on the cluster owns "docs-archive".
+        direct.createCollectionAsync("docs-archive", VectorParams.newBuilder().setSize(4).setDistance(Distance.Dot).build())
+                .get(30, TimeUnit.SECONDS);
+        CollectionSpec docs = new CollectionSpec("docs", 4, Metric.L2);
+        backend.ensureCollection(docs);
+
+        backend.dropCollection(docs);
+
+        assertThat(qdrant.collectionNames()).contains("docs-archive").doesNotContain("docs");
+    }
+
+    @Test
+    void should_refuse_to_take_over_a_collection_of_the_same_name_and_shape_that_it_did_not_create() throws Exception {
+        direct.createCollectionAsync("docs", VectorParams.newBuilder().setSize(4).setDistance(Distance.Euclid).build()).get(30, TimeUnit.SECONDS);
+        CollectionSpec docs = new CollectionSpec("docs", 4, Metric.L2);
+
+        assertThatThrownBy(() -> backend.ensureCollection(docs)).isInstanceOf(BackendException.Rejected.class)
+                .hasMessageContaining("no partition_gateway mark").hasMessageContaining("gateway.qdrant.collection-prefix");
+        assertThatThrownBy(() -> backend.ensurePartition(Placement.dedicated(docs, "main", "tenant_a")))
+                .isInstanceOf(BackendException.Rejected.class);
+        backend.dropCollection(docs);
+
+        assertThat(qdrant.collectionNames()).contains("docs");
+        assertThat(direct.getCollectionInfoAsync("docs").get(30, TimeUnit.SECONDS).getPayloadSchemaMap()).isEmpty();
+    }
+
+    @Test
+    void should_neither_take_over_nor_delete_a_placement_collection_it_did_not_create() throws Exception {
+        backend.close();
+        backend = open(options().partitionMode(PartitionMode.COLLECTION).build());
+        CollectionSpec spec = collection(Metric.L2);
+        String foreign = new CollectionNames("").dedicated(spec.name(), "main");
+        direct.createCollectionAsync(foreign, VectorParams.newBuilder().setSize(4).setDistance(Distance.Euclid).build()).get(30, TimeUnit.SECONDS);
+        Placement main = Placement.dedicated(spec, "main", "tenant_a");
+
+        assertThatThrownBy(() -> backend.ensurePartition(main)).isInstanceOf(BackendException.Rejected.class).hasMessageContaining(foreign);
+        backend.dropPartition(main);
+        backend.dropCollection(spec);
+
+        assertThat(qdrant.collectionNames()).contains(foreign).doesNotContain(spec.name());
+    }
+
+    @Test
+    void should_keep_apart_two_gateways_whose_prefixes_and_collection_names_add_up_to_the_same_qdrant_name() {
+        CollectionSpec mine = new CollectionSpec("gw_docs", 4, Metric.L2);
+        CollectionSpec theirs = new CollectionSpec("docs", 4, Metric.L2);
+        backend.ensureCollection(mine);
+        backend.ensurePartition(Placement.dedicated(mine, "main", "tenant_a"));
+
+        try (QdrantBackend prefixed = open(options().collectionPrefix("gw_").build())) {
+            assertThatThrownBy(() -> prefixed.ensureCollection(theirs)).isInstanceOf(BackendException.Rejected.class)
+                    .hasMessageContaining("gateway collection gw_docs (no collection-prefix)");
+            prefixed.dropCollection(theirs);
+        }
+
+        assertThat(qdrant.collectionNames()).contains("gw_docs");
+        backend.upsert(Placement.dedicated(mine, "main", "tenant_a"), List.of(new VectorRecord("a", new float[] {1, 0, 0, 0}, Map.of())));
+    }
+
+    @Test
+    void should_refuse_a_qdrant_too_old_to_keep_collection_metadata_and_leave_no_collection_behind() {
+        qdrant.keepCollectionMetadata(false);
+        CollectionSpec spec = new CollectionSpec("old_qdrant", 4, Metric.L2);
+
+        assertThatThrownBy(() -> backend.ensureCollection(spec)).isInstanceOf(BackendException.Rejected.class)
+                .hasMessageContaining("needs Qdrant 1.15.4 or later");
+        assertThat(qdrant.collectionNames()).doesNotContain("old_qdrant");
     }
 
     // ================================================================ indexes and strict mode
