@@ -48,6 +48,11 @@ import java.util.concurrent.ConcurrentMap;
  * {@code partition-mode} never loses sight of existing placements. Its one-dimensional vectors are
  * never searched (HNSW off).
  *
+ * <p>Gateways with different {@code collection-prefix} values may share a cluster, and so the registry:
+ * a gateway collection is recorded under its Qdrant name (prefix included), never under its bare name,
+ * so that one deployment's {@code docs} and another's are different keys. (Qdrant names are unique to
+ * one deployment's collection because each carries its maker's {@link OwnerMark}.)
+ *
  * <p>Reads trust this process's memory of a placement for {@code placement-cache-ttl}; writes and
  * structure changes always ask Qdrant. A placement another process dropped may therefore still be read
  * here until the memory expires (it is then empty); it is never written to.
@@ -71,14 +76,16 @@ final class PlacementRegistry {
 
     private final QdrantClient client;
     private final QdrantRpc rpc;
+    private final CollectionNames names;
     private final String name;
     private final Duration cacheTtl;
     private final ConcurrentMap<Key, Known> known = new ConcurrentHashMap<>();
     private volatile boolean exists;
 
-    PlacementRegistry(QdrantClient client, QdrantRpc rpc, String name, Duration cacheTtl) {
+    PlacementRegistry(QdrantClient client, QdrantRpc rpc, CollectionNames names, String name, Duration cacheTtl) {
         this.client = client;
         this.rpc = rpc;
+        this.names = names;
         this.name = name;
         this.cacheTtl = cacheTtl;
     }
@@ -133,8 +140,9 @@ final class PlacementRegistry {
         if (missing.isEmpty()) {
             return found;
         }
+        String key = names.base(collection);
         Map<UUID, String> byId = new LinkedHashMap<>();
-        missing.forEach(p -> byId.put(PointIds.ofPlacement(collection, p), p));
+        missing.forEach(p -> byId.put(PointIds.ofPlacement(key, p), p));
         GetPoints get = GetPoints.newBuilder().setCollectionName(name)
                 .addAllIds(byId.keySet().stream().map(PointIdFactory::id).toList())
                 .setWithPayload(WithPayloadSelectorFactory.enable(true))
@@ -150,7 +158,7 @@ final class PlacementRegistry {
             Value placement = point.getPayloadMap().get(PLACEMENT);
             Value collectionName = point.getPayloadMap().get(COLLECTION);
             Value layout = point.getPayloadMap().get(LAYOUT);
-            if (placement == null || layout == null || collectionName == null || !collection.equals(collectionName.getStringValue())) {
+            if (placement == null || layout == null || collectionName == null || !key.equals(collectionName.getStringValue())) {
                 continue;
             }
             Layout where = Layout.valueOf(layout.getStringValue());
@@ -163,9 +171,9 @@ final class PlacementRegistry {
     void register(String collection, String placement, Layout layout, boolean shared) {
         ensureExists();
         PointStruct point = PointStruct.newBuilder()
-                .setId(PointIdFactory.id(PointIds.ofPlacement(collection, placement)))
+                .setId(PointIdFactory.id(PointIds.ofPlacement(names.base(collection), placement)))
                 .setVectors(VectorsFactory.vectors(1f))
-                .putPayload(COLLECTION, PointPayload.text(collection))
+                .putPayload(COLLECTION, PointPayload.text(names.base(collection)))
                 .putPayload(PLACEMENT, PointPayload.text(placement))
                 .putPayload(LAYOUT, PointPayload.text(layout.name()))
                 .putPayload(SHARED, Value.newBuilder().setBoolValue(shared).build())
@@ -184,7 +192,7 @@ final class PlacementRegistry {
     void unregister(String collection, String placement) {
         DeletePoints delete = DeletePoints.newBuilder().setCollectionName(name).setWait(true)
                 .setPoints(PointsSelector.newBuilder().setPoints(PointsIdsList.newBuilder()
-                        .addIds(PointIdFactory.id(PointIds.ofPlacement(collection, placement)))))
+                        .addIds(PointIdFactory.id(PointIds.ofPlacement(names.base(collection), placement)))))
                 .build();
         ignoringMissingRegistry(() -> rpc.call("unregister placement " + placement + " of " + collection,
                 timeout -> client.deleteAsync(delete, timeout)));
@@ -193,7 +201,7 @@ final class PlacementRegistry {
 
     void unregisterCollection(String collection) {
         DeletePoints delete = DeletePoints.newBuilder().setCollectionName(name).setWait(true)
-                .setPoints(PointsSelector.newBuilder().setFilter(Filter.newBuilder().addMust(matchKeyword(COLLECTION, collection))))
+                .setPoints(PointsSelector.newBuilder().setFilter(Filter.newBuilder().addMust(matchKeyword(COLLECTION, names.base(collection)))))
                 .build();
         ignoringMissingRegistry(() -> rpc.call("unregister the placements of " + collection, timeout -> client.deleteAsync(delete, timeout)));
         forget(collection);

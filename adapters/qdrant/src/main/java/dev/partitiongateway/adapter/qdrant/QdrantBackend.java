@@ -135,7 +135,7 @@ public final class QdrantBackend implements VectorBackend {
         this.client = new QdrantClient(grpc.build());
         this.rpc = new QdrantRpc(options.timeout(), options.maxRetries(), options.retryBackoff());
         this.names = new CollectionNames(options.collectionPrefix());
-        this.registry = new PlacementRegistry(client, rpc, options.registryCollection(), options.placementCacheTtl());
+        this.registry = new PlacementRegistry(client, rpc, names, options.registryCollection(), options.placementCacheTtl());
         this.indexes = new PayloadIndexes(client, rpc, options.indexFilteredKeys());
         this.capabilities = new Capabilities(true, options.maxBatchSize(), EnumSet.allOf(FilterOperator.class),
                 options.partitionMode() == PartitionMode.COLLECTION, Consistency.STRONG, MAX_ID_LENGTH);

@@ -189,6 +189,27 @@ class QdrantBackendTest {
     }
 
     @Test
+    void should_keep_the_partitions_of_two_gateways_with_different_prefixes_apart_when_one_drops_its_collection() {
+        try (QdrantBackend staging = open(options().collectionPrefix("staging_").build());
+             QdrantBackend production = open(options().collectionPrefix("prod_").build())) {
+            CollectionSpec docs = new CollectionSpec("docs", 4, Metric.L2);
+            Placement main = Placement.dedicated(docs, "main", "tenant_a");
+            staging.ensureCollection(docs);
+            production.ensureCollection(docs);
+            staging.ensurePartition(main);
+            production.ensurePartition(main);
+            production.upsert(main, List.of(new VectorRecord("a", new float[] {1, 2, 3, 4}, Map.of())));
+
+            staging.dropCollection(docs);
+
+            production.upsert(main, List.of(new VectorRecord("b", new float[] {1, 2, 3, 5}, Map.of())));
+            assertThat(production.count(main, null)).isEqualTo(2);
+            assertThatThrownBy(() -> staging.upsert(main, List.of(new VectorRecord("c", new float[] {1, 2, 3, 6}, Map.of()))))
+                    .isInstanceOf(BackendException.NotFound.class);
+        }
+    }
+
+    @Test
     void should_refuse_a_qdrant_too_old_to_keep_collection_metadata_and_leave_no_collection_behind() {
         qdrant.keepCollectionMetadata(false);
         CollectionSpec spec = new CollectionSpec("old_qdrant", 4, Metric.L2);
