@@ -124,6 +124,23 @@ final class FakeCollection {
         return null;
     }
 
+    /**
+     * Strict mode's refusal of one more payload index ({@code max_payload_index_count}, checked in
+     * {@code src/common/update.rs}), or {@code null}. Qdrant counts every index the collection has, so
+     * at the limit even a request that would only replace an existing index is refused.
+     */
+    String payloadIndexLimitProblem() {
+        if (strictMode == null || !strictMode.getEnabled() || !strictMode.hasMaxPayloadIndexCount()) {
+            return null;
+        }
+        long max = strictMode.getMaxPayloadIndexCount();
+        if (payloadIndexes.size() < max) {
+            return null;
+        }
+        return "Collection already has the maximum number of payload indices (" + max + ")."
+                + " Help: Please delete an existing index before creating a new one.";
+    }
+
     /** Qdrant's {@code schema_capabilities}: what each kind of payload index can answer. */
     static Set<IndexCapability> capabilities(PayloadIndex index) {
         return switch (index.type()) {

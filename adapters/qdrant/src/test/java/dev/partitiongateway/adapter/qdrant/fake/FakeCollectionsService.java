@@ -87,8 +87,9 @@ final class FakeCollectionsService extends CollectionsGrpc.CollectionsImplBase {
     /** Qdrant Cloud creates collections in strict mode with filtering on unindexed keys refused, unless the request says otherwise. */
     private StrictModeConfig strictMode(CreateCollection request) {
         StrictModeConfig.Builder strict = StrictModeConfig.newBuilder();
-        if (qdrant.strictModeByDefault()) {
-            strict.setEnabled(true).setUnindexedFilteringRetrieve(false).setUnindexedFilteringUpdate(false);
+        StrictModeConfig defaults = qdrant.strictModeByDefault();
+        if (defaults != null) {
+            strict.mergeFrom(defaults);
         }
         if (request.hasStrictModeConfig()) {
             strict.mergeFrom(request.getStrictModeConfig());

@@ -10,6 +10,7 @@ import io.grpc.ServerInterceptors;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.netty.NettyServerBuilder;
+import io.qdrant.client.grpc.Collections.StrictModeConfig;
 import io.qdrant.client.grpc.QdrantGrpc;
 import io.qdrant.client.grpc.QdrantOuterClass.HealthCheckReply;
 import io.qdrant.client.grpc.QdrantOuterClass.HealthCheckRequest;
@@ -41,7 +42,7 @@ import java.util.logging.Logger;
  *
  * <p>Switches for behaviour that depends on how a real deployment is configured:
  * <ul>
- *   <li>{@link #strictModeByDefault}: new collections get Qdrant Cloud's strict mode (filters on
+ *   <li>{@link #strictModeByDefault(boolean)}: new collections get Qdrant Cloud's strict mode (filters on
  *       payload keys without a suitable index are refused);</li>
  *   <li>{@link #maxCollections}: the node's {@code max_collections} (Qdrant Cloud: 1,000);</li>
  *   <li>{@link #applyUnwaitedWritesAfter}: a write sent with {@code wait=false} is acknowledged at once and
@@ -72,7 +73,7 @@ public final class FakeQdrant implements AutoCloseable {
     private final AtomicLong operationIds = new AtomicLong();
     private final Server server;
 
-    private volatile boolean strictModeByDefault;
+    private volatile StrictModeConfig strictModeByDefault;
     private volatile Integer maxCollections;
     private volatile boolean keepCollectionMetadata = true;
     private volatile Duration unwaitedWriteDelay = Duration.ZERO;
@@ -117,7 +118,13 @@ public final class FakeQdrant implements AutoCloseable {
 
     /** Collections created from now on get strict mode with unindexed filtering refused (Qdrant Cloud's default). */
     public FakeQdrant strictModeByDefault(boolean on) {
-        this.strictModeByDefault = on;
+        return strictModeByDefault(on ? StrictModeConfig.newBuilder()
+                .setEnabled(true).setUnindexedFilteringRetrieve(false).setUnindexedFilteringUpdate(false).build() : null);
+    }
+
+    /** Collections created from now on get this strict mode (a request's own settings win); {@code null}: none. */
+    public FakeQdrant strictModeByDefault(StrictModeConfig config) {
+        this.strictModeByDefault = config;
         return this;
     }
 
@@ -162,7 +169,7 @@ public final class FakeQdrant implements AutoCloseable {
     public synchronized void reset() {
         collections.clear();
         unappliedWrites.clear();
-        strictModeByDefault = false;
+        strictModeByDefault = null;
         maxCollections = null;
         keepCollectionMetadata = true;
         unwaitedWriteDelay = Duration.ZERO;
@@ -176,7 +183,7 @@ public final class FakeQdrant implements AutoCloseable {
         return Set.copyOf(collections.keySet());
     }
 
-    boolean strictModeByDefault() {
+    StrictModeConfig strictModeByDefault() {
         return strictModeByDefault;
     }
 

@@ -36,6 +36,7 @@ import io.qdrant.client.grpc.Collections.Distance;
 import io.qdrant.client.grpc.Collections.KeywordIndexParams;
 import io.qdrant.client.grpc.Collections.PayloadIndexParams;
 import io.qdrant.client.grpc.Collections.PayloadSchemaType;
+import io.qdrant.client.grpc.Collections.StrictModeConfig;
 import io.qdrant.client.grpc.Collections.UpdateCollection;
 import io.qdrant.client.grpc.Collections.VectorParams;
 import io.qdrant.client.grpc.Collections.VectorsConfig;
@@ -513,6 +514,12 @@ class FakeQdrantTest {
         }
 
         @Test
+        void should_match_no_point_with_an_empty_has_id_and_every_point_with_its_negation() throws Exception {
+            assertMatches(must(hasId(List.of())));
+            assertMatches(mustNot(hasId(List.of())), 1, 2, 3, 4, 5, 6, 7, 8);
+        }
+
+        @Test
         void should_refuse_a_key_that_is_not_a_valid_json_path() {
             assertStatus(() -> get(client.countAsync(name, must(matchKeyword("a..b", "x")), true)), Status.Code.INVALID_ARGUMENT,
                     "Invalid json path: 'a..b'");
@@ -552,6 +559,22 @@ class FakeQdrantTest {
             assertThat(get(client.countAsync(name, genre, true))).isEqualTo(1);
             assertStatus(() -> get(client.countAsync(name, must(range("genre", Range.newBuilder().setGt(1).build())), true)),
                     Status.Code.INVALID_ARGUMENT, "Bad request: Index required but not found for \"genre\" of one of the following types: [float, integer].");
+        }
+
+        @Test
+        void should_refuse_a_payload_index_beyond_the_limit_even_one_that_would_only_replace_an_existing_index() throws Exception {
+            server.strictModeByDefault(StrictModeConfig.newBuilder().setEnabled(true).setMaxPayloadIndexCount(2).build());
+            String name = collection(2, Distance.Dot);
+            get(client.createPayloadIndexAsync(name, "a", PayloadSchemaType.Keyword, null, true, null, null));
+            get(client.createPayloadIndexAsync(name, "b", PayloadSchemaType.Keyword, null, true, null, null));
+            String refusal = "Bad request: Collection already has the maximum number of payload indices (2)."
+                    + " Help: Please delete an existing index before creating a new one.";
+
+            assertStatus(() -> get(client.createPayloadIndexAsync(name, "c", PayloadSchemaType.Keyword, null, true, null, null)),
+                    Status.Code.INVALID_ARGUMENT, refusal);
+            assertStatus(() -> get(client.createPayloadIndexAsync(name, "a", PayloadSchemaType.Keyword, null, true, null, null)),
+                    Status.Code.INVALID_ARGUMENT, refusal);
+            assertThat(get(client.getCollectionInfoAsync(name)).getPayloadSchemaMap()).containsOnlyKeys("a", "b");
         }
 
         @Test
