@@ -66,6 +66,7 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Comparator;
 import java.util.EnumSet;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -77,7 +78,6 @@ import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import java.util.function.Predicate;
-import java.util.function.Supplier;
 import com.google.common.util.concurrent.ListenableFuture;
 import java.time.Duration;
 import org.jboss.logging.Logger;
@@ -136,7 +136,7 @@ public final class QdrantBackend implements VectorBackend {
         this.rpc = new QdrantRpc(options.timeout(), options.maxRetries(), options.retryBackoff());
         this.names = new CollectionNames(options.collectionPrefix());
         this.registry = new PlacementRegistry(client, rpc, names, options.registryCollection(), options.placementCacheTtl());
-        this.indexes = new PayloadIndexes(client, rpc, options.indexFilteredKeys());
+        this.indexes = new PayloadIndexes(client, rpc, options.indexFilteredKeys(), options.maxMetadataIndexes());
         this.capabilities = new Capabilities(true, options.maxBatchSize(), EnumSet.allOf(FilterOperator.class),
                 options.partitionMode() == PartitionMode.COLLECTION, Consistency.STRONG, MAX_ID_LENGTH);
         this.readConsistency = options.readConsistency() == null ? null : ReadConsistency.newBuilder()
@@ -417,29 +417,28 @@ public final class QdrantBackend implements VectorBackend {
         if (query.includeValues() && cosine) {
             fields.add(PointPayload.VALUES);
         }
-        List<Function<Duration, ListenableFuture<List<ScoredPoint>>>> calls = new ArrayList<>();
-        for (Map.Entry<String, List<Placement>> group : byCollection.entrySet()) {
-            String collection = group.getKey();
-            Filter filter = scoped(group.getValue(), userFilter);
-            if (userFilter != null) {
-                indexes.ensure(collection, userFilter.indexes());
+        List<String> collections = List.copyOf(byCollection.keySet());
+        List<List<ScoredPoint>> answers = filtered(collections, userFilter, conditions -> {
+            List<Function<Duration, ListenableFuture<List<ScoredPoint>>>> calls = new ArrayList<>();
+            for (Map.Entry<String, List<Placement>> group : byCollection.entrySet()) {
+                String collection = group.getKey();
+                QueryPoints.Builder request = QueryPoints.newBuilder().setCollectionName(collection)
+                        .setQuery(QueryFactory.nearest(query.vector()))
+                        .setFilter(scoped(group.getValue(), conditions.get(collection)))
+                        .setLimit(query.topK())
+                        .setWithPayload(WithPayloadSelectorFactory.include(fields))
+                        .setWithVectors(WithVectorsSelectorFactory.enable(query.includeValues() && !cosine));
+                if (options.searchHnswEf() != null) {
+                    request.setParams(SearchParams.newBuilder().setHnswEf(options.searchHnswEf()));
+                }
+                if (readConsistency != null) {
+                    request.setReadConsistency(readConsistency);
+                }
+                QueryPoints built = request.build();
+                calls.add(timeout -> client.queryAsync(built, timeout));
             }
-            QueryPoints.Builder request = QueryPoints.newBuilder().setCollectionName(collection)
-                    .setQuery(QueryFactory.nearest(query.vector()))
-                    .setFilter(filter)
-                    .setLimit(query.topK())
-                    .setWithPayload(WithPayloadSelectorFactory.include(fields))
-                    .setWithVectors(WithVectorsSelectorFactory.enable(query.includeValues() && !cosine));
-            if (options.searchHnswEf() != null) {
-                request.setParams(SearchParams.newBuilder().setHnswEf(options.searchHnswEf()));
-            }
-            if (readConsistency != null) {
-                request.setReadConsistency(readConsistency);
-            }
-            QueryPoints built = request.build();
-            calls.add(timeout -> client.queryAsync(built, timeout));
-        }
-        List<List<ScoredPoint>> answers = withIndexRetry(byCollection.keySet(), userFilter, () -> rpc.callAll("search " + spec.name(), calls));
+            return rpc.callAll("search " + spec.name(), calls);
+        });
         List<Match> matches = new ArrayList<>();
         for (List<ScoredPoint> answer : answers) {
             for (ScoredPoint point : answer) {
@@ -509,11 +508,8 @@ public final class QdrantBackend implements VectorBackend {
     public long deleteByFilter(Placement placement, dev.partitiongateway.spi.filter.Filter filter) {
         String collection = locate(placement, false);
         QdrantFilterMapper.Translation translation = filter == null ? null : QdrantFilterMapper.translate(filter);
-        Filter scoped = scoped(List.of(placement), translation);
-        return withIndexRetry(List.of(collection), translation, () -> {
-            if (translation != null) {
-                indexes.ensure(collection, translation.indexes());
-            }
+        return filtered(List.of(collection), translation, conditions -> {
+            Filter scoped = scoped(List.of(placement), conditions.get(collection));
             long matching = count(collection, scoped);
             if (matching > 0) {
                 delete(collection, scoped);
@@ -526,34 +522,29 @@ public final class QdrantBackend implements VectorBackend {
     public long count(Placement placement, dev.partitiongateway.spi.filter.Filter filter) {
         String collection = locate(placement, false);
         QdrantFilterMapper.Translation translation = filter == null ? null : QdrantFilterMapper.translate(filter);
-        Filter scoped = scoped(List.of(placement), translation);
-        return withIndexRetry(List.of(collection), translation, () -> {
-            if (translation != null) {
-                indexes.ensure(collection, translation.indexes());
-            }
-            return count(collection, scoped);
-        });
+        return filtered(List.of(collection), translation, conditions -> count(collection, scoped(List.of(placement), conditions.get(collection))));
     }
 
     @Override
     public RecordCursor scan(Placement placement, ScanRequest request) {
         String collection = locate(placement, false);
         QdrantFilterMapper.Translation translation = request.filter() == null ? null : QdrantFilterMapper.translate(request.filter());
-        if (translation != null) {
-            indexes.ensure(collection, translation.indexes());
-        }
         boolean cosine = placement.collection().metric() == Metric.COSINE;
         ScrollPoints.Builder first = ScrollPoints.newBuilder().setCollectionName(collection)
-                .setFilter(scoped(List.of(placement), translation))
                 .setLimit(request.batchSize())
                 .setWithPayload(recordFields(request.includeValues(), cosine))
                 .setWithVectors(WithVectorsSelectorFactory.enable(request.includeValues() && !cosine));
         if (readConsistency != null) {
             first.setReadConsistency(readConsistency);
         }
+        // Prepared once, not per page: a key that no record held when the scan began stays a non-match for the whole scan.
+        Map<String, Condition> conditions = new HashMap<>(filtered(List.of(collection), translation, prepared -> prepared));
         return new QdrantRecordCursor(first.build(),
-                page -> withIndexRetry(List.of(collection), translation,
-                        () -> rpc.call("scan " + collection, timeout -> client.scrollAsync(page, timeout))),
+                page -> filtered(List.of(collection), translation, conditions, current -> {
+                    conditions.putAll(current);
+                    ScrollPoints filteredPage = page.toBuilder().setFilter(scoped(List.of(placement), current.get(collection))).build();
+                    return rpc.call("scan " + collection, timeout -> client.scrollAsync(filteredPage, timeout));
+                }),
                 points -> points.stream()
                         .filter(p -> belongsTo(p.getPayloadMap(), placement))
                         .map(p -> PointPayload.record(p.getPayloadMap(), p.hasVectors() ? p.getVectors() : null, request.includeValues()))
@@ -600,8 +591,8 @@ public final class QdrantBackend implements VectorBackend {
         return PointIds.of(placement.collection().name(), placement.name(), placement.tenant(), id);
     }
 
-    /** The placements' scope (their tenant and partition, both always) and the caller's filter. */
-    private static Filter scoped(List<Placement> placements, QdrantFilterMapper.Translation userFilter) {
+    /** The placements' scope (their tenant and partition, both always) and the caller's condition ({@code null}: none). */
+    private static Filter scoped(List<Placement> placements, Condition userCondition) {
         Map<String, List<String>> partitionsByTenant = new LinkedHashMap<>();
         for (Placement placement : placements) {
             List<String> partitions = partitionsByTenant.computeIfAbsent(placement.tenant(), t -> new ArrayList<>());
@@ -618,8 +609,8 @@ public final class QdrantBackend implements VectorBackend {
             partitionsByTenant.forEach((tenant, partitions) -> anyTenant.addShould(scope(tenant, partitions)));
             scoped.addMust(filter(anyTenant.build()));
         }
-        if (userFilter != null) {
-            scoped.addMust(userFilter.condition());
+        if (userCondition != null) {
+            scoped.addMust(userCondition);
         }
         return scoped.build();
     }
@@ -667,26 +658,49 @@ public final class QdrantBackend implements VectorBackend {
         requireApplied(rpc.call("delete from " + collection, timeout -> client.deleteAsync(delete, timeout)), "delete");
     }
 
+    /** The caller's filter as each collection gets it (see {@link PayloadIndexes#prepare}); empty without a filter. */
+    private Map<String, Condition> prepare(Collection<String> collections, QdrantFilterMapper.Translation filter) {
+        Map<String, Condition> conditions = new HashMap<>();
+        if (filter != null) {
+            collections.forEach(collection -> conditions.put(collection, indexes.prepare(collection, filter)));
+        }
+        return conditions;
+    }
+
+    /** Prepares the filter for {@code collections}, then runs {@link #filtered(Collection, QdrantFilterMapper.Translation, Map, Function)}. */
+    private <T> T filtered(Collection<String> collections, QdrantFilterMapper.Translation filter, Function<Map<String, Condition>, T> call) {
+        return filtered(collections, filter, null, call);
+    }
+
     /**
-     * Runs a filtered call; if strict mode refuses it for an index this process believed it had made
-     * (another process dropped and recreated the collection), makes the indexes again and retries once.
+     * Runs a filtered call with the conditions per collection ({@code prepared}, or prepared now when
+     * {@code null}). If strict mode refuses it for a missing index that this process believed existed
+     * (another process dropped and recreated the collection), reads the indexes again, prepares again and
+     * retries once. A refusal for a key left unindexed by {@code max-metadata-indexes} is an operator limit.
      */
-    private <T> T withIndexRetry(Collection<String> collections, QdrantFilterMapper.Translation filter, Supplier<T> call) {
+    private <T> T filtered(Collection<String> collections, QdrantFilterMapper.Translation filter, Map<String, Condition> prepared,
+                           Function<Map<String, Condition>, T> call) {
         try {
-            return call.get();
+            return call.apply(prepared != null ? prepared : prepare(collections, filter));
         } catch (BackendException.Rejected e) {
-            if (e.getMessage() == null || !e.getMessage().contains(QdrantFailures.UNINDEXED_KEY)) {
+            if (!unindexed(e)) {
                 throw e;
             }
-            for (String collection : collections) {
-                indexes.forget(collection);
-                indexes.ensure(collection, PayloadIndexes.SCOPE);
-                if (filter != null) {
-                    indexes.ensure(collection, filter.indexes());
-                }
+            BackendException explained = indexes.explain(collections, e);
+            if (explained != e) {
+                throw explained;
             }
-            return call.get();
+            collections.forEach(indexes::reload);
+            try {
+                return call.apply(prepare(collections, filter));
+            } catch (BackendException.Rejected again) {
+                throw unindexed(again) ? indexes.explain(collections, again) : again;
+            }
         }
+    }
+
+    private static boolean unindexed(BackendException.Rejected refusal) {
+        return refusal.getMessage() != null && refusal.getMessage().contains(QdrantFailures.UNINDEXED_KEY);
     }
 
     private static void requireUsableVector(CollectionSpec spec, float[] values, String what) {

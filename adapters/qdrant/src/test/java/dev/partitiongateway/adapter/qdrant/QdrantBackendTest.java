@@ -280,6 +280,95 @@ class QdrantBackendTest {
         assertThat(backend.count(placement, genre)).isEqualTo(1);
     }
 
+    @Test
+    void should_create_no_payload_index_for_keys_that_no_record_holds_however_many_a_tenant_filters_on() throws Exception {
+        qdrant.strictModeByDefault(true);
+        CollectionSpec spec = collection(Metric.L2);
+        Placement placement = ensure(Placement.shared(spec, "bucket_0", "tenant_a"));
+        backend.upsert(placement, List.of(new VectorRecord("a", new float[] {1, 0, 0, 0}, Map.of("genre", "news"))));
+        int before = direct.getCollectionInfoAsync(spec.name()).get(30, TimeUnit.SECONDS).getPayloadSchemaMap().size();
+
+        for (int i = 0; i < 40; i++) {
+            // One request per key; each key is tenant input that names nothing stored.
+            Filter madeUp = new Filter.Or(List.of(new Filter.Compare("k" + i, FilterOperator.EQ, "x"),
+                    new Filter.Compare("k" + i, FilterOperator.EQ, 1.0), new Filter.Compare("k" + i, FilterOperator.EQ, true)));
+            assertThat(backend.search(List.of(placement), new SearchQuery(new float[] {1, 0, 0, 0}, 1, madeUp, false, false))).isEmpty();
+        }
+
+        assertThat(direct.getCollectionInfoAsync(spec.name()).get(30, TimeUnit.SECONDS).getPayloadSchemaMap()).hasSize(before);
+    }
+
+    @Test
+    void should_match_nothing_on_a_key_no_record_holds_and_everything_on_its_negation_in_strict_mode() {
+        qdrant.strictModeByDefault(true);
+        Placement placement = ensure(Placement.dedicated(collection(Metric.L2), "main", "tenant_a"));
+        backend.upsert(placement, List.of(new VectorRecord("a", new float[] {1, 0, 0, 0}, Map.of("genre", "news")),
+                new VectorRecord("b", new float[] {0, 1, 0, 0}, Map.of())));
+        Filter absent = new Filter.Compare("colour", FilterOperator.EQ, "red");
+
+        assertThat(backend.count(placement, absent)).isZero();
+        assertThat(backend.count(placement, new Filter.Not(absent))).isEqualTo(2);
+        assertThat(backend.count(placement, new Filter.Compare("colour", FilterOperator.NE, "red"))).isEqualTo(2);
+        assertThat(backend.count(placement, new Filter.In("colour", List.of("red", 2.0), true))).isEqualTo(2);
+        assertThat(backend.count(placement, new Filter.Or(List.of(absent, new Filter.Compare("genre", FilterOperator.EQ, "news"))))).isEqualTo(1);
+        assertThat(backend.deleteByFilter(placement, new Filter.Compare("colour", FilterOperator.GT, 1.0))).isZero();
+        try (var cursor = backend.scan(placement, new dev.partitiongateway.spi.ScanRequest(10, new Filter.Not(absent), false))) {
+            assertThat(cursor.next()).extracting(VectorRecord::id).containsExactlyInAnyOrder("a", "b");
+        }
+    }
+
+    @Test
+    void should_index_a_key_once_a_record_holds_it_after_filters_found_it_absent() throws Exception {
+        qdrant.strictModeByDefault(true);
+        CollectionSpec spec = collection(Metric.L2);
+        Placement placement = ensure(Placement.dedicated(spec, "main", "tenant_a"));
+        Filter red = new Filter.Compare("colour", FilterOperator.EQ, "red");
+        assertThat(backend.count(placement, red)).isZero();
+
+        backend.upsert(placement, List.of(new VectorRecord("a", new float[] {1, 0, 0, 0}, Map.of("colour", "red"))));
+
+        assertThat(backend.count(placement, red)).isEqualTo(1);
+        assertThat(direct.getCollectionInfoAsync(spec.name()).get(30, TimeUnit.SECONDS).getPayloadSchemaMap()).containsKey("m_str.colour");
+    }
+
+    @Test
+    void should_stop_creating_metadata_indexes_at_the_limit_and_report_strict_modes_refusal_as_an_operator_limit() throws Exception {
+        qdrant.strictModeByDefault(true);
+        backend.close();
+        backend = open(options().indexFilteredKeys(true, 1).build());
+        CollectionSpec spec = collection(Metric.L2);
+        Placement placement = ensure(Placement.dedicated(spec, "main", "tenant_a"));
+        backend.upsert(placement, List.of(new VectorRecord("a", new float[] {1, 0, 0, 0}, Map.of("genre", "news", "year", 2020))));
+
+        assertThat(backend.count(placement, new Filter.Compare("genre", FilterOperator.EQ, "news"))).isEqualTo(1);
+        assertThatThrownBy(() -> backend.count(placement, new Filter.Compare("year", FilterOperator.EQ, 2020.0)))
+                .isInstanceOf(BackendException.CapacityExceeded.class).hasMessageContaining("gateway.qdrant.max-metadata-indexes");
+
+        assertThat(direct.getCollectionInfoAsync(spec.name()).get(30, TimeUnit.SECONDS).getPayloadSchemaMap())
+                .containsKey("m_str.genre").doesNotContainKey("m_num.year");
+    }
+
+    @Test
+    void should_filter_unindexed_beyond_the_limit_where_qdrant_is_not_in_strict_mode() {
+        backend.close();
+        backend = open(options().indexFilteredKeys(true, 0).build());
+        Placement placement = ensure(Placement.dedicated(collection(Metric.L2), "main", "tenant_a"));
+        backend.upsert(placement, List.of(new VectorRecord("a", new float[] {1, 0, 0, 0}, Map.of("genre", "news"))));
+
+        assertThat(backend.count(placement, new Filter.Compare("genre", FilterOperator.EQ, "news"))).isEqualTo(1);
+    }
+
+    @Test
+    void should_report_the_payload_index_limit_of_qdrants_strict_mode_as_an_operator_limit() {
+        qdrant.strictModeByDefault(io.qdrant.client.grpc.Collections.StrictModeConfig.newBuilder().setEnabled(true)
+                .setUnindexedFilteringRetrieve(false).setUnindexedFilteringUpdate(false).setMaxPayloadIndexCount(4).build());
+        Placement placement = ensure(Placement.dedicated(collection(Metric.L2), "main", "tenant_a"));
+        backend.upsert(placement, List.of(new VectorRecord("a", new float[] {1, 0, 0, 0}, Map.of("genre", "news"))));
+
+        assertThatThrownBy(() -> backend.count(placement, new Filter.Compare("genre", FilterOperator.EQ, "news")))
+                .isInstanceOf(BackendException.CapacityExceeded.class).hasMessageContaining("max_payload_index_count");
+    }
+
     // ================================================================ collection mode and limits
 
     @Test
