@@ -50,7 +50,9 @@ import java.util.logging.Logger;
  *   <li>{@link #keepCollectionMetadata}: off, the node behaves as Qdrant before 1.15.4, which knows no
  *       collection metadata and drops it from requests without a word (protobuf skips unknown fields);</li>
  *   <li>{@link #requireApiKey}, {@link #rateLimitNext} and {@link #delayResponses}: authentication, the
- *       rate limiter's RESOURCE_EXHAUSTED with {@code retry-after}, and a slow node.</li>
+ *       rate limiter's RESOURCE_EXHAUSTED with {@code retry-after}, and a slow node;</li>
+ *   <li>{@link #failNext}: one call of a given method fails, without effect, as when a node goes away
+ *       before handling it (to interrupt a sequence of calls at a chosen point).</li>
  * </ul>
  */
 public final class FakeQdrant implements AutoCloseable {
@@ -80,6 +82,7 @@ public final class FakeQdrant implements AutoCloseable {
     private volatile String apiKey;
     private volatile Duration responseDelay = Duration.ZERO;
     private final AtomicInteger rateLimitedCalls = new AtomicInteger();
+    private final Map<String, Status> failNext = new java.util.concurrent.ConcurrentHashMap<>();
     private volatile Duration rateLimitRetryAfter = Duration.ofSeconds(1);
 
     private FakeQdrant(int port) {
@@ -159,6 +162,15 @@ public final class FakeQdrant implements AutoCloseable {
         return this;
     }
 
+    /**
+     * The next call of {@code fullMethodName} (such as {@code qdrant.Points/Delete}) fails with
+     * {@code status} before the service sees it, so it changes nothing.
+     */
+    public FakeQdrant failNext(String fullMethodName, Status status) {
+        failNext.put(fullMethodName, status);
+        return this;
+    }
+
     /** Every response is sent this long after the call was handled (the work itself is done at once, as on a node that is slow to answer). */
     public FakeQdrant delayResponses(Duration delay) {
         this.responseDelay = delay;
@@ -176,6 +188,7 @@ public final class FakeQdrant implements AutoCloseable {
         apiKey = null;
         responseDelay = Duration.ZERO;
         rateLimitedCalls.set(0);
+        failNext.clear();
     }
 
     /** Names of the collections, for tests that check what an adapter left behind. */
@@ -288,6 +301,10 @@ public final class FakeQdrant implements AutoCloseable {
                 if (!presented.equals(required)) {
                     return refuse(call, Status.UNAUTHENTICATED.withDescription("Invalid API key or JWT"), new Metadata());
                 }
+            }
+            Status failure = failNext.remove(call.getMethodDescriptor().getFullMethodName());
+            if (failure != null) {
+                return refuse(call, failure, new Metadata());
             }
             if (!health && rateLimitedCalls.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
                 StatusRuntimeException limited = QdrantStatus.rateLimited(WRITE_METHODS.contains(method) ? "Write" : "Read", rateLimitRetryAfter);

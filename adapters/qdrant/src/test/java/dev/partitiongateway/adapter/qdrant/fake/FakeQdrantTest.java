@@ -623,6 +623,18 @@ class FakeQdrantTest {
         }
 
         @Test
+        void should_fail_the_next_call_of_a_chosen_method_once_and_without_effect() throws Exception {
+            String name = collection(2, Distance.Dot);
+            get(client.upsertAsync(name, List.of(point(1, 1, 1))));
+            server.failNext("qdrant.Points/Delete", Status.UNAVAILABLE.withDescription("gone"));
+
+            assertStatus(() -> get(client.deleteAsync(name, List.of(id(1)))), Status.Code.UNAVAILABLE, "gone");
+            assertThat(get(client.countAsync(name, null, true))).isEqualTo(1);
+            get(client.deleteAsync(name, List.of(id(1))));
+            assertThat(get(client.countAsync(name, null, true))).isZero();
+        }
+
+        @Test
         void should_let_a_client_deadline_expire_when_the_node_is_slow() {
             server.delayResponses(Duration.ofSeconds(30));
 
