@@ -297,7 +297,8 @@ public final class QdrantBackend implements VectorBackend {
     @Override
     public void ensurePartition(Placement placement) {
         String collection = placement.collection().name();
-        if (registry.find(collection, placement.name(), true).isPresent()) {
+        Optional<PlacementRegistry.Registration> registered = registry.registration(collection, placement.name());
+        if (registered.isPresent() && !registered.get().dropping()) {
             return;
         }
         Optional<CollectionInfo> base = describe(names.base(collection));
@@ -305,6 +306,10 @@ public final class QdrantBackend implements VectorBackend {
             throw new BackendException.NotFound("collection " + collection + " does not exist on Qdrant; ensure it first");
         }
         requireMarked(names.base(collection), base.get(), collectionMark(collection), false);
+        if (registered.isPresent()) {
+            // A drop was interrupted after its tombstone: finish deleting, so that nothing of the old placement comes back.
+            deleteRecords(placement, registered.get().layout());
+        }
         Layout layout = options.partitionMode() == PartitionMode.COLLECTION && !placement.shared() ? Layout.COLLECTION : Layout.PAYLOAD;
         if (layout == Layout.COLLECTION) {
             ensureQdrantCollection(names.dedicated(collection, placement.name()), placement.collection(), placementMark(collection, placement.name()));
@@ -312,22 +317,34 @@ public final class QdrantBackend implements VectorBackend {
         registry.register(collection, placement.name(), layout, placement.shared());
     }
 
+    /**
+     * Tombstone, records, registration, in that order: once the tombstone is written every call, writes
+     * included, finds the placement gone, so no write that starts during the deletion can land after it.
+     */
     @Override
     public void dropPartition(Placement placement) {
         String collection = placement.collection().name();
-        String base = names.base(collection);
+        Optional<PlacementRegistry.Registration> registered = registry.registration(collection, placement.name());
+        if (registered.isPresent() && !registered.get().dropping()) {
+            registry.markDropping(collection, placement.name(), registered.get());
+        }
+        deleteRecords(placement, registered.map(PlacementRegistry.Registration::layout).orElse(null));
+        registry.unregister(collection, placement.name());
+    }
+
+    /** Deletes every record of the placement, for all tenants. {@code registered}: where the registry says they live, if it says. */
+    private void deleteRecords(Placement placement, Layout registered) {
+        String collection = placement.collection().name();
         // Both places, whatever the registry says: the drop also clears what a change of partition-mode left behind.
         Filter everyTenant = Filter.newBuilder().addMust(matchKeyword(PointPayload.PARTITION, placement.name())).build();
         try {
-            delete(base, everyTenant);
+            delete(names.base(collection), everyTenant);
         } catch (BackendException.NotFound baseMissing) {
             // nothing to delete
         }
-        String dedicated = names.dedicated(collection, placement.name());
-        if (options.partitionMode() == PartitionMode.COLLECTION || registry.find(collection, placement.name(), true).orElse(null) == Layout.COLLECTION) {
-            deleteIfMarked(dedicated, placementMark(collection, placement.name())::equals);
+        if (options.partitionMode() == PartitionMode.COLLECTION || registered == Layout.COLLECTION) {
+            deleteIfMarked(names.dedicated(collection, placement.name()), placementMark(collection, placement.name())::equals);
         }
-        registry.unregister(collection, placement.name());
     }
 
     // ================================================================ data

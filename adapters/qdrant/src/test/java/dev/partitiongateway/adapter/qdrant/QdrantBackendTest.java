@@ -15,6 +15,7 @@ import dev.partitiongateway.spi.SearchQuery;
 import dev.partitiongateway.spi.VectorRecord;
 import dev.partitiongateway.spi.filter.Filter;
 import dev.partitiongateway.spi.filter.FilterOperator;
+import io.grpc.Status;
 import io.qdrant.client.PointIdFactory;
 import io.qdrant.client.QdrantClient;
 import io.qdrant.client.QdrantGrpcClient;
@@ -437,6 +438,46 @@ class QdrantBackendTest {
                 .extracting(Match::id, Match::placement).containsExactlyInAnyOrder(
                         org.assertj.core.api.Assertions.tuple("a", "before"), org.assertj.core.api.Assertions.tuple("b", "after"));
         assertThat(qdrant.collectionNames()).doesNotContain(spec.name() + "-before").contains(spec.name() + "-after");
+    }
+
+    // ================================================================ drops
+
+    @Test
+    void should_refuse_every_call_on_a_partition_once_its_drop_began_and_clear_it_before_it_is_ensured_again() {
+        CollectionSpec spec = collection(Metric.L2);
+        Placement placement = ensure(Placement.dedicated(spec, "main", "tenant_a"));
+        backend.upsert(placement, List.of(new VectorRecord("a", new float[] {1, 0, 0, 0}, Map.of()),
+                new VectorRecord("b", new float[] {0, 1, 0, 0}, Map.of())));
+        // The node goes away after the drop marked the partition, before its records are deleted.
+        qdrant.failNext("qdrant.Points/Delete", Status.UNAVAILABLE.withDescription("node restarting"));
+
+        assertThatThrownBy(() -> backend.dropPartition(placement)).isInstanceOf(BackendException.Unavailable.class);
+
+        assertThatThrownBy(() -> backend.upsert(placement, List.of(new VectorRecord("c", new float[] {0, 0, 1, 0}, Map.of()))))
+                .isInstanceOf(BackendException.NotFound.class);
+        assertThatThrownBy(() -> backend.count(placement, null)).isInstanceOf(BackendException.NotFound.class);
+        try (QdrantBackend other = open(options().build())) {
+            assertThatThrownBy(() -> other.fetch(placement, List.of("a"))).isInstanceOf(BackendException.NotFound.class);
+        }
+        backend.ensurePartition(placement);
+        assertThat(backend.count(placement, null)).isZero();
+    }
+
+    @Test
+    void should_finish_an_interrupted_drop_when_it_is_dropped_again() throws Exception {
+        backend.close();
+        backend = open(options().partitionMode(PartitionMode.COLLECTION).build());
+        CollectionSpec spec = collection(Metric.L2);
+        Placement placement = ensure(Placement.dedicated(spec, "main", "tenant_a"));
+        backend.upsert(placement, List.of(new VectorRecord("a", new float[] {1, 0, 0, 0}, Map.of())));
+        qdrant.failNext("qdrant.Collections/Delete", Status.UNAVAILABLE.withDescription("node restarting"));
+        assertThatThrownBy(() -> backend.dropPartition(placement)).isInstanceOf(BackendException.Unavailable.class);
+
+        backend.dropPartition(placement);
+
+        assertThat(qdrant.collectionNames()).doesNotContain(new CollectionNames("").dedicated(spec.name(), "main"));
+        assertThatThrownBy(() -> backend.count(placement, null)).isInstanceOf(BackendException.NotFound.class);
+        assertThat(direct.countAsync("partition_gateway.placements", null, true).get(30, TimeUnit.SECONDS)).isZero();
     }
 
     // ================================================================ failures
