@@ -58,10 +58,11 @@ import java.util.concurrent.ConcurrentMap;
  * here until the memory expires (it is then empty); it is never written to.
  *
  * <p>A drop first marks the placement's point as {@code dropping} (a tombstone), then deletes the
- * records, then the point. From the tombstone on, the placement no longer exists for any call, so a
- * write that asks the registry while the records are being deleted is refused instead of leaving
- * records in a placement about to be forgotten; and a drop that was interrupted leaves a placement
- * that is neither visible nor silently revived (ensuring it again finishes the deletion first).
+ * records, then the point. From the tombstone on, the placement no longer exists for any call that
+ * asks the registry (every write, and reads not served from memory), so a write during the deletion is
+ * refused instead of leaving records in a placement about to be forgotten; and a drop that was
+ * interrupted leaves a placement that is neither writable nor silently revived (ensuring it again
+ * finishes the deletion first).
  */
 final class PlacementRegistry {
 
@@ -204,7 +205,7 @@ final class PlacementRegistry {
         remember(collection, placement, layout);
     }
 
-    /** Turns the placement's registration into a tombstone: from now on it does not exist for any call. */
+    /** Turns the placement's registration into a tombstone: from now on it does not exist for any call that asks the registry. */
     void markDropping(String collection, String placement, Registration registration) {
         known.remove(new Key(collection, placement));
         write(collection, placement, new Registration(registration.layout(), registration.shared(), true));

@@ -318,8 +318,8 @@ public final class QdrantBackend implements VectorBackend {
     }
 
     /**
-     * Tombstone, records, registration, in that order: once the tombstone is written every call, writes
-     * included, finds the placement gone, so no write that starts during the deletion can land after it.
+     * Tombstone, records, registration, in that order: once the tombstone is written every write finds
+     * the placement gone, so no write that asks the registry during the deletion can land after it.
      */
     @Override
     public void dropPartition(Placement placement) {
