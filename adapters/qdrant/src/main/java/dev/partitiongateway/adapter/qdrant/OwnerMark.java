@@ -3,6 +3,7 @@ package dev.partitiongateway.adapter.qdrant;
 import io.qdrant.client.grpc.Collections.CollectionInfo;
 import io.qdrant.client.grpc.JsonWithInt.Struct;
 import io.qdrant.client.grpc.JsonWithInt.Value;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 
@@ -48,7 +49,7 @@ record OwnerMark(Role role, String prefix, String collection, String placement) 
     /** The collection metadata that carries this mark. */
     Map<String, Value> metadata() {
         Struct.Builder mark = Struct.newBuilder()
-                .putFields(ROLE, PointPayload.text(role.name().toLowerCase(java.util.Locale.ROOT)))
+                .putFields(ROLE, PointPayload.text(role.name().toLowerCase(Locale.ROOT)))
                 .putFields(PREFIX, PointPayload.text(prefix))
                 .putFields(GATEWAY_COLLECTION, PointPayload.text(collection));
         if (role == Role.PLACEMENT) {
@@ -66,7 +67,7 @@ record OwnerMark(Role role, String prefix, String collection, String placement) 
         Map<String, Value> fields = value.getStructValue().getFieldsMap();
         Role role;
         try {
-            role = Role.valueOf(text(fields, ROLE).toUpperCase(java.util.Locale.ROOT));
+            role = Role.valueOf(text(fields, ROLE).toUpperCase(Locale.ROOT));
         } catch (IllegalArgumentException unknown) {
             return Optional.empty();
         }
