@@ -48,9 +48,21 @@ import java.util.concurrent.ConcurrentMap;
  * {@code partition-mode} never loses sight of existing placements. Its one-dimensional vectors are
  * never searched (HNSW off).
  *
+ * <p>Gateways with different {@code collection-prefix} values may share a cluster, and so the registry:
+ * a gateway collection is recorded under its Qdrant name (prefix included), never under its bare name,
+ * so that one deployment's {@code docs} and another's are different keys. (Qdrant names are unique to
+ * one deployment's collection because each carries its maker's {@link OwnerMark}.)
+ *
  * <p>Reads trust this process's memory of a placement for {@code placement-cache-ttl}; writes and
  * structure changes always ask Qdrant. A placement another process dropped may therefore still be read
  * here until the memory expires (it is then empty); it is never written to.
+ *
+ * <p>A drop first marks the placement's point as {@code dropping} (a tombstone), then deletes the
+ * records, then the point. From the tombstone on, the placement no longer exists for any call that
+ * asks the registry (every write, and reads not served from memory), so a write during the deletion is
+ * refused instead of leaving records in a placement about to be forgotten; and a drop that was
+ * interrupted leaves a placement that is neither writable nor silently revived (ensuring it again
+ * finishes the deletion first).
  */
 final class PlacementRegistry {
 
@@ -62,6 +74,13 @@ final class PlacementRegistry {
     private static final String PLACEMENT = "placement";
     private static final String LAYOUT = "layout";
     private static final String SHARED = "shared";
+    private static final String STATE = "state";
+    private static final String ACTIVE = "active";
+    private static final String DROPPING = "dropping";
+
+    /** What the registry holds for one placement; {@code dropping} for a tombstone. */
+    record Registration(Layout layout, boolean shared, boolean dropping) {
+    }
 
     private record Key(String collection, String placement) {
     }
@@ -71,14 +90,16 @@ final class PlacementRegistry {
 
     private final QdrantClient client;
     private final QdrantRpc rpc;
+    private final CollectionNames names;
     private final String name;
     private final Duration cacheTtl;
     private final ConcurrentMap<Key, Known> known = new ConcurrentHashMap<>();
     private volatile boolean exists;
 
-    PlacementRegistry(QdrantClient client, QdrantRpc rpc, String name, Duration cacheTtl) {
+    PlacementRegistry(QdrantClient client, QdrantRpc rpc, CollectionNames names, String name, Duration cacheTtl) {
         this.client = client;
         this.rpc = rpc;
+        this.names = names;
         this.name = name;
         this.cacheTtl = cacheTtl;
     }
@@ -133,8 +154,24 @@ final class PlacementRegistry {
         if (missing.isEmpty()) {
             return found;
         }
+        lookUp(collection, missing).forEach((placement, registration) -> {
+            if (!registration.dropping()) {
+                found.put(placement, registration.layout());
+                remember(collection, placement, registration.layout());
+            }
+        });
+        return found;
+    }
+
+    /** What the registry holds for the placement now, tombstones included. */
+    Optional<Registration> registration(String collection, String placement) {
+        return Optional.ofNullable(lookUp(collection, List.of(placement)).get(placement));
+    }
+
+    private Map<String, Registration> lookUp(String collection, List<String> placements) {
+        String key = names.base(collection);
         Map<UUID, String> byId = new LinkedHashMap<>();
-        missing.forEach(p -> byId.put(PointIds.ofPlacement(collection, p), p));
+        placements.forEach(p -> byId.put(PointIds.ofPlacement(key, p), p));
         GetPoints get = GetPoints.newBuilder().setCollectionName(name)
                 .addAllIds(byId.keySet().stream().map(PointIdFactory::id).toList())
                 .setWithPayload(WithPayloadSelectorFactory.enable(true))
@@ -144,47 +181,63 @@ final class PlacementRegistry {
         try {
             points = rpc.call("look up placements of " + collection, timeout -> client.retrieveAsync(get, timeout));
         } catch (BackendException.NotFound registryMissing) {
-            return found;
+            return Map.of();
         }
+        Map<String, Registration> found = new HashMap<>();
         for (RetrievedPoint point : points) {
-            Value placement = point.getPayloadMap().get(PLACEMENT);
-            Value collectionName = point.getPayloadMap().get(COLLECTION);
-            Value layout = point.getPayloadMap().get(LAYOUT);
-            if (placement == null || layout == null || collectionName == null || !collection.equals(collectionName.getStringValue())) {
+            Map<String, Value> payload = point.getPayloadMap();
+            Value placement = payload.get(PLACEMENT);
+            Value collectionName = payload.get(COLLECTION);
+            Value layout = payload.get(LAYOUT);
+            if (placement == null || layout == null || collectionName == null || !key.equals(collectionName.getStringValue())) {
                 continue;
             }
-            Layout where = Layout.valueOf(layout.getStringValue());
-            found.put(placement.getStringValue(), where);
-            remember(collection, placement.getStringValue(), where);
+            Value state = payload.get(STATE);
+            Value shared = payload.get(SHARED);
+            found.put(placement.getStringValue(), new Registration(Layout.valueOf(layout.getStringValue()),
+                    shared != null && shared.getBoolValue(), state != null && DROPPING.equals(state.getStringValue())));
         }
         return found;
     }
 
     void register(String collection, String placement, Layout layout, boolean shared) {
+        write(collection, placement, new Registration(layout, shared, false));
+        remember(collection, placement, layout);
+    }
+
+    /** Turns the placement's registration into a tombstone: from now on it does not exist for any call that asks the registry. */
+    void markDropping(String collection, String placement, Registration registration) {
+        known.remove(new Key(collection, placement));
+        write(collection, placement, new Registration(registration.layout(), registration.shared(), true));
+    }
+
+    private void write(String collection, String placement, Registration registration) {
         ensureExists();
         PointStruct point = PointStruct.newBuilder()
-                .setId(PointIdFactory.id(PointIds.ofPlacement(collection, placement)))
+                .setId(PointIdFactory.id(PointIds.ofPlacement(names.base(collection), placement)))
                 .setVectors(VectorsFactory.vectors(1f))
-                .putPayload(COLLECTION, PointPayload.text(collection))
+                .putPayload(COLLECTION, PointPayload.text(names.base(collection)))
                 .putPayload(PLACEMENT, PointPayload.text(placement))
-                .putPayload(LAYOUT, PointPayload.text(layout.name()))
-                .putPayload(SHARED, Value.newBuilder().setBoolValue(shared).build())
+                .putPayload(LAYOUT, PointPayload.text(registration.layout().name()))
+                .putPayload(SHARED, Value.newBuilder().setBoolValue(registration.shared()).build())
+                .putPayload(STATE, PointPayload.text(registration.dropping() ? DROPPING : ACTIVE))
                 .build();
         UpsertPoints upsert = UpsertPoints.newBuilder().setCollectionName(name).setWait(true).addPoints(point).build();
+        String what = (registration.dropping() ? "mark placement " + placement + " of " + collection + " as dropping"
+                : "register placement " + placement + " of " + collection);
         try {
-            rpc.call("register placement " + placement + " of " + collection, timeout -> client.upsertAsync(upsert, timeout));
+            rpc.call(what, timeout -> client.upsertAsync(upsert, timeout));
         } catch (BackendException.NotFound registryDropped) {
             exists = false;
             ensureExists();
-            rpc.call("register placement " + placement + " of " + collection, timeout -> client.upsertAsync(upsert, timeout));
+            rpc.call(what, timeout -> client.upsertAsync(upsert, timeout));
         }
-        remember(collection, placement, layout);
     }
 
     void unregister(String collection, String placement) {
         DeletePoints delete = DeletePoints.newBuilder().setCollectionName(name).setWait(true)
                 .setPoints(PointsSelector.newBuilder().setPoints(PointsIdsList.newBuilder()
-                        .addIds(PointIdFactory.id(PointIds.ofPlacement(collection, placement)))))
+                        .addIds(PointIdFactory.id(PointIds.ofPlacement(names.base(collection), placement)))))
                 .build();
         ignoringMissingRegistry(() -> rpc.call("unregister placement " + placement + " of " + collection,
                 timeout -> client.deleteAsync(delete, timeout)));
@@ -193,7 +246,7 @@ final class PlacementRegistry {
 
     void unregisterCollection(String collection) {
         DeletePoints delete = DeletePoints.newBuilder().setCollectionName(name).setWait(true)
-                .setPoints(PointsSelector.newBuilder().setFilter(Filter.newBuilder().addMust(matchKeyword(COLLECTION, collection))))
+                .setPoints(PointsSelector.newBuilder().setFilter(Filter.newBuilder().addMust(matchKeyword(COLLECTION, names.base(collection)))))
                 .build();
         ignoringMissingRegistry(() -> rpc.call("unregister the placements of " + collection, timeout -> client.deleteAsync(delete, timeout)));
         forget(collection);

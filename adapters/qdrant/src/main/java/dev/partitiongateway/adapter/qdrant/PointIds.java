@@ -30,9 +30,13 @@ final class PointIds {
         return nameBased(NAMESPACE, name);
     }
 
-    /** The registry's id for a placement: one point per (collection, placement), whatever the tenant. */
-    static UUID ofPlacement(String collection, String placement) {
-        return nameBased(NAMESPACE, "placement|" + collection.length() + ":" + collection + "|" + placement);
+    /**
+     * The registry's id for a placement: one point per (collection, placement), whatever the tenant.
+     * {@code qdrantCollection} is the collection's Qdrant name, prefix included, so that gateways with
+     * different prefixes never share a registration.
+     */
+    static UUID ofPlacement(String qdrantCollection, String placement) {
+        return nameBased(NAMESPACE, "placement|" + qdrantCollection.length() + ":" + qdrantCollection + "|" + placement);
     }
 
     static UUID nameBased(UUID namespace, String name) {

@@ -66,6 +66,7 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Comparator;
 import java.util.EnumSet;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -76,9 +77,10 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
-import java.util.function.Supplier;
+import java.util.function.Predicate;
 import com.google.common.util.concurrent.ListenableFuture;
 import java.time.Duration;
+import org.jboss.logging.Logger;
 
 /**
  * The gateway on Qdrant, through the official Java client over gRPC.
@@ -102,6 +104,7 @@ import java.time.Duration;
 public final class QdrantBackend implements VectorBackend {
 
     public static final String KIND = "qdrant";
+    private static final Logger LOG = Logger.getLogger(QdrantBackend.class);
     static final int MAX_ID_LENGTH = 512;
     /** Requests stay well below Qdrant's default 32 MB limit on a gRPC message. */
     private static final long MAX_REQUEST_BYTES = 16L << 20;
@@ -132,8 +135,8 @@ public final class QdrantBackend implements VectorBackend {
         this.client = new QdrantClient(grpc.build());
         this.rpc = new QdrantRpc(options.timeout(), options.maxRetries(), options.retryBackoff());
         this.names = new CollectionNames(options.collectionPrefix());
-        this.registry = new PlacementRegistry(client, rpc, options.registryCollection(), options.placementCacheTtl());
-        this.indexes = new PayloadIndexes(client, rpc, options.indexFilteredKeys());
+        this.registry = new PlacementRegistry(client, rpc, names, options.registryCollection(), options.placementCacheTtl());
+        this.indexes = new PayloadIndexes(client, rpc, options.indexFilteredKeys(), options.maxMetadataIndexes());
         this.capabilities = new Capabilities(true, options.maxBatchSize(), EnumSet.allOf(FilterOperator.class),
                 options.partitionMode() == PartitionMode.COLLECTION, Consistency.STRONG, MAX_ID_LENGTH);
         this.readConsistency = options.readConsistency() == null ? null : ReadConsistency.newBuilder()
@@ -156,21 +159,28 @@ public final class QdrantBackend implements VectorBackend {
     @Override
     public void ensureCollection(CollectionSpec spec) {
         registry.ensureExists();
-        ensureQdrantCollection(names.base(spec.name()), spec);
+        ensureQdrantCollection(names.base(spec.name()), spec, collectionMark(spec.name()));
     }
 
-    /** Creates the Qdrant collection with its scope indexes, or checks that the existing one has the same shape. */
-    private void ensureQdrantCollection(String name, CollectionSpec spec) {
+    /**
+     * Creates the Qdrant collection, marked as the gateway's, with its scope indexes; or checks that the
+     * existing one carries exactly that mark and has the same shape. A collection without the mark is
+     * never taken over, however well its name and shape fit.
+     */
+    private void ensureQdrantCollection(String name, CollectionSpec spec, OwnerMark mark) {
         Optional<CollectionInfo> existing = describe(name);
+        boolean createdHere = false;
         if (existing.isEmpty()) {
             requireRoomForOneMore(name);
             CreateCollection create = CreateCollection.newBuilder().setCollectionName(name)
                     .setVectorsConfig(VectorsConfig.newBuilder().setParams(VectorParams.newBuilder()
                             .setSize(spec.dimension()).setDistance(distance(spec.metric()))))
                     .setHnswConfig(hnsw())
+                    .putAllMetadata(mark.metadata())
                     .build();
             try {
                 rpc.call("create collection " + name, timeout -> client.createCollectionAsync(create, timeout));
+                createdHere = true;
             } catch (BackendException.Rejected e) {
                 if (QdrantFailures.code(e.getCause()) != Status.Code.ALREADY_EXISTS) {
                     throw e;
@@ -181,12 +191,37 @@ public final class QdrantBackend implements VectorBackend {
                 throw new BackendException.Unavailable("collection " + name + " vanished right after it was created", null);
             }
         }
+        requireMarked(name, existing.get(), mark, createdHere);
         VectorParams params = existing.get().getConfig().getParams().getVectorsConfig().getParams();
         if (params.getSize() != spec.dimension() || params.getDistance() != distance(spec.metric())) {
             throw new BackendException.Rejected("Qdrant collection " + name + " exists with dimension " + params.getSize() + " and distance "
                     + params.getDistance() + ", not dimension " + spec.dimension() + " and " + spec.metric());
         }
         indexes.ensureScope(name, existing.get().getPayloadSchemaMap().keySet());
+    }
+
+    private void requireMarked(String name, CollectionInfo info, OwnerMark mark, boolean createdHere) {
+        if (OwnerMark.of(info).filter(mark::equals).isPresent()) {
+            return;
+        }
+        if (createdHere && !info.getConfig().containsMetadata(OwnerMark.KEY)) {
+            // Qdrant before 1.15.4 drops the metadata field of the request without a word.
+            deleteCollection(name);
+            throw new BackendException.Rejected("Qdrant at " + options.host() + ":" + options.port() + " did not keep the metadata that"
+                    + " collection " + name + " was created with, so the gateway could not mark it as its own (and has deleted it again):"
+                    + " the Qdrant backend needs Qdrant 1.15.4 or later");
+        }
+        throw new BackendException.Rejected("Qdrant collection " + name + " exists and carries " + OwnerMark.describe(info) + ", not "
+                + mark + ": the gateway only uses collections it created itself. Give the gateway collection another name, or set"
+                + " gateway.qdrant.collection-prefix so that the gateway's collections get names of their own");
+    }
+
+    private OwnerMark collectionMark(String collection) {
+        return OwnerMark.ofCollection(options.collectionPrefix(), collection);
+    }
+
+    private OwnerMark placementMark(String collection, String placement) {
+        return OwnerMark.ofPlacement(options.collectionPrefix(), collection, placement);
     }
 
     private HnswConfigDiff hnsw() {
@@ -219,13 +254,36 @@ public final class QdrantBackend implements VectorBackend {
     public void dropCollection(CollectionSpec spec) {
         String base = names.base(spec.name());
         List<String> all = rpc.call("list collections", timeout -> client.listCollectionsAsync(timeout));
+        boolean baseIsOurs = true;
         // Records first, registry second: a crash in between leaves placements that exist and are empty, never hidden records.
         for (String name : all) {
-            if (name.equals(base) || names.isPlacementOf(name, spec.name())) {
-                deleteCollection(name);
+            if (name.equals(base)) {
+                baseIsOurs = deleteIfMarked(name, collectionMark(spec.name())::equals);
+            } else if (names.isPlacementOf(name, spec.name())) {
+                // The name only makes it a candidate: another application's "docs-archive" looks like a placement of "docs".
+                deleteIfMarked(name, mark -> mark.role() == OwnerMark.Role.PLACEMENT
+                        && mark.equals(placementMark(spec.name(), mark.placement()))
+                        && names.dedicated(spec.name(), mark.placement()).equals(name));
             }
         }
-        registry.unregisterCollection(spec.name());
+        // Registrations are keyed by the Qdrant name: if that collection is someone else's, so are they.
+        if (baseIsOurs) {
+            registry.unregisterCollection(spec.name());
+        }
+    }
+
+    /** Deletes the collection if it carries a mark {@code ours} accepts; true when it is gone, false when it was left as not ours. */
+    private boolean deleteIfMarked(String name, Predicate<OwnerMark> ours) {
+        Optional<CollectionInfo> info = describe(name);
+        if (info.isEmpty()) {
+            return true;
+        }
+        if (OwnerMark.of(info.get()).filter(ours).isEmpty()) {
+            LOG.warnf("Not deleting Qdrant collection %s: it carries %s, so the gateway did not create it", name, OwnerMark.describe(info.get()));
+            return false;
+        }
+        deleteCollection(name);
+        return true;
     }
 
     private void deleteCollection(String name) {
@@ -239,35 +297,54 @@ public final class QdrantBackend implements VectorBackend {
     @Override
     public void ensurePartition(Placement placement) {
         String collection = placement.collection().name();
-        if (registry.find(collection, placement.name(), true).isPresent()) {
+        Optional<PlacementRegistry.Registration> registered = registry.registration(collection, placement.name());
+        if (registered.isPresent() && !registered.get().dropping()) {
             return;
         }
-        if (describe(names.base(collection)).isEmpty()) {
+        Optional<CollectionInfo> base = describe(names.base(collection));
+        if (base.isEmpty()) {
             throw new BackendException.NotFound("collection " + collection + " does not exist on Qdrant; ensure it first");
+        }
+        requireMarked(names.base(collection), base.get(), collectionMark(collection), false);
+        if (registered.isPresent()) {
+            // A drop was interrupted after its tombstone: finish deleting, so that nothing of the old placement comes back.
+            deleteRecords(placement, registered.get().layout());
         }
         Layout layout = options.partitionMode() == PartitionMode.COLLECTION && !placement.shared() ? Layout.COLLECTION : Layout.PAYLOAD;
         if (layout == Layout.COLLECTION) {
-            ensureQdrantCollection(names.dedicated(collection, placement.name()), placement.collection());
+            ensureQdrantCollection(names.dedicated(collection, placement.name()), placement.collection(), placementMark(collection, placement.name()));
         }
         registry.register(collection, placement.name(), layout, placement.shared());
     }
 
+    /**
+     * Tombstone, records, registration, in that order: once the tombstone is written every write finds
+     * the placement gone, so no write that asks the registry during the deletion can land after it.
+     */
     @Override
     public void dropPartition(Placement placement) {
         String collection = placement.collection().name();
-        String base = names.base(collection);
+        Optional<PlacementRegistry.Registration> registered = registry.registration(collection, placement.name());
+        if (registered.isPresent() && !registered.get().dropping()) {
+            registry.markDropping(collection, placement.name(), registered.get());
+        }
+        deleteRecords(placement, registered.map(PlacementRegistry.Registration::layout).orElse(null));
+        registry.unregister(collection, placement.name());
+    }
+
+    /** Deletes every record of the placement, for all tenants. {@code registered}: where the registry says they live, if it says. */
+    private void deleteRecords(Placement placement, Layout registered) {
+        String collection = placement.collection().name();
         // Both places, whatever the registry says: the drop also clears what a change of partition-mode left behind.
         Filter everyTenant = Filter.newBuilder().addMust(matchKeyword(PointPayload.PARTITION, placement.name())).build();
         try {
-            delete(base, everyTenant);
+            delete(names.base(collection), everyTenant);
         } catch (BackendException.NotFound baseMissing) {
             // nothing to delete
         }
-        String dedicated = names.dedicated(collection, placement.name());
-        if (options.partitionMode() == PartitionMode.COLLECTION || registry.find(collection, placement.name(), true).orElse(null) == Layout.COLLECTION) {
-            deleteCollection(dedicated);
+        if (options.partitionMode() == PartitionMode.COLLECTION || registered == Layout.COLLECTION) {
+            deleteIfMarked(names.dedicated(collection, placement.name()), placementMark(collection, placement.name())::equals);
         }
-        registry.unregister(collection, placement.name());
     }
 
     // ================================================================ data
@@ -357,29 +434,28 @@ public final class QdrantBackend implements VectorBackend {
         if (query.includeValues() && cosine) {
             fields.add(PointPayload.VALUES);
         }
-        List<Function<Duration, ListenableFuture<List<ScoredPoint>>>> calls = new ArrayList<>();
-        for (Map.Entry<String, List<Placement>> group : byCollection.entrySet()) {
-            String collection = group.getKey();
-            Filter filter = scoped(group.getValue(), userFilter);
-            if (userFilter != null) {
-                indexes.ensure(collection, userFilter.indexes());
+        List<String> collections = List.copyOf(byCollection.keySet());
+        List<List<ScoredPoint>> answers = filtered(collections, userFilter, conditions -> {
+            List<Function<Duration, ListenableFuture<List<ScoredPoint>>>> calls = new ArrayList<>();
+            for (Map.Entry<String, List<Placement>> group : byCollection.entrySet()) {
+                String collection = group.getKey();
+                QueryPoints.Builder request = QueryPoints.newBuilder().setCollectionName(collection)
+                        .setQuery(QueryFactory.nearest(query.vector()))
+                        .setFilter(scoped(group.getValue(), conditions.get(collection)))
+                        .setLimit(query.topK())
+                        .setWithPayload(WithPayloadSelectorFactory.include(fields))
+                        .setWithVectors(WithVectorsSelectorFactory.enable(query.includeValues() && !cosine));
+                if (options.searchHnswEf() != null) {
+                    request.setParams(SearchParams.newBuilder().setHnswEf(options.searchHnswEf()));
+                }
+                if (readConsistency != null) {
+                    request.setReadConsistency(readConsistency);
+                }
+                QueryPoints built = request.build();
+                calls.add(timeout -> client.queryAsync(built, timeout));
             }
-            QueryPoints.Builder request = QueryPoints.newBuilder().setCollectionName(collection)
-                    .setQuery(QueryFactory.nearest(query.vector()))
-                    .setFilter(filter)
-                    .setLimit(query.topK())
-                    .setWithPayload(WithPayloadSelectorFactory.include(fields))
-                    .setWithVectors(WithVectorsSelectorFactory.enable(query.includeValues() && !cosine));
-            if (options.searchHnswEf() != null) {
-                request.setParams(SearchParams.newBuilder().setHnswEf(options.searchHnswEf()));
-            }
-            if (readConsistency != null) {
-                request.setReadConsistency(readConsistency);
-            }
-            QueryPoints built = request.build();
-            calls.add(timeout -> client.queryAsync(built, timeout));
-        }
-        List<List<ScoredPoint>> answers = withIndexRetry(byCollection.keySet(), userFilter, () -> rpc.callAll("search " + spec.name(), calls));
+            return rpc.callAll("search " + spec.name(), calls);
+        });
         List<Match> matches = new ArrayList<>();
         for (List<ScoredPoint> answer : answers) {
             for (ScoredPoint point : answer) {
@@ -449,11 +525,8 @@ public final class QdrantBackend implements VectorBackend {
     public long deleteByFilter(Placement placement, dev.partitiongateway.spi.filter.Filter filter) {
         String collection = locate(placement, false);
         QdrantFilterMapper.Translation translation = filter == null ? null : QdrantFilterMapper.translate(filter);
-        Filter scoped = scoped(List.of(placement), translation);
-        return withIndexRetry(List.of(collection), translation, () -> {
-            if (translation != null) {
-                indexes.ensure(collection, translation.indexes());
-            }
+        return filtered(List.of(collection), translation, conditions -> {
+            Filter scoped = scoped(List.of(placement), conditions.get(collection));
             long matching = count(collection, scoped);
             if (matching > 0) {
                 delete(collection, scoped);
@@ -466,34 +539,29 @@ public final class QdrantBackend implements VectorBackend {
     public long count(Placement placement, dev.partitiongateway.spi.filter.Filter filter) {
         String collection = locate(placement, false);
         QdrantFilterMapper.Translation translation = filter == null ? null : QdrantFilterMapper.translate(filter);
-        Filter scoped = scoped(List.of(placement), translation);
-        return withIndexRetry(List.of(collection), translation, () -> {
-            if (translation != null) {
-                indexes.ensure(collection, translation.indexes());
-            }
-            return count(collection, scoped);
-        });
+        return filtered(List.of(collection), translation, conditions -> count(collection, scoped(List.of(placement), conditions.get(collection))));
     }
 
     @Override
     public RecordCursor scan(Placement placement, ScanRequest request) {
         String collection = locate(placement, false);
         QdrantFilterMapper.Translation translation = request.filter() == null ? null : QdrantFilterMapper.translate(request.filter());
-        if (translation != null) {
-            indexes.ensure(collection, translation.indexes());
-        }
         boolean cosine = placement.collection().metric() == Metric.COSINE;
         ScrollPoints.Builder first = ScrollPoints.newBuilder().setCollectionName(collection)
-                .setFilter(scoped(List.of(placement), translation))
                 .setLimit(request.batchSize())
                 .setWithPayload(recordFields(request.includeValues(), cosine))
                 .setWithVectors(WithVectorsSelectorFactory.enable(request.includeValues() && !cosine));
         if (readConsistency != null) {
             first.setReadConsistency(readConsistency);
         }
+        // Prepared once, not per page: a key that no record held when the scan began stays a non-match for the whole scan.
+        Map<String, Condition> conditions = new HashMap<>(filtered(List.of(collection), translation, prepared -> prepared));
         return new QdrantRecordCursor(first.build(),
-                page -> withIndexRetry(List.of(collection), translation,
-                        () -> rpc.call("scan " + collection, timeout -> client.scrollAsync(page, timeout))),
+                page -> filtered(List.of(collection), translation, conditions, current -> {
+                    conditions.putAll(current);
+                    ScrollPoints filteredPage = page.toBuilder().setFilter(scoped(List.of(placement), current.get(collection))).build();
+                    return rpc.call("scan " + collection, timeout -> client.scrollAsync(filteredPage, timeout));
+                }),
                 points -> points.stream()
                         .filter(p -> belongsTo(p.getPayloadMap(), placement))
                         .map(p -> PointPayload.record(p.getPayloadMap(), p.hasVectors() ? p.getVectors() : null, request.includeValues()))
@@ -540,8 +608,8 @@ public final class QdrantBackend implements VectorBackend {
         return PointIds.of(placement.collection().name(), placement.name(), placement.tenant(), id);
     }
 
-    /** The placements' scope (their tenant and partition, both always) and the caller's filter. */
-    private static Filter scoped(List<Placement> placements, QdrantFilterMapper.Translation userFilter) {
+    /** The placements' scope (their tenant and partition, both always) and the caller's condition ({@code null}: none). */
+    private static Filter scoped(List<Placement> placements, Condition userCondition) {
         Map<String, List<String>> partitionsByTenant = new LinkedHashMap<>();
         for (Placement placement : placements) {
             List<String> partitions = partitionsByTenant.computeIfAbsent(placement.tenant(), t -> new ArrayList<>());
@@ -558,8 +626,8 @@ public final class QdrantBackend implements VectorBackend {
             partitionsByTenant.forEach((tenant, partitions) -> anyTenant.addShould(scope(tenant, partitions)));
             scoped.addMust(filter(anyTenant.build()));
         }
-        if (userFilter != null) {
-            scoped.addMust(userFilter.condition());
+        if (userCondition != null) {
+            scoped.addMust(userCondition);
         }
         return scoped.build();
     }
@@ -607,26 +675,49 @@ public final class QdrantBackend implements VectorBackend {
         requireApplied(rpc.call("delete from " + collection, timeout -> client.deleteAsync(delete, timeout)), "delete");
     }
 
+    /** The caller's filter as each collection gets it (see {@link PayloadIndexes#prepare}); empty without a filter. */
+    private Map<String, Condition> prepare(Collection<String> collections, QdrantFilterMapper.Translation filter) {
+        Map<String, Condition> conditions = new HashMap<>();
+        if (filter != null) {
+            collections.forEach(collection -> conditions.put(collection, indexes.prepare(collection, filter)));
+        }
+        return conditions;
+    }
+
+    /** Prepares the filter for {@code collections}, then runs {@link #filtered(Collection, QdrantFilterMapper.Translation, Map, Function)}. */
+    private <T> T filtered(Collection<String> collections, QdrantFilterMapper.Translation filter, Function<Map<String, Condition>, T> call) {
+        return filtered(collections, filter, null, call);
+    }
+
     /**
-     * Runs a filtered call; if strict mode refuses it for an index this process believed it had made
-     * (another process dropped and recreated the collection), makes the indexes again and retries once.
+     * Runs a filtered call with the conditions per collection ({@code prepared}, or prepared now when
+     * {@code null}). If strict mode refuses it for a missing index that this process believed existed
+     * (another process dropped and recreated the collection), reads the indexes again, prepares again and
+     * retries once. A refusal for a key left unindexed by {@code max-metadata-indexes} is an operator limit.
      */
-    private <T> T withIndexRetry(Collection<String> collections, QdrantFilterMapper.Translation filter, Supplier<T> call) {
+    private <T> T filtered(Collection<String> collections, QdrantFilterMapper.Translation filter, Map<String, Condition> prepared,
+                           Function<Map<String, Condition>, T> call) {
         try {
-            return call.get();
+            return call.apply(prepared != null ? prepared : prepare(collections, filter));
         } catch (BackendException.Rejected e) {
-            if (e.getMessage() == null || !e.getMessage().contains(QdrantFailures.UNINDEXED_KEY)) {
+            if (!unindexed(e)) {
                 throw e;
             }
-            for (String collection : collections) {
-                indexes.forget(collection);
-                indexes.ensure(collection, PayloadIndexes.SCOPE);
-                if (filter != null) {
-                    indexes.ensure(collection, filter.indexes());
-                }
+            BackendException explained = indexes.explain(collections, e);
+            if (explained != e) {
+                throw explained;
             }
-            return call.get();
+            collections.forEach(indexes::reload);
+            try {
+                return call.apply(prepare(collections, filter));
+            } catch (BackendException.Rejected again) {
+                throw unindexed(again) ? indexes.explain(collections, again) : again;
+            }
         }
+    }
+
+    private static boolean unindexed(BackendException.Rejected refusal) {
+        return refusal.getMessage() != null && refusal.getMessage().contains(QdrantFailures.UNINDEXED_KEY);
     }
 
     private static void requireUsableVector(CollectionSpec spec, float[] values, String what) {

@@ -62,9 +62,19 @@ public interface QdrantConfig {
     @WithDefault("60s")
     Duration placementCacheTtl();
 
-    /** Create payload indexes on metadata keys the first time a filter uses them (needed in Qdrant Cloud's strict mode). */
+    /**
+     * Create a payload index on a metadata key when a filter uses it and some record holds it (needed in
+     * Qdrant Cloud's strict mode). Keys no record holds never get one: filters on them match nothing.
+     */
     @WithDefault("true")
     boolean indexFilteredKeys();
+
+    /**
+     * Metadata payload indexes the gateway creates at most per Qdrant collection (the four scope indexes
+     * not counted). Beyond it filters on further keys run unindexed, and strict mode refuses them with 507.
+     */
+    @WithDefault("64")
+    int maxMetadataIndexes();
 
     /** HNSW neighbours per node of new collections ({@code m}); 0 disables the global graph (see hnsw-payload-m). */
     @WithDefault("16")

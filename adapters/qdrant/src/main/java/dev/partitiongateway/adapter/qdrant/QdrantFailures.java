@@ -16,7 +16,8 @@ import java.util.concurrent.ExecutionException;
  * <table>
  *   <tr><th>status</th><th>SPI</th><th>client of the gateway</th></tr>
  *   <tr><td>NOT_FOUND ("Collection `x` doesn't exist!")</td><td>NotFound</td><td>404</td></tr>
- *   <tr><td>INVALID_ARGUMENT with "Max collections limit reached"</td><td>CapacityExceeded</td><td>507</td></tr>
+ *   <tr><td>INVALID_ARGUMENT with "Max collections limit reached", or strict mode's "maximum number of payload
+ *       indices"</td><td>CapacityExceeded</td><td>507</td></tr>
  *   <tr><td>INVALID_ARGUMENT, ALREADY_EXISTS</td><td>Rejected</td><td>400</td></tr>
  *   <tr><td>RESOURCE_EXHAUSTED with {@code retry-after} (rate limit)</td><td>Unavailable with retryAfter</td><td>503 + Retry-After</td></tr>
  *   <tr><td>RESOURCE_EXHAUSTED with {@code qdrant-insufficient-storage}</td><td>CapacityExceeded</td><td>507</td></tr>
@@ -30,6 +31,7 @@ final class QdrantFailures {
     private static final Metadata.Key<String> INSUFFICIENT_STORAGE = Metadata.Key.of("qdrant-insufficient-storage", Metadata.ASCII_STRING_MARSHALLER);
     static final String COLLECTION_LIMIT = "Max collections limit reached";
     static final String UNINDEXED_KEY = "Index required but not found";
+    static final String INDEX_LIMIT = "maximum number of payload indices";
 
     private QdrantFailures() {
     }
@@ -64,10 +66,7 @@ final class QdrantFailures {
         Metadata trailers = Status.trailersFromThrowable(cause);
         return switch (status.getCode()) {
             case NOT_FOUND -> new BackendException.NotFound(message);
-            case INVALID_ARGUMENT -> description.contains(COLLECTION_LIMIT)
-                    ? new BackendException.CapacityExceeded(message + ". Qdrant holds as many collections as it allows: drop unused"
-                            + " collections, use gateway.qdrant.partition-mode=payload, or raise the cluster's limit.", cause)
-                    : new BackendException.Rejected(message, cause);
+            case INVALID_ARGUMENT -> invalidArgument(message, description, cause);
             case ALREADY_EXISTS, OUT_OF_RANGE -> new BackendException.Rejected(message, cause);
             case RESOURCE_EXHAUSTED -> resourceExhausted(message, description, trailers, cause);
             case DEADLINE_EXCEEDED -> new BackendException.Timeout(message, cause);
@@ -75,6 +74,19 @@ final class QdrantFailures {
                     + " (check gateway.qdrant.api-key)", cause);
             default -> new BackendException.Unavailable(message, cause);
         };
+    }
+
+    private static BackendException invalidArgument(String message, String description, Throwable cause) {
+        if (description.contains(COLLECTION_LIMIT)) {
+            return new BackendException.CapacityExceeded(message + ". Qdrant holds as many collections as it allows: drop unused"
+                    + " collections, use gateway.qdrant.partition-mode=payload, or raise the cluster's limit.", cause);
+        }
+        if (description.contains(INDEX_LIMIT)) {
+            return new BackendException.CapacityExceeded(message + ". The collection's strict mode (max_payload_index_count) allows no more"
+                    + " payload indexes: raise it, or set gateway.qdrant.max-metadata-indexes at least 4 below it (the gateway's"
+                    + " own scope indexes count there too).", cause);
+        }
+        return new BackendException.Rejected(message, cause);
     }
 
     private static BackendException resourceExhausted(String message, String description, Metadata trailers, Throwable cause) {

@@ -1,6 +1,7 @@
 package dev.partitiongateway.adapter.qdrant;
 
 import static io.qdrant.client.ConditionFactory.filter;
+import static io.qdrant.client.ConditionFactory.hasId;
 import static io.qdrant.client.ConditionFactory.match;
 import static io.qdrant.client.ConditionFactory.matchKeyword;
 import static io.qdrant.client.ConditionFactory.matchKeywords;
@@ -43,24 +44,51 @@ import java.util.regex.Pattern;
  * </ul>
  * A dotted field is a path into nested objects; each segment is quoted when Qdrant's path syntax
  * needs it. A segment Qdrant cannot address (with {@code "} or {@code \}) is refused.
+ *
+ * <p>A field that no record of the collection holds ({@link Translation#without}) is translated without
+ * touching its typed keys: a comparison or {@code $in} on it becomes a condition no point meets (an
+ * empty {@code has_id}), which is exactly what Qdrant would answer for a key no point has, so its
+ * negation still matches every record; and strict mode, which refuses a filter on a key without an
+ * index, has no key to refuse.
  */
 final class QdrantFilterMapper {
 
-    /** The condition and the payload indexes it needs, key to schema. */
-    record Translation(Condition condition, Map<String, PayloadSchemaType> indexes) {
+    /**
+     * The condition, the payload indexes it needs (key to schema) and the filter field each metadata key
+     * comes from (typed key to field).
+     */
+    record Translation(Condition condition, Map<String, PayloadSchemaType> indexes, Map<String, String> fields, Filter source,
+                       Set<String> absentFields) {
+
+        /** The same filter, knowing that no record holds any of {@code absent} (fields as the filter names them). */
+        Translation without(Set<String> absent) {
+            Set<String> all = new LinkedHashSet<>(absentFields);
+            all.addAll(absent);
+            return translate(source, all);
+        }
     }
+
+    /** A condition no point meets. */
+    static final Condition NOTHING = hasId(List.of());
 
     private static final Pattern RAW_SEGMENT = Pattern.compile("[A-Za-z0-9_-]+");
 
+    private final Set<String> absent;
     private final Map<String, PayloadSchemaType> indexes = new LinkedHashMap<>();
+    private final Map<String, String> fields = new LinkedHashMap<>();
 
-    private QdrantFilterMapper() {
+    private QdrantFilterMapper(Set<String> absent) {
+        this.absent = absent;
     }
 
     static Translation translate(Filter filter) {
-        QdrantFilterMapper mapper = new QdrantFilterMapper();
+        return translate(filter, Set.of());
+    }
+
+    private static Translation translate(Filter filter, Set<String> absentFields) {
+        QdrantFilterMapper mapper = new QdrantFilterMapper(absentFields);
         Condition condition = mapper.toCondition(filter);
-        return new Translation(condition, Map.copyOf(mapper.indexes));
+        return new Translation(condition, Map.copyOf(mapper.indexes), Map.copyOf(mapper.fields), filter, Set.copyOf(absentFields));
     }
 
     /** The Qdrant key of a metadata path under one of the typed prefixes. */
@@ -132,10 +160,10 @@ final class QdrantFilterMapper {
 
     private Condition equalTo(String field, Object value) {
         if (value instanceof String string) {
-            return matchKeyword(stringKey(field), string);
+            return leaf(field, matchKeyword(typedKey(PointPayload.STRINGS, field), string), PayloadSchemaType.Keyword);
         }
         if (value instanceof Boolean bool) {
-            return match(booleanKey(field), bool);
+            return leaf(field, match(typedKey(PointPayload.BOOLEANS, field), bool), PayloadSchemaType.Bool);
         }
         if (value instanceof Double number) {
             double v = number(number);
@@ -155,8 +183,9 @@ final class QdrantFilterMapper {
             }
         }
         if (!strings.isEmpty()) {
-            any.add(0, strings.size() == 1 ? matchKeyword(stringKey(field), strings.iterator().next())
-                    : matchKeywords(stringKey(field), List.copyOf(strings)));
+            String key = typedKey(PointPayload.STRINGS, field);
+            any.add(0, leaf(field, strings.size() == 1 ? matchKeyword(key, strings.iterator().next()) : matchKeywords(key, List.copyOf(strings)),
+                    PayloadSchemaType.Keyword));
         }
         if (any.size() == 1) {
             return any.get(0);
@@ -167,21 +196,21 @@ final class QdrantFilterMapper {
     }
 
     private Condition numberRange(String field, Range.Builder bounds) {
-        String key = typedKey(PointPayload.NUMBERS, field);
-        indexes.put(key, PayloadSchemaType.Float);
-        return range(key, bounds.build());
+        return leaf(field, range(typedKey(PointPayload.NUMBERS, field), bounds.build()), PayloadSchemaType.Float);
     }
 
-    private String stringKey(String field) {
-        String key = typedKey(PointPayload.STRINGS, field);
-        indexes.put(key, PayloadSchemaType.Keyword);
-        return key;
-    }
-
-    private String booleanKey(String field) {
-        String key = typedKey(PointPayload.BOOLEANS, field);
-        indexes.put(key, PayloadSchemaType.Bool);
-        return key;
+    /**
+     * A condition on one typed key of {@code field}, noting the index it needs; {@link #NOTHING} when no
+     * record holds the field (built all the same first, so that a bad path or value is refused either way).
+     */
+    private Condition leaf(String field, Condition condition, PayloadSchemaType schema) {
+        if (absent.contains(field)) {
+            return NOTHING;
+        }
+        String key = condition.getField().getKey();
+        indexes.put(key, schema);
+        fields.put(key, field);
+        return condition;
     }
 
     private static double number(Object value) {

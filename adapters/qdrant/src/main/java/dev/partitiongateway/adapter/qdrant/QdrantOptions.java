@@ -28,6 +28,7 @@ public record QdrantOptions(
         String registryCollection,
         Duration placementCacheTtl,
         boolean indexFilteredKeys,
+        int maxMetadataIndexes,
         int hnswM,
         int hnswEfConstruct,
         Integer hnswPayloadM,
@@ -68,6 +69,7 @@ public record QdrantOptions(
                 && registryCollection.chars().noneMatch(c -> "<>:\"/\\|?*".indexOf(c) >= 0 || c < 0x20),
                 "gateway.qdrant.registry-collection must be a Qdrant collection name with a '.' in it");
         require(placementCacheTtl != null && !placementCacheTtl.isNegative(), "gateway.qdrant.placement-cache-ttl must not be negative");
+        require(maxMetadataIndexes >= 0, "gateway.qdrant.max-metadata-indexes must not be negative");
         require(hnswM >= 0 && hnswEfConstruct >= 4, "gateway.qdrant.hnsw-m must be >= 0 and hnsw-ef-construct >= 4");
         require(hnswPayloadM == null || hnswPayloadM >= 0, "gateway.qdrant.hnsw-payload-m must not be negative");
         require(searchHnswEf == null || searchHnswEf >= 1, "gateway.qdrant.search-hnsw-ef must be positive");
@@ -95,7 +97,7 @@ public record QdrantOptions(
                 .maxCollections(config.maxCollections())
                 .collectionPrefix(config.collectionPrefix().orElse(""))
                 .registry(config.registryCollection(), config.placementCacheTtl())
-                .indexFilteredKeys(config.indexFilteredKeys())
+                .indexFilteredKeys(config.indexFilteredKeys(), config.maxMetadataIndexes())
                 .hnsw(config.hnswM(), config.hnswEfConstruct(),
                         config.hnswPayloadM().isPresent() ? config.hnswPayloadM().getAsInt() : null,
                         config.searchHnswEf().isPresent() ? config.searchHnswEf().getAsInt() : null)
@@ -119,6 +121,7 @@ public record QdrantOptions(
         private String registryCollection = "partition_gateway.placements";
         private Duration placementCacheTtl = Duration.ofSeconds(60);
         private boolean indexFilteredKeys = true;
+        private int maxMetadataIndexes = 64;
         private int hnswM = 16;
         private int hnswEfConstruct = 100;
         private Integer hnswPayloadM;
@@ -174,6 +177,12 @@ public record QdrantOptions(
             return this;
         }
 
+        public Builder indexFilteredKeys(boolean on, int maxIndexesPerCollection) {
+            this.indexFilteredKeys = on;
+            this.maxMetadataIndexes = maxIndexesPerCollection;
+            return this;
+        }
+
         public Builder hnsw(int m, int efConstruct, Integer payloadM, Integer searchEf) {
             this.hnswM = m;
             this.hnswEfConstruct = efConstruct;
@@ -194,7 +203,7 @@ public record QdrantOptions(
 
         public QdrantOptions build() {
             return new QdrantOptions(host, port, tls, apiKey, timeout, maxRetries, retryBackoff, partitionMode, maxCollections,
-                    collectionPrefix, registryCollection, placementCacheTtl, indexFilteredKeys, hnswM, hnswEfConstruct, hnswPayloadM,
+                    collectionPrefix, registryCollection, placementCacheTtl, indexFilteredKeys, maxMetadataIndexes, hnswM, hnswEfConstruct, hnswPayloadM,
                     searchHnswEf, readConsistency, maxBatchSize);
         }
     }

@@ -15,11 +15,14 @@ import dev.partitiongateway.spi.SearchQuery;
 import dev.partitiongateway.spi.VectorRecord;
 import dev.partitiongateway.spi.filter.Filter;
 import dev.partitiongateway.spi.filter.FilterOperator;
+import io.grpc.Status;
 import io.qdrant.client.PointIdFactory;
 import io.qdrant.client.QdrantClient;
 import io.qdrant.client.QdrantGrpcClient;
 import io.qdrant.client.grpc.Collections.CollectionInfo;
+import io.qdrant.client.grpc.Collections.Distance;
 import io.qdrant.client.grpc.Collections.PayloadSchemaType;
+import io.qdrant.client.grpc.Collections.VectorParams;
 import io.qdrant.client.grpc.JsonWithInt.Value;
 import io.qdrant.client.grpc.Points.RetrievedPoint;
 import java.io.IOException;
@@ -123,6 +126,100 @@ class QdrantBackendTest {
         assertThat(match.score()).isCloseTo(1f / 26f, within(1e-6f));
     }
 
+    // ================================================================ which collections are the gateway's
+
+    @Test
+    void should_not_delete_another_applications_collection_whose_name_starts_like_a_gateway_collection() throws Exception {
+        // Default settings: payload mode, no collection prefix. Another application on the cluster owns "docs-archive".
+        direct.createCollectionAsync("docs-archive", VectorParams.newBuilder().setSize(4).setDistance(Distance.Dot).build())
+                .get(30, TimeUnit.SECONDS);
+        CollectionSpec docs = new CollectionSpec("docs", 4, Metric.L2);
+        backend.ensureCollection(docs);
+
+        backend.dropCollection(docs);
+
+        assertThat(qdrant.collectionNames()).contains("docs-archive").doesNotContain("docs");
+    }
+
+    @Test
+    void should_refuse_to_take_over_a_collection_of_the_same_name_and_shape_that_it_did_not_create() throws Exception {
+        direct.createCollectionAsync("docs", VectorParams.newBuilder().setSize(4).setDistance(Distance.Euclid).build()).get(30, TimeUnit.SECONDS);
+        CollectionSpec docs = new CollectionSpec("docs", 4, Metric.L2);
+
+        assertThatThrownBy(() -> backend.ensureCollection(docs)).isInstanceOf(BackendException.Rejected.class)
+                .hasMessageContaining("no partition_gateway mark").hasMessageContaining("gateway.qdrant.collection-prefix");
+        assertThatThrownBy(() -> backend.ensurePartition(Placement.dedicated(docs, "main", "tenant_a")))
+                .isInstanceOf(BackendException.Rejected.class);
+        backend.dropCollection(docs);
+
+        assertThat(qdrant.collectionNames()).contains("docs");
+        assertThat(direct.getCollectionInfoAsync("docs").get(30, TimeUnit.SECONDS).getPayloadSchemaMap()).isEmpty();
+    }
+
+    @Test
+    void should_neither_take_over_nor_delete_a_placement_collection_it_did_not_create() throws Exception {
+        backend.close();
+        backend = open(options().partitionMode(PartitionMode.COLLECTION).build());
+        CollectionSpec spec = collection(Metric.L2);
+        String foreign = new CollectionNames("").dedicated(spec.name(), "main");
+        direct.createCollectionAsync(foreign, VectorParams.newBuilder().setSize(4).setDistance(Distance.Euclid).build()).get(30, TimeUnit.SECONDS);
+        Placement main = Placement.dedicated(spec, "main", "tenant_a");
+
+        assertThatThrownBy(() -> backend.ensurePartition(main)).isInstanceOf(BackendException.Rejected.class).hasMessageContaining(foreign);
+        backend.dropPartition(main);
+        backend.dropCollection(spec);
+
+        assertThat(qdrant.collectionNames()).contains(foreign).doesNotContain(spec.name());
+    }
+
+    @Test
+    void should_keep_apart_two_gateways_whose_prefixes_and_collection_names_add_up_to_the_same_qdrant_name() {
+        CollectionSpec mine = new CollectionSpec("gw_docs", 4, Metric.L2);
+        CollectionSpec theirs = new CollectionSpec("docs", 4, Metric.L2);
+        backend.ensureCollection(mine);
+        backend.ensurePartition(Placement.dedicated(mine, "main", "tenant_a"));
+
+        try (QdrantBackend prefixed = open(options().collectionPrefix("gw_").build())) {
+            assertThatThrownBy(() -> prefixed.ensureCollection(theirs)).isInstanceOf(BackendException.Rejected.class)
+                    .hasMessageContaining("gateway collection gw_docs (no collection-prefix)");
+            prefixed.dropCollection(theirs);
+        }
+
+        assertThat(qdrant.collectionNames()).contains("gw_docs");
+        backend.upsert(Placement.dedicated(mine, "main", "tenant_a"), List.of(new VectorRecord("a", new float[] {1, 0, 0, 0}, Map.of())));
+    }
+
+    @Test
+    void should_keep_the_partitions_of_two_gateways_with_different_prefixes_apart_when_one_drops_its_collection() {
+        try (QdrantBackend staging = open(options().collectionPrefix("staging_").build());
+             QdrantBackend production = open(options().collectionPrefix("prod_").build())) {
+            CollectionSpec docs = new CollectionSpec("docs", 4, Metric.L2);
+            Placement main = Placement.dedicated(docs, "main", "tenant_a");
+            staging.ensureCollection(docs);
+            production.ensureCollection(docs);
+            staging.ensurePartition(main);
+            production.ensurePartition(main);
+            production.upsert(main, List.of(new VectorRecord("a", new float[] {1, 2, 3, 4}, Map.of())));
+
+            staging.dropCollection(docs);
+
+            production.upsert(main, List.of(new VectorRecord("b", new float[] {1, 2, 3, 5}, Map.of())));
+            assertThat(production.count(main, null)).isEqualTo(2);
+            assertThatThrownBy(() -> staging.upsert(main, List.of(new VectorRecord("c", new float[] {1, 2, 3, 6}, Map.of()))))
+                    .isInstanceOf(BackendException.NotFound.class);
+        }
+    }
+
+    @Test
+    void should_refuse_a_qdrant_too_old_to_keep_collection_metadata_and_leave_no_collection_behind() {
+        qdrant.keepCollectionMetadata(false);
+        CollectionSpec spec = new CollectionSpec("old_qdrant", 4, Metric.L2);
+
+        assertThatThrownBy(() -> backend.ensureCollection(spec)).isInstanceOf(BackendException.Rejected.class)
+                .hasMessageContaining("needs Qdrant 1.15.4 or later");
+        assertThat(qdrant.collectionNames()).doesNotContain("old_qdrant");
+    }
+
     // ================================================================ indexes and strict mode
 
     @Test
@@ -182,6 +279,95 @@ class QdrantBackendTest {
         backend.upsert(placement, List.of(new VectorRecord("a", new float[] {1, 0, 0, 0}, Map.of("genre", "news"))));
 
         assertThat(backend.count(placement, genre)).isEqualTo(1);
+    }
+
+    @Test
+    void should_create_no_payload_index_for_keys_that_no_record_holds_however_many_a_tenant_filters_on() throws Exception {
+        qdrant.strictModeByDefault(true);
+        CollectionSpec spec = collection(Metric.L2);
+        Placement placement = ensure(Placement.shared(spec, "bucket_0", "tenant_a"));
+        backend.upsert(placement, List.of(new VectorRecord("a", new float[] {1, 0, 0, 0}, Map.of("genre", "news"))));
+        int before = direct.getCollectionInfoAsync(spec.name()).get(30, TimeUnit.SECONDS).getPayloadSchemaMap().size();
+
+        for (int i = 0; i < 40; i++) {
+            // One request per key; each key is tenant input that names nothing stored.
+            Filter madeUp = new Filter.Or(List.of(new Filter.Compare("k" + i, FilterOperator.EQ, "x"),
+                    new Filter.Compare("k" + i, FilterOperator.EQ, 1.0), new Filter.Compare("k" + i, FilterOperator.EQ, true)));
+            assertThat(backend.search(List.of(placement), new SearchQuery(new float[] {1, 0, 0, 0}, 1, madeUp, false, false))).isEmpty();
+        }
+
+        assertThat(direct.getCollectionInfoAsync(spec.name()).get(30, TimeUnit.SECONDS).getPayloadSchemaMap()).hasSize(before);
+    }
+
+    @Test
+    void should_match_nothing_on_a_key_no_record_holds_and_everything_on_its_negation_in_strict_mode() {
+        qdrant.strictModeByDefault(true);
+        Placement placement = ensure(Placement.dedicated(collection(Metric.L2), "main", "tenant_a"));
+        backend.upsert(placement, List.of(new VectorRecord("a", new float[] {1, 0, 0, 0}, Map.of("genre", "news")),
+                new VectorRecord("b", new float[] {0, 1, 0, 0}, Map.of())));
+        Filter absent = new Filter.Compare("colour", FilterOperator.EQ, "red");
+
+        assertThat(backend.count(placement, absent)).isZero();
+        assertThat(backend.count(placement, new Filter.Not(absent))).isEqualTo(2);
+        assertThat(backend.count(placement, new Filter.Compare("colour", FilterOperator.NE, "red"))).isEqualTo(2);
+        assertThat(backend.count(placement, new Filter.In("colour", List.of("red", 2.0), true))).isEqualTo(2);
+        assertThat(backend.count(placement, new Filter.Or(List.of(absent, new Filter.Compare("genre", FilterOperator.EQ, "news"))))).isEqualTo(1);
+        assertThat(backend.deleteByFilter(placement, new Filter.Compare("colour", FilterOperator.GT, 1.0))).isZero();
+        try (var cursor = backend.scan(placement, new dev.partitiongateway.spi.ScanRequest(10, new Filter.Not(absent), false))) {
+            assertThat(cursor.next()).extracting(VectorRecord::id).containsExactlyInAnyOrder("a", "b");
+        }
+    }
+
+    @Test
+    void should_index_a_key_once_a_record_holds_it_after_filters_found_it_absent() throws Exception {
+        qdrant.strictModeByDefault(true);
+        CollectionSpec spec = collection(Metric.L2);
+        Placement placement = ensure(Placement.dedicated(spec, "main", "tenant_a"));
+        Filter red = new Filter.Compare("colour", FilterOperator.EQ, "red");
+        assertThat(backend.count(placement, red)).isZero();
+
+        backend.upsert(placement, List.of(new VectorRecord("a", new float[] {1, 0, 0, 0}, Map.of("colour", "red"))));
+
+        assertThat(backend.count(placement, red)).isEqualTo(1);
+        assertThat(direct.getCollectionInfoAsync(spec.name()).get(30, TimeUnit.SECONDS).getPayloadSchemaMap()).containsKey("m_str.colour");
+    }
+
+    @Test
+    void should_stop_creating_metadata_indexes_at_the_limit_and_report_strict_modes_refusal_as_an_operator_limit() throws Exception {
+        qdrant.strictModeByDefault(true);
+        backend.close();
+        backend = open(options().indexFilteredKeys(true, 1).build());
+        CollectionSpec spec = collection(Metric.L2);
+        Placement placement = ensure(Placement.dedicated(spec, "main", "tenant_a"));
+        backend.upsert(placement, List.of(new VectorRecord("a", new float[] {1, 0, 0, 0}, Map.of("genre", "news", "year", 2020))));
+
+        assertThat(backend.count(placement, new Filter.Compare("genre", FilterOperator.EQ, "news"))).isEqualTo(1);
+        assertThatThrownBy(() -> backend.count(placement, new Filter.Compare("year", FilterOperator.EQ, 2020.0)))
+                .isInstanceOf(BackendException.CapacityExceeded.class).hasMessageContaining("gateway.qdrant.max-metadata-indexes");
+
+        assertThat(direct.getCollectionInfoAsync(spec.name()).get(30, TimeUnit.SECONDS).getPayloadSchemaMap())
+                .containsKey("m_str.genre").doesNotContainKey("m_num.year");
+    }
+
+    @Test
+    void should_filter_unindexed_beyond_the_limit_where_qdrant_is_not_in_strict_mode() {
+        backend.close();
+        backend = open(options().indexFilteredKeys(true, 0).build());
+        Placement placement = ensure(Placement.dedicated(collection(Metric.L2), "main", "tenant_a"));
+        backend.upsert(placement, List.of(new VectorRecord("a", new float[] {1, 0, 0, 0}, Map.of("genre", "news"))));
+
+        assertThat(backend.count(placement, new Filter.Compare("genre", FilterOperator.EQ, "news"))).isEqualTo(1);
+    }
+
+    @Test
+    void should_report_the_payload_index_limit_of_qdrants_strict_mode_as_an_operator_limit() {
+        qdrant.strictModeByDefault(io.qdrant.client.grpc.Collections.StrictModeConfig.newBuilder().setEnabled(true)
+                .setUnindexedFilteringRetrieve(false).setUnindexedFilteringUpdate(false).setMaxPayloadIndexCount(4).build());
+        Placement placement = ensure(Placement.dedicated(collection(Metric.L2), "main", "tenant_a"));
+        backend.upsert(placement, List.of(new VectorRecord("a", new float[] {1, 0, 0, 0}, Map.of("genre", "news"))));
+
+        assertThatThrownBy(() -> backend.count(placement, new Filter.Compare("genre", FilterOperator.EQ, "news")))
+                .isInstanceOf(BackendException.CapacityExceeded.class).hasMessageContaining("max_payload_index_count");
     }
 
     // ================================================================ collection mode and limits
@@ -252,6 +438,46 @@ class QdrantBackendTest {
                 .extracting(Match::id, Match::placement).containsExactlyInAnyOrder(
                         org.assertj.core.api.Assertions.tuple("a", "before"), org.assertj.core.api.Assertions.tuple("b", "after"));
         assertThat(qdrant.collectionNames()).doesNotContain(spec.name() + "-before").contains(spec.name() + "-after");
+    }
+
+    // ================================================================ drops
+
+    @Test
+    void should_refuse_every_call_on_a_partition_once_its_drop_began_and_clear_it_before_it_is_ensured_again() {
+        CollectionSpec spec = collection(Metric.L2);
+        Placement placement = ensure(Placement.dedicated(spec, "main", "tenant_a"));
+        backend.upsert(placement, List.of(new VectorRecord("a", new float[] {1, 0, 0, 0}, Map.of()),
+                new VectorRecord("b", new float[] {0, 1, 0, 0}, Map.of())));
+        // The node goes away after the drop marked the partition, before its records are deleted.
+        qdrant.failNext("qdrant.Points/Delete", Status.UNAVAILABLE.withDescription("node restarting"));
+
+        assertThatThrownBy(() -> backend.dropPartition(placement)).isInstanceOf(BackendException.Unavailable.class);
+
+        assertThatThrownBy(() -> backend.upsert(placement, List.of(new VectorRecord("c", new float[] {0, 0, 1, 0}, Map.of()))))
+                .isInstanceOf(BackendException.NotFound.class);
+        assertThatThrownBy(() -> backend.count(placement, null)).isInstanceOf(BackendException.NotFound.class);
+        try (QdrantBackend other = open(options().build())) {
+            assertThatThrownBy(() -> other.fetch(placement, List.of("a"))).isInstanceOf(BackendException.NotFound.class);
+        }
+        backend.ensurePartition(placement);
+        assertThat(backend.count(placement, null)).isZero();
+    }
+
+    @Test
+    void should_finish_an_interrupted_drop_when_it_is_dropped_again() throws Exception {
+        backend.close();
+        backend = open(options().partitionMode(PartitionMode.COLLECTION).build());
+        CollectionSpec spec = collection(Metric.L2);
+        Placement placement = ensure(Placement.dedicated(spec, "main", "tenant_a"));
+        backend.upsert(placement, List.of(new VectorRecord("a", new float[] {1, 0, 0, 0}, Map.of())));
+        qdrant.failNext("qdrant.Collections/Delete", Status.UNAVAILABLE.withDescription("node restarting"));
+        assertThatThrownBy(() -> backend.dropPartition(placement)).isInstanceOf(BackendException.Unavailable.class);
+
+        backend.dropPartition(placement);
+
+        assertThat(qdrant.collectionNames()).doesNotContain(new CollectionNames("").dedicated(spec.name(), "main"));
+        assertThatThrownBy(() -> backend.count(placement, null)).isInstanceOf(BackendException.NotFound.class);
+        assertThat(direct.countAsync("partition_gateway.placements", null, true).get(30, TimeUnit.SECONDS)).isZero();
     }
 
     // ================================================================ failures

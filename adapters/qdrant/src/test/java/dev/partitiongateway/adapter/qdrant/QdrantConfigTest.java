@@ -40,7 +40,8 @@ class QdrantConfigTest {
                 Map.entry("gateway.qdrant.api-key", "k"), Map.entry("gateway.qdrant.timeout", "3s"),
                 Map.entry("gateway.qdrant.partition-mode", "collection"), Map.entry("gateway.qdrant.max-collections", "50"),
                 Map.entry("gateway.qdrant.collection-prefix", "gw_"), Map.entry("gateway.qdrant.hnsw-payload-m", "16"),
-                Map.entry("gateway.qdrant.search-hnsw-ef", "128"), Map.entry("gateway.qdrant.read-consistency", "majority"))));
+                Map.entry("gateway.qdrant.search-hnsw-ef", "128"), Map.entry("gateway.qdrant.read-consistency", "majority"),
+                Map.entry("gateway.qdrant.max-metadata-indexes", "10"))));
 
         assertThat(options.tls()).isTrue();
         assertThat(options.apiKey()).isEqualTo("k");
@@ -51,6 +52,7 @@ class QdrantConfigTest {
         assertThat(options.hnswPayloadM()).isEqualTo(16);
         assertThat(options.searchHnswEf()).isEqualTo(128);
         assertThat(options.readConsistency()).isEqualTo("majority");
+        assertThat(options.maxMetadataIndexes()).isEqualTo(10);
     }
 
     @Test

@@ -163,6 +163,30 @@ class QdrantFilterMapperTest {
         return field.getRange();
     }
 
+    @Test
+    void should_turn_conditions_on_a_field_no_record_holds_into_no_match_and_need_no_index_for_it() {
+        Filter filter = new Filter.And(List.of(new Filter.Compare("genre", FilterOperator.EQ, "news"),
+                new Filter.Compare("colour", FilterOperator.NE, "red"), new Filter.In("colour", List.of("red", 1.0, true), false)));
+
+        QdrantFilterMapper.Translation t = translate(filter).without(java.util.Set.of("colour"));
+
+        List<Condition> must = t.condition().getFilter().getMustList();
+        assertThat(must.get(0).getField().getKey()).isEqualTo("m_str.genre");
+        assertThat(must.get(1).getFilter().getMustNot(0)).isEqualTo(QdrantFilterMapper.NOTHING);
+        assertThat(must.get(2).getFilter().getShouldList()).containsOnly(QdrantFilterMapper.NOTHING);
+        assertThat(t.indexes()).isEqualTo(Map.of("m_str.genre", PayloadSchemaType.Keyword));
+        assertThat(QdrantFilterMapper.NOTHING.getHasId().getHasIdCount()).isZero();
+    }
+
+    @Test
+    void should_name_the_field_of_every_metadata_key_it_needs_an_index_on() {
+        QdrantFilterMapper.Translation t = translate(new Filter.Or(List.of(new Filter.Compare("a.b", FilterOperator.EQ, 1.0),
+                new Filter.Compare("c", FilterOperator.EQ, true), new Filter.Exists("d", true))));
+
+        assertThat(t.fields()).isEqualTo(Map.of("m_num.a.b", "a.b", "m_bool.c", "c"));
+        assertThat(t.indexes()).containsKey("m_keys");
+    }
+
     private static QdrantFilterMapper.Translation translate(Filter filter) {
         return QdrantFilterMapper.translate(filter);
     }

@@ -5,6 +5,7 @@ import io.qdrant.client.grpc.Collections.HnswConfigDiff;
 import io.qdrant.client.grpc.Collections.PayloadIndexParams;
 import io.qdrant.client.grpc.Collections.PayloadSchemaType;
 import io.qdrant.client.grpc.Collections.StrictModeConfig;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.partitiongateway.adapter.qdrant.fake.PointFilter.IndexCapability;
 import java.util.EnumSet;
 import java.util.LinkedHashMap;
@@ -27,13 +28,34 @@ final class FakeCollection {
     final TreeMap<PointId, StoredPoint> points = new TreeMap<>();
     /** One schema per key: creating an index on an indexed key replaces it, as in Qdrant. */
     final Map<PayloadPath, PayloadIndex> payloadIndexes = new LinkedHashMap<>();
+    /**
+     * The collection's own metadata (Qdrant 1.15.4+, {@code lib/collection/src/config.rs}), as JSON;
+     * empty when none was given. Guarded by the lock on the server.
+     */
+    final ObjectNode metadata;
 
-    FakeCollection(String name, int dimension, Distance distance, HnswConfigDiff hnsw, StrictModeConfig strictMode) {
+    FakeCollection(String name, int dimension, Distance distance, HnswConfigDiff hnsw, StrictModeConfig strictMode, ObjectNode metadata) {
         this.name = name;
         this.dimension = dimension;
         this.distance = distance;
         this.hnsw = hnsw;
         this.strictMode = strictMode;
+        this.metadata = metadata;
+    }
+
+    /**
+     * Qdrant's {@code update_metadata}: merged into what is stored key by key at the top level
+     * ({@code merge_map} in {@code lib/segment/src/common/utils.rs}): a key with JSON null is removed,
+     * any other value replaces the stored one whole (objects are not merged deeper).
+     */
+    void mergeMetadata(ObjectNode update) {
+        update.fields().forEachRemaining(field -> {
+            if (field.getValue().isNull()) {
+                metadata.remove(field.getKey());
+            } else {
+                metadata.set(field.getKey(), field.getValue().deepCopy());
+            }
+        });
     }
 
     /** The vector as Qdrant stores it: Cosine vectors are normalised on the way in (and so are Cosine queries). */
@@ -100,6 +122,23 @@ final class FakeCollection {
             }
         }
         return null;
+    }
+
+    /**
+     * Strict mode's refusal of one more payload index ({@code max_payload_index_count}, checked in
+     * {@code src/common/update.rs}), or {@code null}. Qdrant counts every index the collection has, so
+     * at the limit even a request that would only replace an existing index is refused.
+     */
+    String payloadIndexLimitProblem() {
+        if (strictMode == null || !strictMode.getEnabled() || !strictMode.hasMaxPayloadIndexCount()) {
+            return null;
+        }
+        long max = strictMode.getMaxPayloadIndexCount();
+        if (payloadIndexes.size() < max) {
+            return null;
+        }
+        return "Collection already has the maximum number of payload indices (" + max + ")."
+                + " Help: Please delete an existing index before creating a new one.";
     }
 
     /** Qdrant's {@code schema_capabilities}: what each kind of payload index can answer. */

@@ -1,5 +1,6 @@
 package dev.partitiongateway.adapter.qdrant.fake;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.StreamObserver;
 import io.qdrant.client.grpc.Collections.CollectionConfig;
@@ -22,16 +23,21 @@ import io.qdrant.client.grpc.Collections.ListCollectionsResponse;
 import io.qdrant.client.grpc.Collections.OptimizerStatus;
 import io.qdrant.client.grpc.Collections.PayloadSchemaInfo;
 import io.qdrant.client.grpc.Collections.StrictModeConfig;
+import io.qdrant.client.grpc.Collections.UpdateCollection;
 import io.qdrant.client.grpc.Collections.VectorParams;
 import io.qdrant.client.grpc.Collections.VectorsConfig;
 import io.qdrant.client.grpc.CollectionsGrpc;
+import java.util.Map;
 import java.util.function.Supplier;
 
 /**
  * Qdrant's {@code Collections} service: create (ALREADY_EXISTS for an existing name, the node's
  * collection limit as "Bad request: ... Max collections limit reached"), info, list, exists, and
  * delete, which answers {@code result=false} rather than an error for a collection that does not exist.
- * One unnamed dense vector per collection; named and sparse vectors are refused as unimplemented.
+ * Collections keep the metadata they were created with and report it in their info; an update merges
+ * new metadata into it ({@code lib/storage/src/content_manager/toc/collection_meta_ops.rs}). One
+ * unnamed dense vector per collection; named and sparse vectors, and updates of anything but the
+ * metadata, are refused as unimplemented.
  */
 final class FakeCollectionsService extends CollectionsGrpc.CollectionsImplBase {
 
@@ -70,7 +76,9 @@ final class FakeCollectionsService extends CollectionsGrpc.CollectionsImplBase {
                 }
                 HnswConfigDiff hnsw = DEFAULT_HNSW.toBuilder().mergeFrom(request.getHnswConfig()).build();
                 StrictModeConfig strict = strictMode(request);
-                qdrant.collections.put(name, new FakeCollection(name, (int) params.getSize(), params.getDistance(), hnsw, strict));
+                // An empty map is no metadata (conversions.rs): the info then reports none.
+                ObjectNode metadata = PayloadJson.toJson(qdrant.keepsCollectionMetadata() ? request.getMetadataMap() : Map.of());
+                qdrant.collections.put(name, new FakeCollection(name, (int) params.getSize(), params.getDistance(), hnsw, strict, metadata));
             }
             return CollectionOperationResponse.newBuilder().setResult(true).build();
         });
@@ -79,8 +87,9 @@ final class FakeCollectionsService extends CollectionsGrpc.CollectionsImplBase {
     /** Qdrant Cloud creates collections in strict mode with filtering on unindexed keys refused, unless the request says otherwise. */
     private StrictModeConfig strictMode(CreateCollection request) {
         StrictModeConfig.Builder strict = StrictModeConfig.newBuilder();
-        if (qdrant.strictModeByDefault()) {
-            strict.setEnabled(true).setUnindexedFilteringRetrieve(false).setUnindexedFilteringUpdate(false);
+        StrictModeConfig defaults = qdrant.strictModeByDefault();
+        if (defaults != null) {
+            strict.mergeFrom(defaults);
         }
         if (request.hasStrictModeConfig()) {
             strict.mergeFrom(request.getStrictModeConfig());
@@ -112,6 +121,7 @@ final class FakeCollectionsService extends CollectionsGrpc.CollectionsImplBase {
                 if (collection.strictMode != null) {
                     config.setStrictModeConfig(collection.strictMode);
                 }
+                config.putAllMetadata(PayloadJson.toProto(collection.metadata));
                 CollectionInfo.Builder info = CollectionInfo.newBuilder()
                         .setStatus(CollectionStatus.Green)
                         .setOptimizerStatus(OptimizerStatus.newBuilder().setOk(true))
@@ -141,6 +151,21 @@ final class FakeCollectionsService extends CollectionsGrpc.CollectionsImplBase {
                 qdrant.collections.keySet().forEach(name -> list.addCollections(CollectionDescription.newBuilder().setName(name)));
                 return list.build();
             }
+        });
+    }
+
+    @Override
+    public void update(UpdateCollection request, StreamObserver<CollectionOperationResponse> response) {
+        respond(response, () -> {
+            if (request.hasOptimizersConfig() || request.hasParams() || request.hasHnswConfig() || request.hasVectorsConfig()
+                    || request.hasQuantizationConfig() || request.hasSparseVectorsConfig() || request.hasStrictModeConfig()) {
+                throw QdrantStatus.invalidArgument("the fake Qdrant implements updates of collection metadata only");
+            }
+            ObjectNode update = PayloadJson.toJson(qdrant.keepsCollectionMetadata() ? request.getMetadataMap() : Map.of());
+            synchronized (qdrant) {
+                qdrant.collection(request.getCollectionName()).mergeMetadata(update);
+            }
+            return CollectionOperationResponse.newBuilder().setResult(true).build();
         });
     }
 

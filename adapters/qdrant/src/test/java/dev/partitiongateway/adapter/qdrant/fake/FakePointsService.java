@@ -287,7 +287,10 @@ final class FakePointsService extends PointsGrpc.PointsImplBase {
             PayloadSchemaType type = schemaType(request);
             PayloadIndexParams params = request.hasFieldIndexParams() ? request.getFieldIndexParams() : null;
             synchronized (qdrant) {
-                qdrant.collection(name);
+                String refusal = qdrant.collection(name).payloadIndexLimitProblem();
+                if (refusal != null) {
+                    throw QdrantStatus.badRequest(refusal);
+                }
             }
             long operation = qdrant.write(() -> qdrant.collection(name).payloadIndexes.put(key,
                     new FakeCollection.PayloadIndex(request.getFieldName(), type, params)), request.getWait());

@@ -10,6 +10,7 @@ import io.grpc.ServerInterceptors;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.netty.NettyServerBuilder;
+import io.qdrant.client.grpc.Collections.StrictModeConfig;
 import io.qdrant.client.grpc.QdrantGrpc;
 import io.qdrant.client.grpc.QdrantOuterClass.HealthCheckReply;
 import io.qdrant.client.grpc.QdrantOuterClass.HealthCheckRequest;
@@ -41,13 +42,17 @@ import java.util.logging.Logger;
  *
  * <p>Switches for behaviour that depends on how a real deployment is configured:
  * <ul>
- *   <li>{@link #strictModeByDefault}: new collections get Qdrant Cloud's strict mode (filters on
+ *   <li>{@link #strictModeByDefault(boolean)}: new collections get Qdrant Cloud's strict mode (filters on
  *       payload keys without a suitable index are refused);</li>
  *   <li>{@link #maxCollections}: the node's {@code max_collections} (Qdrant Cloud: 1,000);</li>
  *   <li>{@link #applyUnwaitedWritesAfter}: a write sent with {@code wait=false} is acknowledged at once and
  *       applied later, as Qdrant's update queue does (a later {@code wait=true} write applies it first);</li>
+ *   <li>{@link #keepCollectionMetadata}: off, the node behaves as Qdrant before 1.15.4, which knows no
+ *       collection metadata and drops it from requests without a word (protobuf skips unknown fields);</li>
  *   <li>{@link #requireApiKey}, {@link #rateLimitNext} and {@link #delayResponses}: authentication, the
- *       rate limiter's RESOURCE_EXHAUSTED with {@code retry-after}, and a slow node.</li>
+ *       rate limiter's RESOURCE_EXHAUSTED with {@code retry-after}, and a slow node;</li>
+ *   <li>{@link #failNext}: one call of a given method fails, without effect, as when a node goes away
+ *       before handling it (to interrupt a sequence of calls at a chosen point).</li>
  * </ul>
  */
 public final class FakeQdrant implements AutoCloseable {
@@ -70,12 +75,14 @@ public final class FakeQdrant implements AutoCloseable {
     private final AtomicLong operationIds = new AtomicLong();
     private final Server server;
 
-    private volatile boolean strictModeByDefault;
+    private volatile StrictModeConfig strictModeByDefault;
     private volatile Integer maxCollections;
+    private volatile boolean keepCollectionMetadata = true;
     private volatile Duration unwaitedWriteDelay = Duration.ZERO;
     private volatile String apiKey;
     private volatile Duration responseDelay = Duration.ZERO;
     private final AtomicInteger rateLimitedCalls = new AtomicInteger();
+    private final Map<String, Status> failNext = new java.util.concurrent.ConcurrentHashMap<>();
     private volatile Duration rateLimitRetryAfter = Duration.ofSeconds(1);
 
     private FakeQdrant(int port) {
@@ -114,13 +121,25 @@ public final class FakeQdrant implements AutoCloseable {
 
     /** Collections created from now on get strict mode with unindexed filtering refused (Qdrant Cloud's default). */
     public FakeQdrant strictModeByDefault(boolean on) {
-        this.strictModeByDefault = on;
+        return strictModeByDefault(on ? StrictModeConfig.newBuilder()
+                .setEnabled(true).setUnindexedFilteringRetrieve(false).setUnindexedFilteringUpdate(false).build() : null);
+    }
+
+    /** Collections created from now on get this strict mode (a request's own settings win); {@code null}: none. */
+    public FakeQdrant strictModeByDefault(StrictModeConfig config) {
+        this.strictModeByDefault = config;
         return this;
     }
 
     /** The node's {@code max_collections}; {@code null} for no limit (the self-hosted default). */
     public FakeQdrant maxCollections(Integer limit) {
         this.maxCollections = limit;
+        return this;
+    }
+
+    /** Whether collections keep metadata (Qdrant 1.15.4 and later); {@code false}: as an older Qdrant, metadata in requests is ignored. */
+    public FakeQdrant keepCollectionMetadata(boolean on) {
+        this.keepCollectionMetadata = on;
         return this;
     }
 
@@ -143,6 +162,15 @@ public final class FakeQdrant implements AutoCloseable {
         return this;
     }
 
+    /**
+     * The next call of {@code fullMethodName} (such as {@code qdrant.Points/Delete}) fails with
+     * {@code status} before the service sees it, so it changes nothing.
+     */
+    public FakeQdrant failNext(String fullMethodName, Status status) {
+        failNext.put(fullMethodName, status);
+        return this;
+    }
+
     /** Every response is sent this long after the call was handled (the work itself is done at once, as on a node that is slow to answer). */
     public FakeQdrant delayResponses(Duration delay) {
         this.responseDelay = delay;
@@ -153,12 +181,14 @@ public final class FakeQdrant implements AutoCloseable {
     public synchronized void reset() {
         collections.clear();
         unappliedWrites.clear();
-        strictModeByDefault = false;
+        strictModeByDefault = null;
         maxCollections = null;
+        keepCollectionMetadata = true;
         unwaitedWriteDelay = Duration.ZERO;
         apiKey = null;
         responseDelay = Duration.ZERO;
         rateLimitedCalls.set(0);
+        failNext.clear();
     }
 
     /** Names of the collections, for tests that check what an adapter left behind. */
@@ -166,12 +196,16 @@ public final class FakeQdrant implements AutoCloseable {
         return Set.copyOf(collections.keySet());
     }
 
-    boolean strictModeByDefault() {
+    StrictModeConfig strictModeByDefault() {
         return strictModeByDefault;
     }
 
     Integer maxCollectionsLimit() {
         return maxCollections;
+    }
+
+    boolean keepsCollectionMetadata() {
+        return keepCollectionMetadata;
     }
 
     /** The collection, or NOT_FOUND as Qdrant words it. Callers hold the lock on {@code this}. */
@@ -267,6 +301,10 @@ public final class FakeQdrant implements AutoCloseable {
                 if (!presented.equals(required)) {
                     return refuse(call, Status.UNAUTHENTICATED.withDescription("Invalid API key or JWT"), new Metadata());
                 }
+            }
+            Status failure = failNext.remove(call.getMethodDescriptor().getFullMethodName());
+            if (failure != null) {
+                return refuse(call, failure, new Metadata());
             }
             if (!health && rateLimitedCalls.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
                 StatusRuntimeException limited = QdrantStatus.rateLimited(WRITE_METHODS.contains(method) ? "Write" : "Read", rateLimitRetryAfter);

@@ -30,16 +30,21 @@ import io.qdrant.client.QueryFactory;
 import io.qdrant.client.WithPayloadSelectorFactory;
 import io.qdrant.client.WithVectorsSelectorFactory;
 import io.qdrant.client.grpc.Collections.CollectionInfo;
+import io.qdrant.client.grpc.Collections.CreateCollection;
 import io.qdrant.client.grpc.Collections.DeleteCollection;
 import io.qdrant.client.grpc.Collections.Distance;
 import io.qdrant.client.grpc.Collections.KeywordIndexParams;
 import io.qdrant.client.grpc.Collections.PayloadIndexParams;
 import io.qdrant.client.grpc.Collections.PayloadSchemaType;
+import io.qdrant.client.grpc.Collections.StrictModeConfig;
+import io.qdrant.client.grpc.Collections.UpdateCollection;
 import io.qdrant.client.grpc.Collections.VectorParams;
+import io.qdrant.client.grpc.Collections.VectorsConfig;
 import io.qdrant.client.grpc.Common.Condition;
 import io.qdrant.client.grpc.Common.Filter;
 import io.qdrant.client.grpc.Common.PointId;
 import io.qdrant.client.grpc.Common.Range;
+import io.qdrant.client.grpc.JsonWithInt.Struct;
 import io.qdrant.client.grpc.JsonWithInt.Value;
 import io.qdrant.client.grpc.Points.DeletePoints;
 import io.qdrant.client.grpc.Points.PointStruct;
@@ -172,6 +177,54 @@ class FakeQdrantTest {
             assertThat(info.getPayloadSchemaMap().get("tenant").getDataType()).isEqualTo(PayloadSchemaType.Keyword);
             assertThat(info.getPayloadSchemaMap().get("tenant").getParams().getKeywordIndexParams().getIsTenant()).isTrue();
             assertThat(info.getPayloadSchemaMap().get("tenant").getPoints()).isEqualTo(1);
+        }
+
+        @Test
+        void should_keep_the_metadata_a_collection_was_created_with_and_report_it_in_its_info() throws Exception {
+            String name = "fake_" + NAMES.incrementAndGet();
+            Value owner = Value.newBuilder().setStructValue(Struct.newBuilder()
+                    .putFields("app", value("gateway")).putFields("version", value(2))).build();
+            get(client.createCollectionAsync(CreateCollection.newBuilder().setCollectionName(name)
+                    .setVectorsConfig(VectorsConfig.newBuilder().setParams(params(2, Distance.Dot)))
+                    .putMetadata("owner", owner).putMetadata("ratio", value(1.0)).build()));
+            String plain = collection(2, Distance.Dot);
+
+            Map<String, Value> metadata = get(client.getCollectionInfoAsync(name)).getConfig().getMetadataMap();
+
+            assertThat(metadata).containsOnlyKeys("owner", "ratio");
+            assertThat(metadata.get("owner")).isEqualTo(owner);
+            assertThat(metadata.get("ratio").getKindCase()).isEqualTo(Value.KindCase.DOUBLE_VALUE);
+            assertThat(get(client.getCollectionInfoAsync(plain)).getConfig().getMetadataMap()).isEmpty();
+        }
+
+        @Test
+        void should_merge_updated_metadata_at_the_top_level_and_remove_keys_updated_to_null() throws Exception {
+            String name = "fake_" + NAMES.incrementAndGet();
+            get(client.createCollectionAsync(CreateCollection.newBuilder().setCollectionName(name)
+                    .setVectorsConfig(VectorsConfig.newBuilder().setParams(params(2, Distance.Dot)))
+                    .putMetadata("keep", value("k")).putMetadata("drop", value("d"))
+                    .putMetadata("whole", Value.newBuilder().setStructValue(Struct.newBuilder().putFields("a", value(1))).build()).build()));
+            Value replacement = Value.newBuilder().setStructValue(Struct.newBuilder().putFields("b", value(2))).build();
+
+            get(client.updateCollectionAsync(UpdateCollection.newBuilder().setCollectionName(name)
+                    .putMetadata("drop", nullValue()).putMetadata("whole", replacement).putMetadata("added", value(true)).build()));
+
+            Map<String, Value> metadata = get(client.getCollectionInfoAsync(name)).getConfig().getMetadataMap();
+            assertThat(metadata).containsOnlyKeys("keep", "whole", "added");
+            assertThat(metadata.get("whole")).isEqualTo(replacement);
+            assertStatus(() -> get(client.updateCollectionAsync(UpdateCollection.newBuilder().setCollectionName("missing")
+                    .putMetadata("a", value(1)).build())), Status.Code.NOT_FOUND, "Not found: Collection `missing` doesn't exist!");
+        }
+
+        @Test
+        void should_drop_collection_metadata_without_a_word_when_set_to_behave_as_qdrant_before_1_15_4() throws Exception {
+            server.keepCollectionMetadata(false);
+            String name = "fake_" + NAMES.incrementAndGet();
+
+            get(client.createCollectionAsync(CreateCollection.newBuilder().setCollectionName(name)
+                    .setVectorsConfig(VectorsConfig.newBuilder().setParams(params(2, Distance.Dot))).putMetadata("owner", value("me")).build()));
+
+            assertThat(get(client.getCollectionInfoAsync(name)).getConfig().getMetadataMap()).isEmpty();
         }
 
         @Test
@@ -461,6 +514,12 @@ class FakeQdrantTest {
         }
 
         @Test
+        void should_match_no_point_with_an_empty_has_id_and_every_point_with_its_negation() throws Exception {
+            assertMatches(must(hasId(List.of())));
+            assertMatches(mustNot(hasId(List.of())), 1, 2, 3, 4, 5, 6, 7, 8);
+        }
+
+        @Test
         void should_refuse_a_key_that_is_not_a_valid_json_path() {
             assertStatus(() -> get(client.countAsync(name, must(matchKeyword("a..b", "x")), true)), Status.Code.INVALID_ARGUMENT,
                     "Invalid json path: 'a..b'");
@@ -500,6 +559,22 @@ class FakeQdrantTest {
             assertThat(get(client.countAsync(name, genre, true))).isEqualTo(1);
             assertStatus(() -> get(client.countAsync(name, must(range("genre", Range.newBuilder().setGt(1).build())), true)),
                     Status.Code.INVALID_ARGUMENT, "Bad request: Index required but not found for \"genre\" of one of the following types: [float, integer].");
+        }
+
+        @Test
+        void should_refuse_a_payload_index_beyond_the_limit_even_one_that_would_only_replace_an_existing_index() throws Exception {
+            server.strictModeByDefault(StrictModeConfig.newBuilder().setEnabled(true).setMaxPayloadIndexCount(2).build());
+            String name = collection(2, Distance.Dot);
+            get(client.createPayloadIndexAsync(name, "a", PayloadSchemaType.Keyword, null, true, null, null));
+            get(client.createPayloadIndexAsync(name, "b", PayloadSchemaType.Keyword, null, true, null, null));
+            String refusal = "Bad request: Collection already has the maximum number of payload indices (2)."
+                    + " Help: Please delete an existing index before creating a new one.";
+
+            assertStatus(() -> get(client.createPayloadIndexAsync(name, "c", PayloadSchemaType.Keyword, null, true, null, null)),
+                    Status.Code.INVALID_ARGUMENT, refusal);
+            assertStatus(() -> get(client.createPayloadIndexAsync(name, "a", PayloadSchemaType.Keyword, null, true, null, null)),
+                    Status.Code.INVALID_ARGUMENT, refusal);
+            assertThat(get(client.getCollectionInfoAsync(name)).getPayloadSchemaMap()).containsOnlyKeys("a", "b");
         }
 
         @Test
@@ -545,6 +620,18 @@ class FakeQdrantTest {
                 assertThat(get(client.healthCheckAsync()).getTitle()).isEqualTo("qdrant - vector search engine");
                 assertThat(get(keyed.listCollectionsAsync())).isEmpty();
             }
+        }
+
+        @Test
+        void should_fail_the_next_call_of_a_chosen_method_once_and_without_effect() throws Exception {
+            String name = collection(2, Distance.Dot);
+            get(client.upsertAsync(name, List.of(point(1, 1, 1))));
+            server.failNext("qdrant.Points/Delete", Status.UNAVAILABLE.withDescription("gone"));
+
+            assertStatus(() -> get(client.deleteAsync(name, List.of(id(1)))), Status.Code.UNAVAILABLE, "gone");
+            assertThat(get(client.countAsync(name, null, true))).isEqualTo(1);
+            get(client.deleteAsync(name, List.of(id(1))));
+            assertThat(get(client.countAsync(name, null, true))).isZero();
         }
 
         @Test
