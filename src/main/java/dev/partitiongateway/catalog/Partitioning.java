@@ -66,7 +66,11 @@ public sealed interface Partitioning {
 
         @Override
         public Map<String, Object> toJson() {
-            return Map.of("strategy", strategy().name(), "field", field, "maxValues", maxValues);
+            Map<String, Object> json = new LinkedHashMap<>(); // in this order in every answer
+            json.put("strategy", strategy().name());
+            json.put("field", field);
+            json.put("maxValues", maxValues);
+            return json;
         }
     }
 

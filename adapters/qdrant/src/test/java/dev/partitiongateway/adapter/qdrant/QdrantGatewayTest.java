@@ -38,7 +38,7 @@ import org.junit.jupiter.api.Test;
 @QuarkusTest
 @TestProfile(QdrantGatewayTest.OnQdrant.class)
 @WithTestResource(value = EmbeddedPostgresResource.class, scope = TestResourceScope.GLOBAL)
-class QdrantGatewayTest {
+public class QdrantGatewayTest {
 
     /** The one profile of the Qdrant backend: Qdrant is the default, pointed at the fake. */
     public static class OnQdrant implements QuarkusTestProfile {
