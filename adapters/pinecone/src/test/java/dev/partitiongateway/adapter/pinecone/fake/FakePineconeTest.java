@@ -649,15 +649,19 @@ class FakePineconeTest {
 
     @Test
     void should_show_writes_and_deletes_in_order_once_the_visibility_delay_has_passed() {
-        FakePinecone fake = fake(FakePinecone.Behaviour.DEFAULTS.withVisibilityDelay(Duration.ofMillis(100)));
+        FakePinecone fake = fake(FakePinecone.Behaviour.DEFAULTS.withVisibilityDelay(Duration.ofMillis(500)));
         Index index = connect(fake, fake.createIndex("settling", DIM, "cosine"));
 
         index.upsert(List.of(vector("a", 1, 0, 0), vector("b", 0, 1, 0)), "ns");
         index.deleteByIds(List.of("a"), "ns");
         index.upsert(List.of(vector("a", 0, 0, 1)), "ns");
-        await("the last write of 'a' is visible", () -> query(index, "ns", null).size() == 2);
-
-        assertThat(index.fetch(List.of("a"), "ns").getVectorsMap().get("a").getValuesList()).containsExactly(0f, 0f, 1f);
+        // The state after the first upsert also holds two records: wait for the last write of 'a' itself.
+        // Applied out of order (the delete after the second upsert), 'a' would never come back.
+        await("the last write of 'a' is visible", () -> {
+            var a = index.fetch(List.of("a"), "ns").getVectorsMap().get("a");
+            return a != null && a.getValuesList().equals(List.of(0f, 0f, 1f));
+        });
+        assertThat(query(index, "ns", null)).as("a and b, once each").containsExactlyInAnyOrder("a", "b");
         index.deleteNamespace("ns");
         assertThat(index.describeNamespace("ns").getRecordCount()).as("deletion not yet visible").isEqualTo(2);
         await("the namespace is gone", () -> index.listNamespaces().getNamespacesCount() == 0);
