@@ -30,6 +30,7 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Comparator;
 import java.util.EnumSet;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -59,7 +60,9 @@ import org.apache.lucene.util.BytesRef;
  * are opened on first use and stay open until dropped or {@link #close() closed}.
  *
  * <p>Every write is committed before the call returns, so an acknowledged write survives a crash,
- * and the searcher is refreshed in the same call, so reads see it at once ({@link Consistency#STRONG}).
+ * and the searcher is refreshed before it returns, so reads see it at once ({@link Consistency#STRONG}).
+ * Concurrent writes to one placement share commits (see {@link GroupCommit}): one fsync makes all of
+ * them durable.
  * Records of several tenants can share one placement: each document carries its tenant, and every
  * read and delete is restricted to the caller's tenant.
  */
@@ -259,23 +262,27 @@ public final class LuceneBackend implements VectorBackend {
             throw new BackendException.Rejected("batch of " + records.size() + " records is above the maximum of " + MAX_BATCH_SIZE);
         }
         // Every record is validated and converted before anything is written, so bad input changes nothing.
+        // A batch that names an id twice keeps its last record, as upserting them one after another would.
         VectorSimilarityFunction similarity = LuceneSimilarity.of(spec.metric());
-        List<Document> documents = new ArrayList<>(records.size());
+        Map<String, Document> documents = new LinkedHashMap<>();
         for (VectorRecord record : records) {
             requireValidId(record.id());
             requireValidVector("record " + record.id(), record.values(), spec);
-            documents.add(RecordDocument.toDocument(placement.tenant(), record, similarity));
+            documents.remove(record.id());
+            documents.put(record.id(), RecordDocument.toDocument(placement.tenant(), record, similarity));
         }
+        if (documents.isEmpty()) {
+            withIndex(placement, index -> null);
+            return;
+        }
+        List<BytesRef> keys = new ArrayList<>(documents.size());
+        documents.keySet().forEach(id -> keys.add(RecordDocument.keyBytes(placement.tenant(), id)));
+        Query replaced = new TermInSetQuery(RecordDocument.KEY, keys);
         withIndex(placement, index -> {
-            if (documents.isEmpty()) {
-                return null;
-            }
-            return index.write((current, writer) -> {
-                for (int i = 0; i < documents.size(); i++) {
-                    writer.updateDocument(RecordDocument.keyTerm(placement.tenant(), records.get(i).id()), documents.get(i));
-                }
-                return null;
-            });
+            // One block: the old copies are deleted and the new ones added together, or nothing
+            // changes if Lucene refuses a document, so concurrent writes never need a rollback.
+            index.add(writer -> writer.updateDocuments(replaced, documents.values()));
+            return null;
         });
     }
 

@@ -4,7 +4,6 @@ import java.io.Closeable;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.concurrent.locks.Lock;
-import java.util.concurrent.locks.ReentrantLock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import org.apache.lucene.codecs.Codec;
 import org.apache.lucene.index.DirectoryReader;
@@ -20,13 +19,23 @@ import org.apache.lucene.util.IOUtils;
  * One open placement: its index directory, the single writer Lucene allows on it, and a searcher
  * manager for near-real-time reads.
  *
+ * <p>Writes share commits: each write adds its documents to the writer, then waits for a
+ * {@linkplain GroupCommit group commit} that started after its add, so one fsync makes many
+ * concurrent writes durable, and a write returns only once it is durable and visible to reads (the
+ * searcher is refreshed after each commit, before the waiting writers are released). Reads use the
+ * near-real-time searcher, so they may also see a write that is still waiting for its commit; a
+ * write that fails before its commit is not acknowledged, and the gateway treats what it may have
+ * left as an orphan.
+ *
  * <p>Two locks keep it consistent under concurrent calls:
  * <ul>
  *   <li>{@code lifecycle}: every operation holds the read side, closing takes the write side, so a
  *       drop waits for calls in flight and calls that come after it see {@link #isClosed()};</li>
- *   <li>{@code mutations}: writes are serialised, so that "count, then delete" returns exactly what
- *       was deleted, and so that when a write fails, the rollback discards only that write.</li>
+ *   <li>{@code mutations}: upserts hold the read side while they add (they run in parallel: each
+ *       replaces its ids atomically as one block); a change that must read what it changes ("count,
+ *       then delete") holds the write side, so what it counts is exactly what it deletes.</li>
  * </ul>
+ * Nobody waits for a commit while holding {@code mutations}.
  */
 final class PlacementIndex implements Closeable {
 
@@ -42,12 +51,19 @@ final class PlacementIndex implements Closeable {
         R apply(IndexSearcher current, IndexWriter writer) throws IOException;
     }
 
+    /** A change that needs no view of the index: it may run concurrently with other such changes. */
+    @FunctionalInterface
+    interface Addition {
+        void apply(IndexWriter writer) throws IOException;
+    }
+
     private final Path path;
     private final Directory directory;
     private final IndexWriter writer;
     private final SearcherManager searchers;
     private final ReentrantReadWriteLock lifecycle = new ReentrantReadWriteLock();
-    private final ReentrantLock mutations = new ReentrantLock();
+    private final ReentrantReadWriteLock mutations = new ReentrantReadWriteLock();
+    private final GroupCommit commits;
     private volatile boolean closed;
 
     private PlacementIndex(Path path, Directory directory, IndexWriter writer, SearcherManager searchers) {
@@ -55,6 +71,7 @@ final class PlacementIndex implements Closeable {
         this.directory = directory;
         this.writer = writer;
         this.searchers = searchers;
+        this.commits = new GroupCommit(this::commitAndRefresh);
     }
 
     /**
@@ -97,9 +114,14 @@ final class PlacementIndex implements Closeable {
         return closed;
     }
 
-    /** False after a failed write rolled the writer back, or a tragic error closed it. */
+    /** False after a failed commit rolled the writer back, or a tragic error closed it. */
     boolean isHealthy() {
-        return !closed && writer.isOpen();
+        return !closed && writer.isOpen() && !commits.hasFailed();
+    }
+
+    /** Commits made since the index was opened (each may have carried many writes). */
+    long commitCount() {
+        return commits.commits();
     }
 
     /** Runs {@code read} on the newest searcher. The caller holds {@link #operationLock()}. */
@@ -125,18 +147,45 @@ final class PlacementIndex implements Closeable {
     }
 
     /**
-     * Runs {@code write}, then commits (so the write is durable when the call returns) and refreshes
-     * (so the next read sees it). If anything fails, the writer is rolled back, which drops
-     * every uncommitted change (only this write's, since writes are serialised and each commits), and
-     * the index must be reopened. The caller holds {@link #operationLock()}.
+     * Runs {@code addition} concurrently with other additions, then waits until it is committed and
+     * visible. {@code addition} must change the index atomically (one {@code updateDocuments} block)
+     * or not at all when it fails. The caller holds {@link #operationLock()}.
+     */
+    void add(Addition addition) throws IOException {
+        mutations.readLock().lock();
+        try {
+            addition.apply(writer);
+        } finally {
+            mutations.readLock().unlock();
+        }
+        commits.awaitDurable();
+    }
+
+    /**
+     * Runs {@code mutation} alone, on a searcher that sees every earlier write, then waits until it is
+     * committed and visible. The caller holds {@link #operationLock()}.
      */
     <R> R write(Mutation<R> mutation) throws IOException {
-        mutations.lock();
+        R result;
+        mutations.writeLock().lock();
         try {
-            R result = read(current -> mutation.apply(current, writer));
-            writer.commit();
             searchers.maybeRefreshBlocking();
-            return result;
+            result = read(current -> mutation.apply(current, writer));
+        } finally {
+            mutations.writeLock().unlock();
+        }
+        commits.awaitDurable();
+        return result;
+    }
+
+    /**
+     * One group commit: everything added so far becomes durable, then visible to new searchers. On
+     * failure the writer is rolled back to the last commit (and closed), so the index is reopened
+     * from there and no write that waited for this commit is acknowledged.
+     */
+    private void commitAndRefresh() throws IOException {
+        try {
+            writer.commit();
         } catch (IOException | RuntimeException | Error e) {
             try {
                 writer.rollback();
@@ -144,9 +193,8 @@ final class PlacementIndex implements Closeable {
                 e.addSuppressed(rollbackFailure);
             }
             throw e;
-        } finally {
-            mutations.unlock();
         }
+        searchers.maybeRefreshBlocking();
     }
 
     /** Closes after the calls in flight; pending changes are committed. */
