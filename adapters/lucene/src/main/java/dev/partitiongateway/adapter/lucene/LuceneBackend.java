@@ -64,7 +64,9 @@ import org.apache.lucene.util.BytesRef;
  * Concurrent writes to one placement share commits (see {@link GroupCommit}): one fsync makes all of
  * them durable.
  * Records of several tenants can share one placement: each document carries its tenant, and every
- * read and delete is restricted to the caller's tenant.
+ * read and delete is restricted to the caller's tenant. A dedicated placement's index records its
+ * one tenant when it is created and refuses every other tenant's writes, so its owner's reads skip
+ * the tenant filter (see {@link PlacementIndex}).
  */
 public final class LuceneBackend implements VectorBackend {
 
@@ -214,19 +216,21 @@ public final class LuceneBackend implements VectorBackend {
             requireCollection(placement.collection());
             PlacementKey key = PlacementKey.of(placement);
             PlacementIndex index = openIndexes.get(key);
-            if (index != null && index.isHealthy()) {
-                return;
-            }
-            if (index != null) {
+            if (index != null && !index.isHealthy()) {
                 evict(key, index);
+                index = null;
             }
-            Path folder = placementFolder(placement);
-            try {
-                Files.createDirectories(folder);
-                openIndexes.put(key, PlacementIndex.open(folder, codec, true));
-            } catch (IOException | RuntimeException e) {
-                throw translate(describe(placement), e);
+            if (index == null) {
+                Path folder = placementFolder(placement);
+                try {
+                    Files.createDirectories(folder);
+                    index = PlacementIndex.open(folder, codec, true, placement.shared() ? null : placement.tenant());
+                } catch (IOException | RuntimeException e) {
+                    throw translate(describe(placement), e);
+                }
+                openIndexes.put(key, index);
             }
+            requireWritable(placement, index);
         }
     }
 
@@ -279,6 +283,7 @@ public final class LuceneBackend implements VectorBackend {
         documents.keySet().forEach(id -> keys.add(RecordDocument.keyBytes(placement.tenant(), id)));
         Query replaced = new TermInSetQuery(RecordDocument.KEY, keys);
         withIndex(placement, index -> {
+            requireWritable(placement, index);
             // One block: the old copies are deleted and the new ones added together, or nothing
             // changes if Lucene refuses a document, so concurrent writes never need a rollback.
             index.add(writer -> writer.updateDocuments(replaced, documents.values()));
@@ -305,7 +310,7 @@ public final class LuceneBackend implements VectorBackend {
         // Each placement returns its own top k; the global top k is among their union.
         List<Match> matches = new ArrayList<>();
         for (Placement placement : new LinkedHashSet<>(placements)) {
-            matches.addAll(withIndex(placement, index -> index.read(searcher -> searchOne(placement, spec.metric(), searcher, query))));
+            matches.addAll(withIndex(placement, index -> index.read(searcher -> searchOne(placement, index, spec.metric(), searcher, query))));
         }
         matches.sort(Comparator.comparingDouble((Match m) -> m.score()).reversed()
                 .thenComparing(Match::placement)
@@ -313,13 +318,17 @@ public final class LuceneBackend implements VectorBackend {
         return List.copyOf(matches.subList(0, Math.min(query.topK(), matches.size())));
     }
 
-    private List<Match> searchOne(Placement placement, Metric metric, IndexSearcher searcher, SearchQuery query) throws IOException {
-        // The filter (with the tenant) goes inside the kNN query: Lucene explores the graph only
-        // through matching documents and switches to an exact scan when few match, so a selective
-        // filter still yields the true top k instead of a post-filtered remainder.
+    private List<Match> searchOne(Placement placement, PlacementIndex index, Metric metric, IndexSearcher searcher, SearchQuery query)
+            throws IOException {
+        // The filter (with the tenant, unless the index is the tenant's alone) goes inside the kNN
+        // query: Lucene explores the graph only through matching documents and switches to an exact
+        // scan when few match, so a selective filter still yields the true top k instead of a
+        // post-filtered remainder. With no filter at all, no per-segment bitset is built.
+        Query filter = index.ownedBy(placement.tenant())
+                ? (query.filter() == null ? null : LuceneFilterMapper.map(query.filter()))
+                : LuceneFilterMapper.scoped(placement.tenant(), query.filter());
         Query knn = new KnnFloatVectorQuery(RecordDocument.VECTOR, query.vector(),
-                Math.max(query.topK(), options.searchCandidates()),
-                LuceneFilterMapper.scoped(placement.tenant(), query.filter()));
+                Math.max(query.topK(), options.searchCandidates()), filter);
         ScoreDoc[] hits = searcher.search(knn, query.topK()).scoreDocs;
         Map<Integer, float[]> vectors = query.includeValues() ? StoredRecords.vectors(searcher.getIndexReader(), hits) : Map.of();
         Set<String> fields = query.includeMetadata() ? Set.of(RecordDocument.ID, RecordDocument.METADATA) : Set.of(RecordDocument.ID);
@@ -360,8 +369,7 @@ public final class LuceneBackend implements VectorBackend {
     @Override
     public long deleteByFilter(Placement placement, Filter filter) {
         requireCollection(placement.collection());
-        Query query = LuceneFilterMapper.scoped(placement.tenant(), filter);
-        return withIndex(placement, index -> deleteMatching(index, query));
+        return withIndex(placement, index -> deleteMatching(index, scope(placement, index, filter)));
     }
 
     private static long deleteMatching(PlacementIndex index, Query query) throws IOException {
@@ -378,16 +386,14 @@ public final class LuceneBackend implements VectorBackend {
     @Override
     public long count(Placement placement, Filter filter) {
         requireCollection(placement.collection());
-        Query query = LuceneFilterMapper.scoped(placement.tenant(), filter);
-        return withIndex(placement, index -> index.read(searcher -> (long) searcher.count(query)));
+        return withIndex(placement, index -> index.read(searcher -> (long) searcher.count(scope(placement, index, filter))));
     }
 
     @Override
     public RecordCursor scan(Placement placement, ScanRequest request) {
         Objects.requireNonNull(request, "request");
         requireCollection(placement.collection());
-        Query query = LuceneFilterMapper.scoped(placement.tenant(), request.filter());
-        return withIndex(placement, index -> new LuceneRecordCursor(index, index.acquire(), query, request,
+        return withIndex(placement, index -> new LuceneRecordCursor(index, index.acquire(), scope(placement, index, request.filter()), request,
                 MAX_BATCH_SIZE, "scan of " + describe(placement)));
     }
 
@@ -481,7 +487,7 @@ public final class LuceneBackend implements VectorBackend {
                 throw notFound(placement);
             }
             try {
-                index = PlacementIndex.open(folder, codec, false);
+                index = PlacementIndex.open(folder, codec, false, null);
             } catch (IOException | RuntimeException e) {
                 throw translate(describe(placement), e);
             }
@@ -490,6 +496,21 @@ public final class LuceneBackend implements VectorBackend {
             }
             openIndexes.put(key, index);
             return index;
+        }
+    }
+
+    /**
+     * The records of the placement's tenant that match {@code filter}: without a tenant clause when the
+     * index is that tenant's alone (it refuses every other tenant's writes), with one otherwise.
+     */
+    private static Query scope(Placement placement, PlacementIndex index, Filter filter) {
+        return index.ownedBy(placement.tenant()) ? LuceneFilterMapper.map(filter) : LuceneFilterMapper.scoped(placement.tenant(), filter);
+    }
+
+    /** Refuses a write that names a tenant other than the owner of a dedicated placement's index. */
+    private static void requireWritable(Placement placement, PlacementIndex index) {
+        if (!index.writableBy(placement.tenant())) {
+            throw new BackendException.Rejected(describe(placement) + " is dedicated to another tenant; nothing was written");
         }
     }
 

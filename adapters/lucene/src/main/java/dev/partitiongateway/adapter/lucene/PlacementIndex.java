@@ -3,6 +3,7 @@ package dev.partitiongateway.adapter.lucene;
 import java.io.Closeable;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.Map;
 import java.util.concurrent.locks.Lock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import org.apache.lucene.codecs.Codec;
@@ -36,6 +37,12 @@ import org.apache.lucene.util.IOUtils;
  *       then delete") holds the write side, so what it counts is exactly what it deletes.</li>
  * </ul>
  * Nobody waits for a commit while holding {@code mutations}.
+ *
+ * <p>An index created for a dedicated placement records its one tenant, its <em>owner</em>, in the
+ * user data of its first commit (carried by every later commit). Every write naming another tenant is
+ * refused, so every document in it is the owner's, and the owner's reads need no tenant filter. An
+ * index with no owner (a shared bucket, or one created before owners were recorded) is filtered by
+ * tenant on every call.
  */
 final class PlacementIndex implements Closeable {
 
@@ -57,7 +64,11 @@ final class PlacementIndex implements Closeable {
         void apply(IndexWriter writer) throws IOException;
     }
 
+    /** Commit user data: the one tenant whose records a dedicated placement's index holds. */
+    static final String OWNER = "partition-gateway.owner";
+
     private final Path path;
+    private final String owner;
     private final Directory directory;
     private final IndexWriter writer;
     private final SearcherManager searchers;
@@ -68,6 +79,13 @@ final class PlacementIndex implements Closeable {
 
     private PlacementIndex(Path path, Directory directory, IndexWriter writer, SearcherManager searchers) {
         this.path = path;
+        String recorded = null;
+        for (Map.Entry<String, String> entry : writer.getLiveCommitData()) {
+            if (OWNER.equals(entry.getKey())) {
+                recorded = entry.getValue();
+            }
+        }
+        this.owner = recorded;
         this.directory = directory;
         this.writer = writer;
         this.searchers = searchers;
@@ -76,14 +94,16 @@ final class PlacementIndex implements Closeable {
 
     /**
      * Opens the index at {@code path}. With {@code create}, an empty index is created and committed
-     * if there is none (that first commit is what marks a placement as ensured); without it, a missing
-     * index yields {@code null}.
+     * if there is none (that first commit is what marks a placement as ensured), owned by
+     * {@code owner} unless that is {@code null} (a shared placement); without it, a missing index
+     * yields {@code null}.
      */
-    static PlacementIndex open(Path path, Codec codec, boolean create) throws IOException {
+    static PlacementIndex open(Path path, Codec codec, boolean create, String owner) throws IOException {
         Directory directory = FSDirectory.open(path);
         IndexWriter writer = null;
         try {
-            if (!create && !DirectoryReader.indexExists(directory)) {
+            boolean exists = DirectoryReader.indexExists(directory);
+            if (!create && !exists) {
                 directory.close();
                 return null;
             }
@@ -91,6 +111,9 @@ final class PlacementIndex implements Closeable {
                     .setCodec(codec)
                     .setOpenMode(create ? IndexWriterConfig.OpenMode.CREATE_OR_APPEND : IndexWriterConfig.OpenMode.APPEND);
             writer = new IndexWriter(directory, config);
+            if (create && !exists && owner != null) {
+                writer.setLiveCommitData(Map.of(OWNER, owner).entrySet());
+            }
             if (create) {
                 writer.commit();
             }
@@ -99,6 +122,21 @@ final class PlacementIndex implements Closeable {
             IOUtils.closeWhileHandlingException(writer, directory);
             throw e;
         }
+    }
+
+    /** The one tenant whose records this index holds, or {@code null} if it may hold several. */
+    String owner() {
+        return owner;
+    }
+
+    /** Whether every record in the index is {@code tenant}'s, so that its reads need no tenant filter. */
+    boolean ownedBy(String tenant) {
+        return owner != null && owner.equals(tenant);
+    }
+
+    /** Whether {@code tenant} may write here: any tenant in an index without owner, else only the owner. */
+    boolean writableBy(String tenant) {
+        return owner == null || owner.equals(tenant);
     }
 
     Path path() {
