@@ -57,7 +57,8 @@ import org.apache.lucene.util.BytesRef;
  * <p>Layout under the root directory: {@code <collection>/collection.properties} holds the
  * dimension and metric, and each placement is its own Lucene index in {@code <collection>/<placement>/},
  * so dropping a placement is closing its writer and removing a folder, whatever it holds. Placements
- * are opened on first use and stay open until dropped or {@link #close() closed}.
+ * are opened on first use; at most {@link Options#maxOpenIndexes()} stay open, the least recently
+ * used idle one being closed (never one with a call in flight) to make room, and reopened on demand.
  *
  * <p>Every write is committed before the call returns, so an acknowledged write survives a crash,
  * and the searcher is refreshed before it returns, so reads see it at once ({@link Consistency#STRONG}).
@@ -80,11 +81,22 @@ public final class LuceneBackend implements VectorBackend {
      * @param searchCandidates candidates collected per segment at query time (the "ef" of HNSW); a query
      *                         asks for at least this many and keeps the best topK, because HNSW
      *                         recall for a small k is poor when the beam is only k wide
+     * @param maxOpenIndexes   how many placements stay open (a writer, a reader, their files) at once;
+     *                         the least recently used idle one is closed to open another. Indexes in
+     *                         use are never closed, so the cap is exceeded while more are in use at once.
      */
-    public record Options(int hnswM, int hnswBeamWidth, int searchCandidates) {
-        public static final Options DEFAULTS = new Options(16, 100, 100);
+    public record Options(int hnswM, int hnswBeamWidth, int searchCandidates, int maxOpenIndexes) {
+        public static final int DEFAULT_MAX_OPEN_INDEXES = 1000;
+        public static final Options DEFAULTS = new Options(16, 100, 100, DEFAULT_MAX_OPEN_INDEXES);
+
+        public Options(int hnswM, int hnswBeamWidth, int searchCandidates) {
+            this(hnswM, hnswBeamWidth, searchCandidates, DEFAULT_MAX_OPEN_INDEXES);
+        }
 
         public Options {
+            if (maxOpenIndexes < 1) {
+                throw new IllegalArgumentException("maxOpenIndexes must be at least 1, not " + maxOpenIndexes);
+            }
             if (hnswM < 1 || hnswM > 512) {
                 throw new IllegalArgumentException("hnswM must be in 1..512, not " + hnswM);
             }
@@ -222,6 +234,7 @@ public final class LuceneBackend implements VectorBackend {
             }
             if (index == null) {
                 Path folder = placementFolder(placement);
+                makeRoom();
                 try {
                     Files.createDirectories(folder);
                     index = PlacementIndex.open(folder, codec, true, placement.shared() ? null : placement.tenant());
@@ -436,67 +449,104 @@ public final class LuceneBackend implements VectorBackend {
     // ---------------------------------------------------------------- placements
 
     /**
-     * Runs {@code call} on the placement's open index while holding its operation lock. If a drop
-     * closed the index between lookup and lock, looks it up again (and finds it gone, or re-created).
-     * If the call broke the writer (a failed write rolls back), the index is evicted so that the next
-     * call reopens it from its last commit.
+     * Runs {@code call} on the placement's open index while holding its operation lock, which keeps
+     * the index from being closed (dropped or evicted) meanwhile. If the call broke the writer (a
+     * failed commit rolls back), the index is evicted so that the next call reopens it from its last commit.
      */
     private <R> R withIndex(Placement placement, IndexCall<R> call) {
-        for (;;) {
-            PlacementIndex index = openIndex(placement);
-            Lock lock = index.operationLock();
-            BackendException failure;
-            lock.lock();
-            try {
-                if (index.isClosed()) {
-                    continue;
-                }
-                return call.apply(index);
-            } catch (IOException | RuntimeException e) {
-                failure = translate(describe(placement), e);
-            } finally {
-                lock.unlock();
-            }
-            if (!index.isHealthy()) {
-                synchronized (structure) {
-                    evict(PlacementKey.of(placement), index);
-                }
-            }
-            throw failure;
+        PlacementIndex index = acquire(placement);
+        BackendException failure;
+        try {
+            return call.apply(index);
+        } catch (IOException | RuntimeException e) {
+            failure = translate(describe(placement), e);
+        } finally {
+            index.operationLock().unlock();
         }
+        if (!index.isHealthy()) {
+            synchronized (structure) {
+                evict(PlacementKey.of(placement), index);
+            }
+        }
+        throw failure;
     }
 
-    private PlacementIndex openIndex(Placement placement) {
+    /**
+     * The placement's open index, opened if need be, with its operation lock held by the caller. An
+     * index found closed (a drop or an eviction got to it first) is looked up again under
+     * {@code structure}, where it is opened and locked before anyone can evict it again.
+     */
+    private PlacementIndex acquire(Placement placement) {
         requireOpen();
         requireCollection(placement.collection());
         PlacementKey key = PlacementKey.of(placement);
         PlacementIndex index = openIndexes.get(key);
         if (index != null) {
-            return index;
+            index.operationLock().lock();
+            if (!index.isClosed()) {
+                index.touch();
+                return index;
+            }
+            index.operationLock().unlock();
         }
         synchronized (structure) {
             requireOpen();
             requireCollection(placement.collection());
             index = openIndexes.get(key);
-            if (index != null) {
-                return index;
-            }
-            Path folder = placementFolder(placement);
-            // Checked first because opening a Lucene directory creates its folder.
-            if (!Files.isDirectory(folder)) {
-                throw notFound(placement);
-            }
-            try {
-                index = PlacementIndex.open(folder, codec, false, null);
-            } catch (IOException | RuntimeException e) {
-                throw translate(describe(placement), e);
-            }
             if (index == null) {
-                throw notFound(placement);
+                Path folder = placementFolder(placement);
+                // Checked first because opening a Lucene directory creates its folder.
+                if (!Files.isDirectory(folder)) {
+                    throw notFound(placement);
+                }
+                makeRoom();
+                try {
+                    index = PlacementIndex.open(folder, codec, false, null);
+                } catch (IOException | RuntimeException e) {
+                    throw translate(describe(placement), e);
+                }
+                if (index == null) {
+                    throw notFound(placement);
+                }
+                openIndexes.put(key, index);
             }
-            openIndexes.put(key, index);
+            // Indexes are closed only under structure, so this neither waits nor finds it closed.
+            index.operationLock().lock();
+            index.touch();
             return index;
         }
+    }
+
+    /**
+     * Closes the least recently used idle indexes until there is room for one more. An index with a
+     * call in flight is skipped, so when every open index is in use the cap is exceeded until some are
+     * idle again. Caller holds {@code structure}.
+     */
+    private void makeRoom() {
+        if (openIndexes.size() < options.maxOpenIndexes()) {
+            return;
+        }
+        List<Map.Entry<PlacementKey, PlacementIndex>> byAge = new ArrayList<>(openIndexes.entrySet());
+        byAge.sort(Comparator.comparingLong(e -> e.getValue().lastUsed()));
+        for (Map.Entry<PlacementKey, PlacementIndex> entry : byAge) {
+            if (openIndexes.size() < options.maxOpenIndexes()) {
+                return;
+            }
+            PlacementIndex idle = entry.getValue();
+            try {
+                if (idle.closeIfIdle()) {
+                    openIndexes.remove(entry.getKey(), idle);
+                }
+            } catch (IOException | RuntimeException e) {
+                // Closed anyway (its files are released with the failure); the next call reopens it from its last commit.
+                openIndexes.remove(entry.getKey(), idle);
+            }
+        }
+    }
+
+    /** Open placements now (at most the cap, unless more are in use at once). */
+    int openIndexCount() {
+        return openIndexes.size();
     }
 
     /**

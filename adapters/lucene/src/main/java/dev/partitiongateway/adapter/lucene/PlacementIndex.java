@@ -76,6 +76,8 @@ final class PlacementIndex implements Closeable {
     private final ReentrantReadWriteLock mutations = new ReentrantReadWriteLock();
     private final GroupCommit commits;
     private volatile boolean closed;
+    /** When a call last used the index, for choosing which idle index to close first. */
+    private volatile long lastUsed = System.nanoTime();
 
     private PlacementIndex(Path path, Directory directory, IndexWriter writer, SearcherManager searchers) {
         this.path = path;
@@ -233,6 +235,35 @@ final class PlacementIndex implements Closeable {
             throw e;
         }
         searchers.maybeRefreshBlocking();
+    }
+
+    void touch() {
+        lastUsed = System.nanoTime();
+    }
+
+    long lastUsed() {
+        return lastUsed;
+    }
+
+    /**
+     * Closes the index if no call is using it (nobody holds {@link #operationLock()}), and returns
+     * whether it is closed. The writer is rolled back rather than committed: every acknowledged write
+     * is committed already, and no write is in flight, so nothing acknowledged is lost, and merges
+     * in progress are abandoned instead of waited for. A scan's pinned searcher stays readable.
+     */
+    boolean closeIfIdle() throws IOException {
+        if (!lifecycle.writeLock().tryLock()) {
+            return false;
+        }
+        try {
+            if (!closed) {
+                closed = true;
+                IOUtils.close(searchers, writer::rollback, directory);
+            }
+            return true;
+        } finally {
+            lifecycle.writeLock().unlock();
+        }
     }
 
     /** Closes after the calls in flight; pending changes are committed. */
