@@ -2,6 +2,7 @@ package dev.partitiongateway.auth;
 
 import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.LoadingCache;
+import dev.partitiongateway.cluster.RefreshAhead;
 import dev.partitiongateway.cluster.Change;
 import dev.partitiongateway.config.GatewayConfig;
 import io.quarkus.narayana.jta.QuarkusTransaction;
@@ -40,9 +41,7 @@ public class KeyRing {
     private final LoadingCache<String, Optional<Entry>> byPrefix;
 
     KeyRing(GatewayConfig config) {
-        this.byPrefix = Caffeine.newBuilder()
-                .maximumSize(100_000)
-                .expireAfterWrite(config.auth().cacheTtl())
+        this.byPrefix = RefreshAhead.within(Caffeine.newBuilder().maximumSize(100_000), config.auth().cacheTtl())
                 .build(prefix -> QuarkusTransaction.joiningExisting().call(() -> ApiKey.<ApiKey>find("prefix", prefix)
                         .firstResultOptional()
                         .map(k -> new Entry(k.id, k.tenantId, k.tenantUid, k.secretHash, k.scopeSet(), k.revokedAt != null,

@@ -2,6 +2,7 @@ package dev.partitiongateway.catalog;
 
 import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.LoadingCache;
+import dev.partitiongateway.cluster.RefreshAhead;
 import dev.partitiongateway.config.GatewayConfig;
 import dev.partitiongateway.problem.ApiException;
 import io.quarkus.narayana.jta.QuarkusTransaction;
@@ -17,9 +18,7 @@ public class CollectionCatalog {
     private final LoadingCache<String, Optional<CollectionView>> byName;
 
     CollectionCatalog(GatewayConfig config) {
-        this.byName = Caffeine.newBuilder()
-                .maximumSize(10_000)
-                .expireAfterWrite(config.auth().cacheTtl())
+        this.byName = RefreshAhead.within(Caffeine.newBuilder().maximumSize(10_000), config.auth().cacheTtl())
                 .build(name -> QuarkusTransaction.joiningExisting().call(() ->
                         Optional.ofNullable(VectorCollection.<VectorCollection>findById(name)).map(CollectionView::of)));
     }

@@ -2,6 +2,7 @@ package dev.partitiongateway.catalog;
 
 import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.LoadingCache;
+import dev.partitiongateway.cluster.RefreshAhead;
 import dev.partitiongateway.cluster.Change;
 import dev.partitiongateway.cluster.ChangeNotifier;
 import dev.partitiongateway.config.GatewayConfig;
@@ -38,9 +39,7 @@ public class PartitionDirectory {
     PartitionDirectory(GatewayConfig config, CollectionCatalog catalog, ChangeNotifier changes) {
         this.catalog = catalog;
         this.changes = changes;
-        this.byTenant = Caffeine.newBuilder()
-                .maximumSize(1_000_000)
-                .expireAfterWrite(config.auth().cacheTtl())
+        this.byTenant = RefreshAhead.within(Caffeine.newBuilder().maximumSize(1_000_000), config.auth().cacheTtl())
                 .build(key -> catalog.find(key.collection())
                         .map(collection -> QuarkusTransaction.joiningExisting().call(() -> load(collection, key.tenantId())))
                         .orElse(List.of()));

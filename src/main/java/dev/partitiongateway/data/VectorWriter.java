@@ -41,7 +41,10 @@ import org.jboss.logging.Logger;
  *       PENDING and {@linkplain QuotaLedger#reserve reserve} exactly their quota (the usage row is locked
  *       only for this transaction, never across a backend call);</li>
  *   <li>one transaction that spans the backend call: {@linkplain VectorRegistry#lock lock} every id's row
- *       (which orders writes of one id), write the backend, make the rows ACTIVE, update partition counts.</li>
+ *       (which orders writes of one id), write the backend, make the rows ACTIVE, update partition counts
+ *       (their rows are locked only from that last statement to the commit). It holds no lock another
+ *       write of the same tenant needs unless that write names one of the same ids; ids a concurrent
+ *       delete unregistered meanwhile are registered and reserved again in a short transaction first.</li>
  * </ol>
  * A failure in step 3 rolls it back and abandons the write's own pending rows, giving their quota
  * back. A process that dies between steps leaves PENDING rows whose quota is still reserved (usage
@@ -91,57 +94,50 @@ public class VectorWriter {
             UUID writeId = UUID.randomUUID();
 
             // 1. Register the new ids as pending and reserve exactly their quota: one short transaction.
-            c.setAutoCommit(false);
-            Set<String> added;
-            QuotaLedger.Usage usage = null;
-            try {
-                added = VectorRegistry.registerPending(c, tenant.id(), collection.name(), targets, writeId);
-                if (!added.isEmpty()) {
-                    usage = reserve(c, tenant, added.size());
-                }
-                c.commit();
-            } catch (SQLException | RuntimeException | Error e) {
-                rollbackQuietly(c, e);
-                throw e;
-            }
+            Set<String> added = new HashSet<>();
+            QuotaLedger.Usage usage = registerAndReserve(c, tenant, collection, targets, writeId, added);
 
-            // 2. Lock every id, write the backend, make the rows active: the transaction spans the backend call.
+            // 2. Lock every id's row, write the backend, make the rows active: this transaction spans the
+            //    backend call, and holds only these rows (never the usage row, never the tenant's lock).
             boolean committed = false;
             try {
-                Map<String, VectorRegistry.Row> rows = VectorRegistry.lock(c, tenant.id(), collection.name(), targets.keySet());
-                Set<String> inserted = new HashSet<>(added);
-                for (int attempt = 1; rows.size() < targets.size(); attempt++) {
-                    // A delete of some of these ids committed since step 2 (it gave their quota back): this
-                    // write comes after it, so they are new again, registered and reserved in this transaction.
-                    // Rows this transaction inserts are its own until it ends; a row another write inserted
-                    // meanwhile may be deleted again before it is locked, hence the loop.
-                    if (attempt > CONCURRENT_DELETE_ATTEMPTS) {
+                Map<String, VectorRegistry.Row> rows;
+                for (int attempt = 1;; attempt++) {
+                    c.setAutoCommit(false);
+                    rows = VectorRegistry.lock(c, tenant.id(), collection.name(), targets.keySet());
+                    if (rows.size() == targets.size()) {
+                        break;
+                    }
+                    // A delete of some of these ids committed since step 1 (it gave their quota back): this
+                    // write comes after it, so they are new again. Let the rows go and register and reserve
+                    // them in a short transaction of their own, so that the usage row is never locked across
+                    // the backend call; a row another write registers meanwhile may be deleted again before
+                    // it is locked, hence the loop.
+                    c.rollback();
+                    c.setAutoCommit(true);
+                    if (attempt >= CONCURRENT_DELETE_ATTEMPTS) {
                         throw ApiException.conflict("these ids are being deleted and written concurrently; nothing was stored; retry");
                     }
                     Map<String, Long> missing = new LinkedHashMap<>(targets);
                     missing.keySet().removeAll(rows.keySet());
-                    Set<String> readded = VectorRegistry.registerPending(c, tenant.id(), collection.name(), missing, writeId);
-                    if (!readded.isEmpty()) {
-                        usage = reserve(c, tenant, readded.size());
-                        inserted.addAll(readded);
-                    }
-                    rows = VectorRegistry.lock(c, tenant.id(), collection.name(), targets.keySet());
+                    QuotaLedger.Usage after = registerAndReserve(c, tenant, collection, missing, writeId, added);
+                    usage = after != null ? after : usage;
                 }
+                // Counted from the locked rows alone: a pending row (whoever registered it) is counted in its
+                // target partition once it is made active here, an active row that moves is counted over.
                 Map<Long, Long> counts = new HashMap<>();
-                inserted.forEach(id -> counts.merge(targets.get(id), 1L, Long::sum));
                 Map<String, Long> moved = new LinkedHashMap<>();
                 Map<Long, List<String>> movedOut = new HashMap<>();
                 rows.forEach((id, row) -> {
                     long to = targets.get(id);
-                    if (row.partitionId() != to && !inserted.contains(id)) {
+                    if (row.partitionId() != to) {
                         moved.put(id, to);
+                        movedOut.computeIfAbsent(row.partitionId(), k -> new ArrayList<>()).add(id);
                         if (!row.pending()) {
-                            counts.merge(to, 1L, Long::sum);
                             counts.merge(row.partitionId(), -1L, Long::sum);
                         }
-                        movedOut.computeIfAbsent(row.partitionId(), k -> new ArrayList<>()).add(id);
-                    } else if (row.pending() && !inserted.contains(id)) {
-                        // Another write registered it and has not confirmed it: this write does, and counts it.
+                    }
+                    if (row.pending() || row.partitionId() != to) {
                         counts.merge(to, 1L, Long::sum);
                     }
                 });
@@ -153,7 +149,8 @@ public class VectorWriter {
                 committed = true;
                 c.setAutoCommit(true);
                 removeMovedCopies(c, backend, collection, tenant, movedOut);
-                return new Upserted(inserted.size(), records.size() - inserted.size(), usage != null ? usage : currentUsage(c, tenant));
+                int inserted = (int) targets.keySet().stream().filter(added::contains).count();
+                return new Upserted(inserted, records.size() - inserted, usage != null ? usage : currentUsage(c, tenant));
             } catch (SQLException | RuntimeException | Error e) {
                 rollbackQuietly(c, e);
                 if (!committed) {
@@ -162,6 +159,27 @@ public class VectorWriter {
                 throw e;
             }
         });
+    }
+
+    /**
+     * One short transaction: registers those of {@code targets} that are not registered as PENDING
+     * (adding them to {@code added}) and reserves exactly their quota; returns the usage after the
+     * reservation, or {@code null} if nothing was new. The usage row is locked only until it commits.
+     */
+    private QuotaLedger.Usage registerAndReserve(Connection c, TenantView tenant, CollectionView collection, Map<String, Long> targets,
+                                                 UUID writeId, Set<String> added) throws SQLException {
+        c.setAutoCommit(false);
+        try {
+            Set<String> registered = VectorRegistry.registerPending(c, tenant.id(), collection.name(), targets, writeId);
+            QuotaLedger.Usage usage = registered.isEmpty() ? null : reserve(c, tenant, registered.size());
+            c.commit();
+            c.setAutoCommit(true);
+            added.addAll(registered);
+            return usage;
+        } catch (SQLException | RuntimeException | Error e) {
+            rollbackQuietly(c, e);
+            throw e;
+        }
     }
 
     /** The stored copy of each registered id among these (absent: not registered, or not in the backend). */

@@ -2,6 +2,7 @@ package dev.partitiongateway.tenant;
 
 import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.LoadingCache;
+import dev.partitiongateway.cluster.RefreshAhead;
 import dev.partitiongateway.config.GatewayConfig;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import dev.partitiongateway.cluster.Change;
@@ -20,9 +21,7 @@ public class TenantCache {
     private final LoadingCache<String, Optional<TenantView>> cache;
 
     TenantCache(GatewayConfig config) {
-        this.cache = Caffeine.newBuilder()
-                .maximumSize(100_000)
-                .expireAfterWrite(config.auth().cacheTtl())
+        this.cache = RefreshAhead.within(Caffeine.newBuilder().maximumSize(100_000), config.auth().cacheTtl())
                 .build(id -> QuarkusTransaction.joiningExisting().call(
                         () -> Optional.ofNullable(Tenant.<Tenant>findById(id)).map(TenantView::of)));
     }

@@ -30,6 +30,7 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Comparator;
 import java.util.EnumSet;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -56,12 +57,17 @@ import org.apache.lucene.util.BytesRef;
  * <p>Layout under the root directory: {@code <collection>/collection.properties} holds the
  * dimension and metric, and each placement is its own Lucene index in {@code <collection>/<placement>/},
  * so dropping a placement is closing its writer and removing a folder, whatever it holds. Placements
- * are opened on first use and stay open until dropped or {@link #close() closed}.
+ * are opened on first use; at most {@link Options#maxOpenIndexes()} stay open, the least recently
+ * used idle one being closed (never one with a call in flight) to make room, and reopened on demand.
  *
  * <p>Every write is committed before the call returns, so an acknowledged write survives a crash,
- * and the searcher is refreshed in the same call, so reads see it at once ({@link Consistency#STRONG}).
+ * and the searcher is refreshed before it returns, so reads see it at once ({@link Consistency#STRONG}).
+ * Concurrent writes to one placement share commits (see {@link GroupCommit}): one fsync makes all of
+ * them durable.
  * Records of several tenants can share one placement: each document carries its tenant, and every
- * read and delete is restricted to the caller's tenant.
+ * read and delete is restricted to the caller's tenant. A dedicated placement's index records its
+ * one tenant when it is created and refuses every other tenant's writes, so its owner's reads skip
+ * the tenant filter (see {@link PlacementIndex}).
  */
 public final class LuceneBackend implements VectorBackend {
 
@@ -75,11 +81,22 @@ public final class LuceneBackend implements VectorBackend {
      * @param searchCandidates candidates collected per segment at query time (the "ef" of HNSW); a query
      *                         asks for at least this many and keeps the best topK, because HNSW
      *                         recall for a small k is poor when the beam is only k wide
+     * @param maxOpenIndexes   how many placements stay open (a writer, a reader, their files) at once;
+     *                         the least recently used idle one is closed to open another. Indexes in
+     *                         use are never closed, so the cap is exceeded while more are in use at once.
      */
-    public record Options(int hnswM, int hnswBeamWidth, int searchCandidates) {
-        public static final Options DEFAULTS = new Options(16, 100, 100);
+    public record Options(int hnswM, int hnswBeamWidth, int searchCandidates, int maxOpenIndexes) {
+        public static final int DEFAULT_MAX_OPEN_INDEXES = 1000;
+        public static final Options DEFAULTS = new Options(16, 100, 100, DEFAULT_MAX_OPEN_INDEXES);
+
+        public Options(int hnswM, int hnswBeamWidth, int searchCandidates) {
+            this(hnswM, hnswBeamWidth, searchCandidates, DEFAULT_MAX_OPEN_INDEXES);
+        }
 
         public Options {
+            if (maxOpenIndexes < 1) {
+                throw new IllegalArgumentException("maxOpenIndexes must be at least 1, not " + maxOpenIndexes);
+            }
             if (hnswM < 1 || hnswM > 512) {
                 throw new IllegalArgumentException("hnswM must be in 1..512, not " + hnswM);
             }
@@ -211,19 +228,22 @@ public final class LuceneBackend implements VectorBackend {
             requireCollection(placement.collection());
             PlacementKey key = PlacementKey.of(placement);
             PlacementIndex index = openIndexes.get(key);
-            if (index != null && index.isHealthy()) {
-                return;
-            }
-            if (index != null) {
+            if (index != null && !index.isHealthy()) {
                 evict(key, index);
+                index = null;
             }
-            Path folder = placementFolder(placement);
-            try {
-                Files.createDirectories(folder);
-                openIndexes.put(key, PlacementIndex.open(folder, codec, true));
-            } catch (IOException | RuntimeException e) {
-                throw translate(describe(placement), e);
+            if (index == null) {
+                Path folder = placementFolder(placement);
+                makeRoom();
+                try {
+                    Files.createDirectories(folder);
+                    index = PlacementIndex.open(folder, codec, true, placement.shared() ? null : placement.tenant());
+                } catch (IOException | RuntimeException e) {
+                    throw translate(describe(placement), e);
+                }
+                openIndexes.put(key, index);
             }
+            requireWritable(placement, index);
         }
     }
 
@@ -259,23 +279,28 @@ public final class LuceneBackend implements VectorBackend {
             throw new BackendException.Rejected("batch of " + records.size() + " records is above the maximum of " + MAX_BATCH_SIZE);
         }
         // Every record is validated and converted before anything is written, so bad input changes nothing.
+        // A batch that names an id twice keeps its last record, as upserting them one after another would.
         VectorSimilarityFunction similarity = LuceneSimilarity.of(spec.metric());
-        List<Document> documents = new ArrayList<>(records.size());
+        Map<String, Document> documents = new LinkedHashMap<>();
         for (VectorRecord record : records) {
             requireValidId(record.id());
             requireValidVector("record " + record.id(), record.values(), spec);
-            documents.add(RecordDocument.toDocument(placement.tenant(), record, similarity));
+            documents.remove(record.id());
+            documents.put(record.id(), RecordDocument.toDocument(placement.tenant(), record, similarity));
         }
+        if (documents.isEmpty()) {
+            withIndex(placement, index -> null);
+            return;
+        }
+        List<BytesRef> keys = new ArrayList<>(documents.size());
+        documents.keySet().forEach(id -> keys.add(RecordDocument.keyBytes(placement.tenant(), id)));
+        Query replaced = new TermInSetQuery(RecordDocument.KEY, keys);
         withIndex(placement, index -> {
-            if (documents.isEmpty()) {
-                return null;
-            }
-            return index.write((current, writer) -> {
-                for (int i = 0; i < documents.size(); i++) {
-                    writer.updateDocument(RecordDocument.keyTerm(placement.tenant(), records.get(i).id()), documents.get(i));
-                }
-                return null;
-            });
+            requireWritable(placement, index);
+            // One block: the old copies are deleted and the new ones added together, or nothing
+            // changes if Lucene refuses a document, so concurrent writes never need a rollback.
+            index.add(writer -> writer.updateDocuments(replaced, documents.values()));
+            return null;
         });
     }
 
@@ -298,7 +323,7 @@ public final class LuceneBackend implements VectorBackend {
         // Each placement returns its own top k; the global top k is among their union.
         List<Match> matches = new ArrayList<>();
         for (Placement placement : new LinkedHashSet<>(placements)) {
-            matches.addAll(withIndex(placement, index -> index.read(searcher -> searchOne(placement, spec.metric(), searcher, query))));
+            matches.addAll(withIndex(placement, index -> index.read(searcher -> searchOne(placement, index, spec.metric(), searcher, query))));
         }
         matches.sort(Comparator.comparingDouble((Match m) -> m.score()).reversed()
                 .thenComparing(Match::placement)
@@ -306,13 +331,17 @@ public final class LuceneBackend implements VectorBackend {
         return List.copyOf(matches.subList(0, Math.min(query.topK(), matches.size())));
     }
 
-    private List<Match> searchOne(Placement placement, Metric metric, IndexSearcher searcher, SearchQuery query) throws IOException {
-        // The filter (with the tenant) goes inside the kNN query: Lucene explores the graph only
-        // through matching documents and switches to an exact scan when few match, so a selective
-        // filter still yields the true top k instead of a post-filtered remainder.
+    private List<Match> searchOne(Placement placement, PlacementIndex index, Metric metric, IndexSearcher searcher, SearchQuery query)
+            throws IOException {
+        // The filter (with the tenant, unless the index is the tenant's alone) goes inside the kNN
+        // query: Lucene explores the graph only through matching documents and switches to an exact
+        // scan when few match, so a selective filter still yields the true top k instead of a
+        // post-filtered remainder. With no filter at all, no per-segment bitset is built.
+        Query filter = index.ownedBy(placement.tenant())
+                ? (query.filter() == null ? null : LuceneFilterMapper.map(query.filter()))
+                : LuceneFilterMapper.scoped(placement.tenant(), query.filter());
         Query knn = new KnnFloatVectorQuery(RecordDocument.VECTOR, query.vector(),
-                Math.max(query.topK(), options.searchCandidates()),
-                LuceneFilterMapper.scoped(placement.tenant(), query.filter()));
+                Math.max(query.topK(), options.searchCandidates()), filter);
         ScoreDoc[] hits = searcher.search(knn, query.topK()).scoreDocs;
         Map<Integer, float[]> vectors = query.includeValues() ? StoredRecords.vectors(searcher.getIndexReader(), hits) : Map.of();
         Set<String> fields = query.includeMetadata() ? Set.of(RecordDocument.ID, RecordDocument.METADATA) : Set.of(RecordDocument.ID);
@@ -353,8 +382,7 @@ public final class LuceneBackend implements VectorBackend {
     @Override
     public long deleteByFilter(Placement placement, Filter filter) {
         requireCollection(placement.collection());
-        Query query = LuceneFilterMapper.scoped(placement.tenant(), filter);
-        return withIndex(placement, index -> deleteMatching(index, query));
+        return withIndex(placement, index -> deleteMatching(index, scope(placement, index, filter)));
     }
 
     private static long deleteMatching(PlacementIndex index, Query query) throws IOException {
@@ -371,16 +399,14 @@ public final class LuceneBackend implements VectorBackend {
     @Override
     public long count(Placement placement, Filter filter) {
         requireCollection(placement.collection());
-        Query query = LuceneFilterMapper.scoped(placement.tenant(), filter);
-        return withIndex(placement, index -> index.read(searcher -> (long) searcher.count(query)));
+        return withIndex(placement, index -> index.read(searcher -> (long) searcher.count(scope(placement, index, filter))));
     }
 
     @Override
     public RecordCursor scan(Placement placement, ScanRequest request) {
         Objects.requireNonNull(request, "request");
         requireCollection(placement.collection());
-        Query query = LuceneFilterMapper.scoped(placement.tenant(), request.filter());
-        return withIndex(placement, index -> new LuceneRecordCursor(index, index.acquire(), query, request,
+        return withIndex(placement, index -> new LuceneRecordCursor(index, index.acquire(), scope(placement, index, request.filter()), request,
                 MAX_BATCH_SIZE, "scan of " + describe(placement)));
     }
 
@@ -423,66 +449,118 @@ public final class LuceneBackend implements VectorBackend {
     // ---------------------------------------------------------------- placements
 
     /**
-     * Runs {@code call} on the placement's open index while holding its operation lock. If a drop
-     * closed the index between lookup and lock, looks it up again (and finds it gone, or re-created).
-     * If the call broke the writer (a failed write rolls back), the index is evicted so that the next
-     * call reopens it from its last commit.
+     * Runs {@code call} on the placement's open index while holding its operation lock, which keeps
+     * the index from being closed (dropped or evicted) meanwhile. If the call broke the writer (a
+     * failed commit rolls back), the index is evicted so that the next call reopens it from its last commit.
      */
     private <R> R withIndex(Placement placement, IndexCall<R> call) {
-        for (;;) {
-            PlacementIndex index = openIndex(placement);
-            Lock lock = index.operationLock();
-            BackendException failure;
-            lock.lock();
-            try {
-                if (index.isClosed()) {
-                    continue;
-                }
-                return call.apply(index);
-            } catch (IOException | RuntimeException e) {
-                failure = translate(describe(placement), e);
-            } finally {
-                lock.unlock();
-            }
-            if (!index.isHealthy()) {
-                synchronized (structure) {
-                    evict(PlacementKey.of(placement), index);
-                }
-            }
-            throw failure;
+        PlacementIndex index = acquire(placement);
+        BackendException failure;
+        try {
+            return call.apply(index);
+        } catch (IOException | RuntimeException e) {
+            failure = translate(describe(placement), e);
+        } finally {
+            index.operationLock().unlock();
         }
+        if (!index.isHealthy()) {
+            synchronized (structure) {
+                evict(PlacementKey.of(placement), index);
+            }
+        }
+        throw failure;
     }
 
-    private PlacementIndex openIndex(Placement placement) {
+    /**
+     * The placement's open index, opened if need be, with its operation lock held by the caller. An
+     * index found closed (a drop or an eviction got to it first) is looked up again under
+     * {@code structure}, where it is opened and locked before anyone can evict it again.
+     */
+    private PlacementIndex acquire(Placement placement) {
         requireOpen();
         requireCollection(placement.collection());
         PlacementKey key = PlacementKey.of(placement);
         PlacementIndex index = openIndexes.get(key);
         if (index != null) {
-            return index;
+            index.operationLock().lock();
+            if (!index.isClosed()) {
+                index.touch();
+                return index;
+            }
+            index.operationLock().unlock();
         }
         synchronized (structure) {
             requireOpen();
             requireCollection(placement.collection());
             index = openIndexes.get(key);
-            if (index != null) {
-                return index;
-            }
-            Path folder = placementFolder(placement);
-            // Checked first because opening a Lucene directory creates its folder.
-            if (!Files.isDirectory(folder)) {
-                throw notFound(placement);
-            }
-            try {
-                index = PlacementIndex.open(folder, codec, false);
-            } catch (IOException | RuntimeException e) {
-                throw translate(describe(placement), e);
-            }
             if (index == null) {
-                throw notFound(placement);
+                Path folder = placementFolder(placement);
+                // Checked first because opening a Lucene directory creates its folder.
+                if (!Files.isDirectory(folder)) {
+                    throw notFound(placement);
+                }
+                makeRoom();
+                try {
+                    index = PlacementIndex.open(folder, codec, false, null);
+                } catch (IOException | RuntimeException e) {
+                    throw translate(describe(placement), e);
+                }
+                if (index == null) {
+                    throw notFound(placement);
+                }
+                openIndexes.put(key, index);
             }
-            openIndexes.put(key, index);
+            // Indexes are closed only under structure, so this neither waits nor finds it closed.
+            index.operationLock().lock();
+            index.touch();
             return index;
+        }
+    }
+
+    /**
+     * Closes the least recently used idle indexes until there is room for one more. An index with a
+     * call in flight is skipped, so when every open index is in use the cap is exceeded until some are
+     * idle again. Caller holds {@code structure}.
+     */
+    private void makeRoom() {
+        if (openIndexes.size() < options.maxOpenIndexes()) {
+            return;
+        }
+        List<Map.Entry<PlacementKey, PlacementIndex>> byAge = new ArrayList<>(openIndexes.entrySet());
+        byAge.sort(Comparator.comparingLong(e -> e.getValue().lastUsed()));
+        for (Map.Entry<PlacementKey, PlacementIndex> entry : byAge) {
+            if (openIndexes.size() < options.maxOpenIndexes()) {
+                return;
+            }
+            PlacementIndex idle = entry.getValue();
+            try {
+                if (idle.closeIfIdle()) {
+                    openIndexes.remove(entry.getKey(), idle);
+                }
+            } catch (IOException | RuntimeException e) {
+                // Closed anyway (its files are released with the failure); the next call reopens it from its last commit.
+                openIndexes.remove(entry.getKey(), idle);
+            }
+        }
+    }
+
+    /** Open placements now (at most the cap, unless more are in use at once). */
+    int openIndexCount() {
+        return openIndexes.size();
+    }
+
+    /**
+     * The records of the placement's tenant that match {@code filter}: without a tenant clause when the
+     * index is that tenant's alone (it refuses every other tenant's writes), with one otherwise.
+     */
+    private static Query scope(Placement placement, PlacementIndex index, Filter filter) {
+        return index.ownedBy(placement.tenant()) ? LuceneFilterMapper.map(filter) : LuceneFilterMapper.scoped(placement.tenant(), filter);
+    }
+
+    /** Refuses a write that names a tenant other than the owner of a dedicated placement's index. */
+    private static void requireWritable(Placement placement, PlacementIndex index) {
+        if (!index.writableBy(placement.tenant())) {
+            throw new BackendException.Rejected(describe(placement) + " is dedicated to another tenant; nothing was written");
         }
     }
 

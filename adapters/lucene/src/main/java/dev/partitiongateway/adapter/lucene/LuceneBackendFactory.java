@@ -31,6 +31,6 @@ public class LuceneBackendFactory implements VectorBackendFactory {
     @Override
     public VectorBackend create() {
         return new LuceneBackend(Path.of(dataDir).resolve("lucene"),
-                new LuceneBackend.Options(config.hnswM(), config.hnswBeamWidth(), config.hnswEfSearch()));
+                new LuceneBackend.Options(config.hnswM(), config.hnswBeamWidth(), config.hnswEfSearch(), config.maxOpenIndexes()));
     }
 }

@@ -21,4 +21,11 @@ public interface LuceneConfig {
      */
     @WithDefault("100")
     int hnswEfSearch();
+
+    /**
+     * How many placements stay open at once (each holds a writer, a reader and their files); the
+     * least recently used idle one is closed to open another, and reopened when used again.
+     */
+    @WithDefault("1000")
+    int maxOpenIndexes();
 }

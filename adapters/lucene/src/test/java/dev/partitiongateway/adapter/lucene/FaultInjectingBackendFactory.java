@@ -42,6 +42,10 @@ public class FaultInjectingBackendFactory implements VectorBackendFactory {
         private static volatile boolean multiPlacementSearch = true;
         private static final java.util.Map<String, Duration> slowPlacements = new java.util.concurrent.ConcurrentHashMap<>();
         private static final java.util.Set<String> failingPlacements = java.util.concurrent.ConcurrentHashMap.newKeySet();
+        private static final AtomicInteger upsertsInside = new AtomicInteger();
+        private static final AtomicInteger mostUpsertsInside = new AtomicInteger();
+        private static volatile int gather;
+        private static volatile Duration gatherPatience = Duration.ZERO;
 
         private Faults() {
         }
@@ -85,7 +89,52 @@ public class FaultInjectingBackendFactory implements VectorBackendFactory {
             multiPlacementSearch = supported;
         }
 
+        /**
+         * Each upsert waits (at most {@code patience}) inside the backend until {@code writers} upserts are
+         * inside at once; {@link #mostUpsertsInside()} tells how many ever were. Writes that the gateway
+         * serialises never meet there.
+         */
+        public static void gatherUpserts(int writers, Duration patience) {
+            synchronized (upsertsInside) {
+                gather = writers;
+                gatherPatience = patience;
+                upsertsInside.set(0);
+                mostUpsertsInside.set(0);
+            }
+        }
+
+        public static int mostUpsertsInside() {
+            return mostUpsertsInside.get();
+        }
+
+        static void enterUpsert() {
+            synchronized (upsertsInside) {
+                int inside = upsertsInside.incrementAndGet();
+                mostUpsertsInside.accumulateAndGet(inside, Math::max);
+                upsertsInside.notifyAll();
+                long deadline = System.nanoTime() + gatherPatience.toNanos();
+                while (upsertsInside.get() < gather && mostUpsertsInside.get() < gather) {
+                    long left = deadline - System.nanoTime();
+                    if (left <= 0) {
+                        return;
+                    }
+                    try {
+                        upsertsInside.wait(Math.max(1, left / 1_000_000));
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        return;
+                    }
+                }
+            }
+        }
+
+        static void leaveUpsert() {
+            upsertsInside.decrementAndGet();
+        }
+
         public static void heal() {
+            gather = 0;
+            gatherPatience = Duration.ZERO;
             failuresLeft.set(0);
             latency = Duration.ZERO;
             slowPlacements.clear();
@@ -189,7 +238,16 @@ public class FaultInjectingBackendFactory implements VectorBackendFactory {
             @Override
             public void upsert(Placement placement, List<VectorRecord> records) {
                 Faults.call(() -> {
-                    lucene.upsert(placement, records);
+                    if (Faults.gather > 0) {
+                        Faults.enterUpsert();
+                        try {
+                            lucene.upsert(placement, records);
+                        } finally {
+                            Faults.leaveUpsert();
+                        }
+                    } else {
+                        lucene.upsert(placement, records);
+                    }
                     return null;
                 });
             }

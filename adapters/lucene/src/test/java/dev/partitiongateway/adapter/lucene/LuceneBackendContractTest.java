@@ -111,21 +111,39 @@ class LuceneBackendContractTest extends VectorBackendContract {
     @Test
     void should_write_nothing_and_stay_usable_when_lucene_refuses_part_of_a_batch() {
         CollectionSpec collection = newCollection(Metric.L2);
-        Placement other = newPlacement(collection, "main", "tenant_a");
+        Placement other = newSharedPlacement(collection, "main", "tenant_a");
         upsert(other, record("kept", 1));
         // Lucene refuses terms over 32766 bytes: with this tenant the first key fits and the second does not,
         // so the failure comes from inside the writer after part of the batch was added.
-        Placement hugeTenant = newPlacement(collection, "main", "t".repeat(32_000));
+        Placement hugeTenant = newSharedPlacement(collection, "main", "t".repeat(32_000));
         VectorRecord fits = record("a", 2);
+        upsert(hugeTenant, fits);
+        VectorRecord fitsAgain = record("a", 5);
         VectorRecord tooLong = new VectorRecord("\u00e9".repeat(512), randomVector(new Random(3)), Map.of());
 
-        assertThatThrownBy(() -> backend().upsert(hugeTenant, List.of(fits, tooLong))).isInstanceOf(BackendException.Rejected.class);
+        assertThatThrownBy(() -> backend().upsert(hugeTenant, List.of(fitsAgain, tooLong))).isInstanceOf(BackendException.Rejected.class);
 
-        assertThat(backend().count(hugeTenant, null)).isZero();
+        // Nothing of the refused batch: neither its new copy of "a" nor the deletion of the old one.
+        assertThat(backend().count(hugeTenant, null)).isEqualTo(1);
+        assertThat(backend().fetch(hugeTenant, List.of("a"))).singleElement()
+                .satisfies(r -> assertThat(r.values()).containsExactly(fits.values()));
         assertThat(backend().count(other, null)).isEqualTo(1);
         upsert(other, record("after", 4));
         assertThat(backend().count(other, null)).isEqualTo(2);
-        assertThat(backend().count(hugeTenant, null)).isZero();
+        assertThat(backend().count(hugeTenant, null)).isEqualTo(1);
+    }
+
+    @Test
+    void should_keep_the_last_record_of_an_id_named_twice_in_one_batch() {
+        Placement placement = newPlacement(newCollection(Metric.L2), "main", "tenant_a");
+        VectorRecord first = record("x", 1);
+        VectorRecord last = record("x", 2);
+
+        backend().upsert(placement, List.of(first, record("y", 3), last));
+
+        assertThat(backend().count(placement, null)).isEqualTo(2);
+        assertThat(backend().fetch(placement, List.of("x"))).singleElement()
+                .satisfies(r -> assertThat(r.values()).containsExactly(last.values()));
     }
 
     @Test

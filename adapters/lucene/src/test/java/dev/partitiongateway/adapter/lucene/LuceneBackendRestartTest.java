@@ -89,6 +89,51 @@ class LuceneBackendRestartTest {
     }
 
     @Test
+    void should_keep_every_acknowledged_concurrent_write_when_the_process_dies_without_closing() throws Exception {
+        LuceneBackend crashing = new LuceneBackend(root.resolve("live"));
+        int writers = 16;
+        int writesEach = 8;
+        java.util.Set<String> acknowledged = java.util.concurrent.ConcurrentHashMap.newKeySet();
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(writers);
+        try {
+            crashing.ensureCollection(COLLECTION);
+            crashing.ensurePartition(PLACEMENT);
+            java.util.concurrent.CountDownLatch start = new java.util.concurrent.CountDownLatch(1);
+            List<java.util.concurrent.Future<?>> futures = new ArrayList<>();
+            for (int w = 0; w < writers; w++) {
+                int writer = w;
+                futures.add(pool.submit(() -> {
+                    start.await();
+                    for (int i = 0; i < writesEach; i++) {
+                        String id = "w" + writer + "_" + i;
+                        crashing.upsert(PLACEMENT, List.of(new VectorRecord(id, new float[] {1, writer, i, 1}, Map.of("w", (double) writer))));
+                        acknowledged.add(id);
+                    }
+                    return null;
+                }));
+            }
+            start.countDown();
+            for (java.util.concurrent.Future<?> future : futures) {
+                future.get(5, java.util.concurrent.TimeUnit.MINUTES);
+            }
+            // Each acknowledged write is visible at once, as before group commit.
+            assertThat(crashing.count(PLACEMENT, null)).isEqualTo((long) writers * writesEach);
+            // What a crash leaves on disk: the files as they are now, with nothing flushed by close().
+            copyTree(root.resolve("live"), root.resolve("after_crash"));
+        } finally {
+            pool.shutdownNow();
+            crashing.close();
+        }
+
+        try (LuceneBackend restarted = new LuceneBackend(root.resolve("after_crash"))) {
+            assertThat(acknowledged).hasSize(writers * writesEach);
+            assertThat(restarted.count(PLACEMENT, null)).isEqualTo((long) writers * writesEach);
+            assertThat(restarted.fetch(PLACEMENT, List.copyOf(acknowledged))).extracting(VectorRecord::id)
+                    .containsExactlyInAnyOrderElementsOf(acknowledged);
+        }
+    }
+
+    @Test
     void should_remove_the_folder_when_dropping_a_partition() {
         Placement other = Placement.dedicated(COLLECTION, "other", "t1");
         try (LuceneBackend backend = new LuceneBackend(root)) {

@@ -1,0 +1,427 @@
+package dev.partitiongateway.bench;
+
+import static dev.partitiongateway.support.TestApi.asOperator;
+import static dev.partitiongateway.support.TestApi.createTenant;
+import static dev.partitiongateway.support.TestApi.readWriteKey;
+import static dev.partitiongateway.support.TestApi.uniqueTenantId;
+
+import dev.partitiongateway.adapter.lucene.FaultInjectingBackendFactory;
+import dev.partitiongateway.adapter.lucene.FaultInjectingBackendFactory.Faults;
+import dev.partitiongateway.backend.BackendRegistry;
+import dev.partitiongateway.catalog.CollectionCatalog;
+import dev.partitiongateway.catalog.CollectionView;
+import dev.partitiongateway.catalog.PartitionDirectory;
+import dev.partitiongateway.spi.CollectionSpec;
+import dev.partitiongateway.spi.Metric;
+import dev.partitiongateway.spi.Placement;
+import dev.partitiongateway.spi.SearchQuery;
+import dev.partitiongateway.spi.VectorBackend;
+import dev.partitiongateway.spi.VectorRecord;
+import dev.partitiongateway.support.EmbeddedPostgresResource;
+import io.quarkus.test.common.TestResourceScope;
+import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.common.http.TestHTTPResource;
+import io.quarkus.test.junit.QuarkusTest;
+import jakarta.inject.Inject;
+import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.net.URI;
+import java.net.URL;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.UUID;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The gateway against its own backend, side by side in one run with alternating rounds, so that the
+ * figures are ratios measured under the same (noisy, shared) machine conditions:
+ * <ul>
+ *   <li>search: the gateway over HTTP (keep-alive client) against the same backend called in-process
+ *       on the same index: p50, p99 and throughput at 1 and 8 clients;</li>
+ *   <li>upsert: the gateway against the bare adapter, batches of 500 (1 client) and of 1 (16 clients);</li>
+ *   <li>one tenant with 16 clients against 16 tenants with one client each, on Lucene and on a
+ *       simulated remote backend (every data call takes {@code bench.remoteMillis}, 20 ms);</li>
+ *   <li>resources: open indexes, heap and file descriptors with {@code bench.idlePartitions} idle
+ *       placements on the adapter.</li>
+ * </ul>
+ * Prints a markdown table with the targets of issue 11, writes it to {@code target/bench/side-by-side.md}
+ * and, unless {@code -Dbench.writeDocs=false}, into the marked block of {@code docs/benchmarks.md}.
+ * Run with {@code ./mvnw -B -o -Pbench test -Dtest=SideBySideBenchmark}.
+ */
+@QuarkusTest
+@WithTestResource(value = EmbeddedPostgresResource.class, scope = TestResourceScope.GLOBAL)
+class SideBySideBenchmark {
+
+    private static final int DIM = Integer.getInteger("bench.dim", 128);
+    private static final int VECTORS = Integer.getInteger("bench.vectors", 5000);
+    private static final int ROUNDS = Integer.getInteger("bench.rounds", 3);
+    private static final long PHASE_MILLIS = Long.getLong("bench.phaseMillis", 3000);
+    private static final int TOP_K = Integer.getInteger("bench.topK", 10);
+    private static final int REMOTE_MILLIS = Integer.getInteger("bench.remoteMillis", 20);
+    private static final int TENANT_BATCH = Integer.getInteger("bench.tenantBatch", 10);
+    private static final int IDLE_PARTITIONS = Integer.getInteger("bench.idlePartitions", 2000);
+    private static final boolean WRITE_DOCS = Boolean.parseBoolean(System.getProperty("bench.writeDocs", "true"));
+    private static final String DOCS_START = "<!-- side-by-side:start -->";
+    private static final String DOCS_END = "<!-- side-by-side:end -->";
+
+    @TestHTTPResource("/")
+    URL base;
+    @Inject
+    BackendRegistry backends;
+    @Inject
+    PartitionDirectory directory;
+    @Inject
+    CollectionCatalog catalog;
+
+    private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+    private final Random random = new Random(42);
+    private float[][] centroids;
+
+    /** One timed phase: requests done, their latencies, and the wall time. */
+    private record Phase(long[] sortedNanos, long wallNanos) {
+        double perSecond() {
+            return sortedNanos.length / (wallNanos / 1e9);
+        }
+
+        double p50() {
+            return Measurements.percentileMs(sortedNanos, 50);
+        }
+
+        double p99() {
+            return Measurements.percentileMs(sortedNanos, 99);
+        }
+    }
+
+    @FunctionalInterface
+    private interface Call {
+        void run(int client, int n) throws Exception;
+    }
+
+    @Test
+    void measure() throws Exception {
+        centroids = new float[64][];
+        for (int i = 0; i < centroids.length; i++) {
+            centroids[i] = ClusteredVectors.gaussian(random, DIM, 1);
+        }
+        StringBuilder out = new StringBuilder();
+        out.append(String.format("Run of %s, Java %s, %d cores, load average at start %.1f; dim %d, COSINE, topK %d, %d vectors, "
+                        + "%d alternating rounds of %d ms per phase.%n%n", java.time.LocalDate.now(), System.getProperty("java.version"),
+                Runtime.getRuntime().availableProcessors(), Measurements.loadAverage(), DIM, TOP_K, VECTORS, ROUNDS, PHASE_MILLIS));
+        out.append("| measurement | gateway | in-process / bare | ratio | target |\n| --- | --- | --- | --- | --- |\n");
+        search(out);
+        upserts(out);
+        tenants(out, "lucene", 0);
+        tenants(out, FaultInjectingBackendFactory.KIND, REMOTE_MILLIS);
+        resources(out);
+        out.append(String.format("%nLoad average at the end: %.1f.%n", Measurements.loadAverage()));
+        System.out.println("\n" + out);
+        Path report = Path.of("target", "bench", "side-by-side.md");
+        Files.createDirectories(report.getParent());
+        Files.writeString(report, out.toString());
+        if (WRITE_DOCS) {
+            writeDocs(out.toString());
+        }
+    }
+
+    // ---------------------------------------------------------------- search
+
+    private void search(StringBuilder out) throws Exception {
+        String collection = collection("lucene");
+        String tenant = createTenant(uniqueTenantId("bench_search"), 10_000_000);
+        unlimit(tenant);
+        String key = readWriteKey(tenant);
+        for (int i = 0; i < VECTORS; i += 500) {
+            post("PUT", "/v1/collections/" + collection + "/vectors", key, upsertBody("v", i, Math.min(500, VECTORS - i)));
+        }
+        CollectionView view = catalog.require(collection);
+        Placement placement = directory.tenantPartitions(collection, tenant).get(0).placementFor(view, tenant);
+        VectorBackend backend = backends.get("lucene");
+        float[][] queries = new float[500][];
+        for (int i = 0; i < queries.length; i++) {
+            queries[i] = point();
+        }
+        String[] bodies = Arrays.stream(queries).map(q -> "{\"vector\":" + json(q) + ",\"topK\":" + TOP_K + "}").toArray(String[]::new);
+        String path = "/v1/collections/" + collection + "/search";
+        Call viaGateway = (client, n) -> post("POST", path, key, bodies[(client * 7919 + n) % bodies.length]);
+        Call inProcess = (client, n) -> backend.search(List.of(placement),
+                new SearchQuery(queries[(client * 7919 + n) % queries.length], TOP_K, null, true, false));
+        run(1, 1000, viaGateway);
+        run(1, 1000, inProcess);
+        for (int clients : new int[] {1, 8}) {
+            List<Phase> gateway = new ArrayList<>();
+            List<Phase> bare = new ArrayList<>();
+            for (int round = 0; round < ROUNDS; round++) {
+                if (round % 2 == 0) {
+                    gateway.add(run(clients, viaGateway));
+                    bare.add(run(clients, inProcess));
+                } else {
+                    bare.add(run(clients, inProcess));
+                    gateway.add(run(clients, viaGateway));
+                }
+            }
+            double gP50 = median(gateway, Phase::p50);
+            double bP50 = median(bare, Phase::p50);
+            double gP99 = median(gateway, Phase::p99);
+            double bP99 = median(bare, Phase::p99);
+            double gQps = median(gateway, Phase::perSecond);
+            double bQps = median(bare, Phase::perSecond);
+            if (clients == 1) {
+                row(out, "search p50, 1 client (ms)", gP50, bP50, String.format("+%.2f ms", gP50 - bP50), "at most +0.3 ms");
+                row(out, "search p99, 1 client (ms)", gP99, bP99, String.format("+%.2f ms", gP99 - bP99), "at most +1 ms");
+            }
+            row(out, "search throughput, " + clients + (clients == 1 ? " client" : " clients") + " (QPS)", gQps, bQps,
+                    String.format("%.2fx", gQps / bQps), clients == 8 ? "at least 0.8x" : "");
+        }
+    }
+
+    // ---------------------------------------------------------------- upserts
+
+    private void upserts(StringBuilder out) throws Exception {
+        String collection = collection("lucene");
+        String tenant = createTenant(uniqueTenantId("bench_upsert"), 100_000_000);
+        unlimit(tenant);
+        String key = readWriteKey(tenant);
+        VectorBackend backend = backends.get("lucene");
+        CollectionSpec spec = catalog.require(collection).spec();
+        Placement bare = Placement.dedicated(spec, "bare_" + UUID.randomUUID().toString().replace("-", "").substring(0, 8), tenant);
+        backend.ensurePartition(bare);
+        String path = "/v1/collections/" + collection + "/vectors";
+        AtomicInteger ids = new AtomicInteger();
+        for (int batch : new int[] {500, 1}) {
+            int clients = batch == 1 ? 16 : 1;
+            Call viaGateway = (client, n) -> post("PUT", path, key, upsertBody("g", ids.getAndAdd(batch), batch));
+            Call direct = (client, n) -> backend.upsert(bare, records("b", ids.getAndAdd(batch), batch));
+            List<Phase> gateway = new ArrayList<>();
+            List<Phase> adapter = new ArrayList<>();
+            for (int round = 0; round < ROUNDS; round++) {
+                if (round % 2 == 0) {
+                    gateway.add(run(clients, viaGateway));
+                    adapter.add(run(clients, direct));
+                } else {
+                    adapter.add(run(clients, direct));
+                    gateway.add(run(clients, viaGateway));
+                }
+            }
+            double g = median(gateway, Phase::perSecond) * batch;
+            double a = median(adapter, Phase::perSecond) * batch;
+            row(out, "upsert, batches of " + batch + ", " + clients + (clients == 1 ? " client" : " clients") + " (vectors/s)", g, a,
+                    String.format("%.2fx", g / a), batch == 500 ? "at least 0.8x" : "at least 5x main's gateway figure (compare runs)");
+        }
+    }
+
+    // ---------------------------------------------------------------- one tenant x 16 vs 16 tenants
+
+    private void tenants(StringBuilder out, String kind, int remoteMillis) throws Exception {
+        String collection = collection(kind);
+        String path = "/v1/collections/" + collection + "/vectors";
+        String one = readWriteKey(unlimit(createTenant(uniqueTenantId("bench_one"), 100_000_000)));
+        String[] many = new String[16];
+        for (int i = 0; i < many.length; i++) {
+            many[i] = readWriteKey(unlimit(createTenant(uniqueTenantId("bench_many"), 100_000_000)));
+            post("PUT", path, many[i], upsertBody("seed", 0, 1));
+        }
+        post("PUT", path, one, upsertBody("seed", 0, 1));
+        AtomicInteger ids = new AtomicInteger(1);
+        Call oneTenant = (client, n) -> post("PUT", path, one, upsertBody("o", ids.getAndAdd(TENANT_BATCH), TENANT_BATCH));
+        Call manyTenants = (client, n) -> post("PUT", path, many[client], upsertBody("m", ids.getAndAdd(TENANT_BATCH), TENANT_BATCH));
+        if (remoteMillis > 0) {
+            Faults.slow(Duration.ofMillis(remoteMillis));
+        }
+        try {
+            List<Phase> single = new ArrayList<>();
+            List<Phase> spread = new ArrayList<>();
+            for (int round = 0; round < ROUNDS; round++) {
+                if (round % 2 == 0) {
+                    single.add(run(16, oneTenant));
+                    spread.add(run(16, manyTenants));
+                } else {
+                    spread.add(run(16, manyTenants));
+                    single.add(run(16, oneTenant));
+                }
+            }
+            double s = median(single, Phase::perSecond);
+            double m = median(spread, Phase::perSecond);
+            String backend = remoteMillis > 0 ? "simulated remote backend (" + remoteMillis + " ms per call)" : "Lucene";
+            row(out, "1 tenant x 16 clients vs 16 tenants x 1, batches of " + TENANT_BATCH + ", " + backend + " (requests/s)", s, m,
+                    String.format("%.2fx", s / m), "at least 0.8x");
+            out.append(String.format("|  ↳ p99 of the one tenant / of the 16 (ms) | %.1f | %.1f | | |%n",
+                    median(single, Phase::p99), median(spread, Phase::p99)));
+        } finally {
+            Faults.heal();
+        }
+    }
+
+    // ---------------------------------------------------------------- resources
+
+    private void resources(StringBuilder out) throws Exception {
+        VectorBackend backend = backends.get("lucene");
+        CollectionSpec spec = new CollectionSpec("bench_idle_" + UUID.randomUUID().toString().replace("-", "").substring(0, 8), DIM, Metric.COSINE);
+        backend.ensureCollection(spec);
+        long heapBefore = usedHeapAfterGc();
+        long fdsBefore = openFileDescriptors();
+        long started = System.nanoTime();
+        for (int i = 0; i < IDLE_PARTITIONS; i++) {
+            Placement placement = Placement.dedicated(spec, "p" + i, "t" + i);
+            backend.ensurePartition(placement);
+            backend.upsert(placement, records("r", 0, 1));
+        }
+        double seconds = (System.nanoTime() - started) / 1e9;
+        long heapAfter = usedHeapAfterGc();
+        long fdsAfter = openFileDescriptors();
+        out.append(String.format("| %d idle placements on the adapter (each created and written once, %.0f s): heap per placement | %.2f KB | "
+                        + "| | under 1 KB per idle partition |%n", IDLE_PARTITIONS, seconds, (heapAfter - heapBefore) / 1024.0 / IDLE_PARTITIONS));
+        out.append(String.format("| the same: file descriptors opened, in total | %d | | | bounded by gateway.lucene.max-open-indexes |%n",
+                fdsAfter - fdsBefore));
+        out.append(String.format("| the same: health of the backend | %s | | | |%n", backend.health().detail()));
+        backend.dropCollection(spec);
+    }
+
+    // ---------------------------------------------------------------- plumbing
+
+    private Phase run(int clients, Call call) throws Exception {
+        return run(clients, -1, call);
+    }
+
+    /** {@code clients} threads call in a loop for {@code bench.phaseMillis}, or {@code requests} calls each when given. */
+    private Phase run(int clients, int requests, Call call) throws Exception {
+        ExecutorService pool = Executors.newFixedThreadPool(clients);
+        CountDownLatch start = new CountDownLatch(1);
+        List<Future<long[]>> futures = new ArrayList<>();
+        long[] deadline = new long[1];
+        for (int c = 0; c < clients; c++) {
+            int client = c;
+            futures.add(pool.submit(() -> {
+                start.await();
+                long[] samples = new long[1024];
+                int n = 0;
+                while (requests < 0 ? System.nanoTime() < deadline[0] : n < requests) {
+                    long t0 = System.nanoTime();
+                    call.run(client, n);
+                    if (n == samples.length) {
+                        samples = Arrays.copyOf(samples, n * 2);
+                    }
+                    samples[n++] = System.nanoTime() - t0;
+                }
+                return Arrays.copyOf(samples, n);
+            }));
+        }
+        long t0 = System.nanoTime();
+        deadline[0] = t0 + PHASE_MILLIS * 1_000_000;
+        start.countDown();
+        List<long[]> all = new ArrayList<>();
+        try {
+            for (Future<long[]> f : futures) {
+                all.add(f.get());
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        long wall = System.nanoTime() - t0;
+        long[] merged = all.stream().flatMapToLong(Arrays::stream).sorted().toArray();
+        return new Phase(merged, wall);
+    }
+
+    private void post(String method, String path, String key, String body) throws IOException, InterruptedException {
+        HttpRequest request = HttpRequest.newBuilder(URI.create(base.toString().replaceAll("/$", "") + path))
+                .header("Authorization", "Bearer " + key).header("Content-Type", "application/json")
+                .method(method, HttpRequest.BodyPublishers.ofString(body)).build();
+        HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());
+        if (response.statusCode() != 200) {
+            throw new IllegalStateException(method + " " + path + " answered " + response.statusCode() + ": " + response.body());
+        }
+    }
+
+    private String collection(String kind) {
+        String name = "bench_" + UUID.randomUUID().toString().replace("-", "").substring(0, 8);
+        asOperator().body(Map.of("name", name, "dimension", DIM, "metric", "COSINE", "backend", kind))
+                .post("/v1/admin/collections").then().statusCode(201);
+        return name;
+    }
+
+    /** Lifts the per-tenant rate limits, which would otherwise be what the figures measure. */
+    private static String unlimit(String tenant) {
+        asOperator().body(Map.of("limits", Map.of("requestsPerSecond", 1_000_000, "vectorsPerSecond", 100_000_000, "maxConcurrentRequests", 64)))
+                .patch("/v1/admin/tenants/" + tenant).then().statusCode(200);
+        return tenant;
+    }
+
+    private float[] point() {
+        synchronized (random) {
+            return ClusteredVectors.near(random, centroids[random.nextInt(centroids.length)], 0.5);
+        }
+    }
+
+    private List<VectorRecord> records(String prefix, int first, int count) {
+        List<VectorRecord> records = new ArrayList<>(count);
+        for (int i = 0; i < count; i++) {
+            records.add(new VectorRecord(prefix + (first + i), point(), Map.of()));
+        }
+        return records;
+    }
+
+    private String upsertBody(String prefix, int first, int count) {
+        StringBuilder body = new StringBuilder(count * DIM * 12).append("{\"vectors\":[");
+        for (int i = 0; i < count; i++) {
+            body.append(i == 0 ? "" : ",").append("{\"id\":\"").append(prefix).append(first + i).append("\",\"values\":")
+                    .append(json(point())).append('}');
+        }
+        return body.append("]}").toString();
+    }
+
+    private static String json(float[] vector) {
+        StringBuilder s = new StringBuilder(vector.length * 12).append('[');
+        for (int i = 0; i < vector.length; i++) {
+            s.append(i == 0 ? "" : ",").append(vector[i]);
+        }
+        return s.append(']').toString();
+    }
+
+    private static double median(List<Phase> phases, java.util.function.ToDoubleFunction<Phase> figure) {
+        double[] values = phases.stream().mapToDouble(figure).sorted().toArray();
+        return values[values.length / 2];
+    }
+
+    private static void row(StringBuilder out, String what, double gateway, double bare, String ratio, String target) {
+        out.append(String.format("| %s | %.2f | %.2f | %s | %s |%n", what, gateway, bare, ratio, target));
+    }
+
+    private static long usedHeapAfterGc() throws InterruptedException {
+        for (int i = 0; i < 3; i++) {
+            System.gc();
+            Thread.sleep(200);
+        }
+        return ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
+    }
+
+    private static long openFileDescriptors() {
+        String[] fds = new java.io.File("/proc/self/fd").list();
+        return fds == null ? -1 : fds.length;
+    }
+
+    private static void writeDocs(String table) throws IOException {
+        Path docs = Path.of("docs", "benchmarks.md");
+        String text = Files.readString(docs, StandardCharsets.UTF_8);
+        int start = text.indexOf(DOCS_START);
+        int end = text.indexOf(DOCS_END);
+        if (start < 0 || end < start) {
+            System.out.println("docs/benchmarks.md has no " + DOCS_START + " block; not updated");
+            return;
+        }
+        Files.writeString(docs, text.substring(0, start + DOCS_START.length()) + "\n" + table + text.substring(end), StandardCharsets.UTF_8);
+    }
+}
