@@ -111,9 +111,23 @@ public class CollectionAdminResource {
         return Response.created(URI.create("/v1/admin/collections/" + c.name)).entity(CollectionJson.of(c)).build();
     }
 
+    /** A page of collections; {@code next} is the cursor of the following page, absent on the last one. */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record CollectionPage(List<CollectionJson> collections, String next) {
+    }
+
+    static final java.util.regex.Pattern COLLECTION_NAMES = java.util.regex.Pattern.compile(COLLECTION_NAME);
+
+    /** Collections in name order, {@code limit} per page; {@code cursor} is the previous page's {@code next}. */
     @GET
-    public Map<String, List<CollectionJson>> list() {
-        return Map.of("collections", collections.list().stream().map(CollectionJson::of).toList());
+    public CollectionPage list(@QueryParam("limit") String limit, @QueryParam("cursor") String cursor) {
+        int size = Cursors.limit(limit);
+        String after = Cursors.decodeName(cursor, COLLECTION_NAMES, "cursor");
+        List<VectorCollection> page = collections.page(after, size + 1);
+        boolean more = page.size() > size;
+        List<VectorCollection> shown = more ? page.subList(0, size) : page;
+        return new CollectionPage(shown.stream().map(CollectionJson::of).toList(),
+                more ? Cursors.encodeName(shown.get(shown.size() - 1).name) : null);
     }
 
     @GET
@@ -154,11 +168,11 @@ public class CollectionAdminResource {
      */
     @GET
     @Path("{name}/partitions")
-    public PartitionPage partitions(@PathParam("name") String name, @QueryParam("limit") Integer limit,
+    public PartitionPage partitions(@PathParam("name") String name, @QueryParam("limit") String limit,
                                     @QueryParam("cursor") String cursor, @QueryParam("tenant") String tenant) {
-        int size = limit == null ? 100 : limit;
-        if (size < 1 || size > 1000) {
-            throw ApiException.invalid("limit", "must be between 1 and 1000");
+        int size = Cursors.limit(limit);
+        if (tenant != null && !tenant.matches(TenantAdminResource.TENANT_ID)) {
+            throw ApiException.invalid("tenant", "is not a tenant id");
         }
         long after = Cursors.decode(cursor, "cursor");
         List<Partition> page = collections.partitions(name, tenant, after, size + 1);

@@ -19,6 +19,7 @@ import jakarta.ws.rs.GET;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
@@ -27,7 +28,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.EnumSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 
@@ -85,9 +85,22 @@ public class KeyAdminResource {
                 .entity(KeyJson.of(issued.key(), issued.secret())).build();
     }
 
+    /** A page of keys; {@code next} is the cursor of the following page, absent on the last one. */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record KeyPage(List<KeyJson> keys, String next) {
+    }
+
+    /** The tenant's keys in the order they were issued, {@code limit} per page; {@code cursor} is the previous page's {@code next}. */
     @GET
-    public Map<String, List<KeyJson>> list(@PathParam("tenantId") String tenantId) {
-        return Map.of("keys", keys.list(tenantId).stream().map(k -> KeyJson.of(k, null)).toList());
+    public KeyPage list(@PathParam("tenantId") String tenantId, @QueryParam("limit") String limit, @QueryParam("cursor") String cursor) {
+        int size = Cursors.limit(limit);
+        Cursors.After after = Cursors.decodeAfter(cursor, "cursor");
+        List<ApiKey> page = keys.page(tenantId, after == null ? null : after.createdAt(), after == null ? null : after.id(), size + 1);
+        boolean more = page.size() > size;
+        List<ApiKey> shown = more ? page.subList(0, size) : page;
+        ApiKey last = shown.isEmpty() ? null : shown.get(shown.size() - 1);
+        return new KeyPage(shown.stream().map(k -> KeyJson.of(k, null)).toList(),
+                more ? Cursors.encode(new Cursors.After(last.createdAt, last.id)) : null);
     }
 
     @DELETE

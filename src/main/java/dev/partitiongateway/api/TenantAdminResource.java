@@ -20,6 +20,8 @@ import jakarta.ws.rs.PATCH;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.QueryParam;
+import com.fasterxml.jackson.annotation.JsonInclude;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
@@ -71,9 +73,22 @@ public class TenantAdminResource {
         return Response.created(URI.create("/v1/admin/tenants/" + t.id)).entity(json(t, 0)).build();
     }
 
+    /** A page of tenants; {@code next} is the cursor of the following page, absent on the last one. */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record TenantPage(List<TenantJson> tenants, String next) {
+    }
+
+    /** Tenants in id order, {@code limit} per page; {@code cursor} is the previous page's {@code next}. */
     @GET
-    public Map<String, List<TenantJson>> list() {
-        return Map.of("tenants", tenants.list().stream().map(t -> json(t, tenants.usedVectors(t.id))).toList());
+    public TenantPage list(@QueryParam("limit") String limit, @QueryParam("cursor") String cursor) {
+        int size = Cursors.limit(limit);
+        String after = Cursors.decodeName(cursor, java.util.regex.Pattern.compile(TENANT_ID), "cursor");
+        List<Tenant> page = tenants.page(after, size + 1);
+        boolean more = page.size() > size;
+        List<Tenant> shown = more ? page.subList(0, size) : page;
+        Map<String, Long> used = tenants.usedVectors(shown.stream().map(t -> t.id).toList());
+        return new TenantPage(shown.stream().map(t -> json(t, used.getOrDefault(t.id, 0L))).toList(),
+                more ? Cursors.encodeName(shown.get(shown.size() - 1).id) : null);
     }
 
     @GET

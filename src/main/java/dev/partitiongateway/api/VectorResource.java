@@ -50,6 +50,13 @@ public class VectorResource {
     }
 
     @POST
+    @Path("vectors/fetch")
+    @RequiresScope(Scope.READ)
+    public DataJson.FetchResponse fetchMany(@PathParam("collection") String collection, DataJson.FetchRequest body) {
+        return vectors.fetch(caller.tenant(), collection, body);
+    }
+
+    @POST
     @Path("vectors/delete")
     @RequiresScope(Scope.WRITE)
     public DataJson.DeleteResponse delete(@PathParam("collection") String collection, DataJson.DeleteRequest body) {

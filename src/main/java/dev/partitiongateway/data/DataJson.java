@@ -72,6 +72,17 @@ public final class DataJson {
     public record VectorJson(String id, float[] values, Map<String, Object> metadata, Instant timestamp) {
     }
 
+    /** Ids to fetch in one request; a repeated id is fetched once. */
+    public record FetchRequest(List<String> ids) {
+    }
+
+    /**
+     * @param vectors the stored vectors among the ids, in the order the ids were first given
+     * @param missing the ids this tenant has no vector for in the collection
+     */
+    public record FetchResponse(List<VectorJson> vectors, List<String> missing) {
+    }
+
     public record DeleteRequest(List<String> ids, JsonNode filter) {
     }
 
