@@ -1,5 +1,10 @@
 package dev.partitiongateway.api;
 
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
+import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import dev.partitiongateway.auth.Caller;
 import dev.partitiongateway.auth.RequiresScope;
@@ -17,6 +22,7 @@ import java.util.Map;
 
 /** The collections a tenant can write to and search, with the calling tenant's own usage in each. */
 @Path("/v1/collections")
+@Tag(name = "Tenant data")
 @Produces(MediaType.APPLICATION_JSON)
 public class TenantCollectionsResource {
 
@@ -41,6 +47,8 @@ public class TenantCollectionsResource {
         this.caller = caller;
     }
 
+    @Operation(operationId = "listOwnCollections", summary = "List the collections you can use",
+            description = "Every collection with its dimension, metric and partitioning, and how many of your vectors it holds, one page at a time: pass the previous page's next as cursor.")
     @GET
     @RequiresScope(Scope.READ)
     public TenantCollectionPage list(@QueryParam("limit") String limit, @QueryParam("cursor") String cursor) {

@@ -18,6 +18,7 @@ public final class DataJson {
     public record UpsertRequest(List<VectorInput> vectors) {
     }
 
+    @org.eclipse.microprofile.openapi.annotations.media.Schema(name = "QuotaUsage", description = "Vectors the tenant holds, and its quota")
     public record Usage(long vectors, long maxVectors) {
     }
 
