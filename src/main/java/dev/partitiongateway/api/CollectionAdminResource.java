@@ -1,5 +1,10 @@
 package dev.partitiongateway.api;
 
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
+import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.partitiongateway.auth.OperatorOnly;
@@ -35,6 +40,7 @@ import java.util.List;
 import java.util.Map;
 
 @Path("/v1/admin/collections")
+@Tag(name = "Admin: collections")
 @OperatorOnly
 @Produces(MediaType.APPLICATION_JSON)
 @Consumes(MediaType.APPLICATION_JSON)
@@ -105,17 +111,39 @@ public class CollectionAdminResource {
         this.json = json;
     }
 
+    @Operation(operationId = "createCollection", summary = "Create a collection",
+            description = "Creates a collection on a backend (default gateway.backend.default) with a dimension, a metric and a partitioning strategy (TENANT by default). Dimension, metric, backend and strategy never change afterwards.")
+    @APIResponse(responseCode = "201", description = "The collection was created; Location names it.",
+            content = @Content(mediaType = "application/json", schema = @Schema(implementation = CollectionJson.class)))
     @POST
     public Response create(@NotNull @Valid CreateCollection body) {
         VectorCollection c = collections.create(body.name(), body.dimension(), body.metric(), body.backend(), body.partitioning());
         return Response.created(URI.create("/v1/admin/collections/" + c.name)).entity(CollectionJson.of(c)).build();
     }
 
-    @GET
-    public Map<String, List<CollectionJson>> list() {
-        return Map.of("collections", collections.list().stream().map(CollectionJson::of).toList());
+    /** A page of collections; {@code next} is the cursor of the following page, absent on the last one. */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record CollectionPage(List<CollectionJson> collections, String next) {
     }
 
+    static final java.util.regex.Pattern COLLECTION_NAMES = java.util.regex.Pattern.compile(COLLECTION_NAME);
+
+    /** Collections in name order, {@code limit} per page; {@code cursor} is the previous page's {@code next}. */
+    @Operation(operationId = "listCollections", summary = "List collections",
+            description = "Collections in name order, one page at a time: pass the previous page's next as cursor.")
+    @GET
+    public CollectionPage list(@QueryParam("limit") String limit, @QueryParam("cursor") String cursor) {
+        int size = Cursors.limit(limit);
+        String after = Cursors.decodeName(cursor, COLLECTION_NAMES, "cursor");
+        List<VectorCollection> page = collections.page(after, size + 1);
+        boolean more = page.size() > size;
+        List<VectorCollection> shown = more ? page.subList(0, size) : page;
+        return new CollectionPage(shown.stream().map(CollectionJson::of).toList(),
+                more ? Cursors.encodeName(shown.get(shown.size() - 1).name) : null);
+    }
+
+    @Operation(operationId = "getCollection", summary = "Get a collection",
+            description = "The collection's dimension, metric, backend and partitioning.")
     @GET
     @Path("{name}")
     public CollectionJson get(@PathParam("name") String name) {
@@ -123,6 +151,9 @@ public class CollectionAdminResource {
     }
 
     /** Changes a time-partitioned collection's retention: {@code {"partitioning":{"retentionDays":30}}} ({@code null}: keep everything). */
+    @Operation(operationId = "updateCollectionRetention", summary = "Change a time-partitioned collection's retention",
+            description = "Only partitioning.retentionDays can change; null keeps every window. Windows that end before now minus retentionDays are dropped by the next retention run.")
+    @Tag(name = "Lifecycle")
     @PATCH
     @Path("{name}")
     public CollectionJson patch(@PathParam("name") String name, @NotNull @Valid PatchCollection body) {
@@ -141,6 +172,9 @@ public class CollectionAdminResource {
         return CollectionJson.of(collections.changeRetention(name, Partitioning.retentionDays(partitioning.get("retentionDays"))));
     }
 
+    @Operation(operationId = "deleteCollection", summary = "Delete a collection",
+            description = "Drops the collection on its backend with every partition and vector in it, and gives the tenants their quota back.")
+    @APIResponse(responseCode = "204", description = "The collection and its data are gone.")
     @DELETE
     @Path("{name}")
     public Response delete(@PathParam("name") String name) {
@@ -152,13 +186,15 @@ public class CollectionAdminResource {
      * The collection's partitions in creation order, {@code limit} (1..1000, default 100) per page;
      * {@code cursor} is the {@code next} of the previous page. {@code tenant} keeps one tenant's.
      */
+    @Operation(operationId = "listPartitions", summary = "List a collection's partitions",
+            description = "Partitions in creation order with their placement, state and vector count, one page at a time; tenant keeps one tenant's (with its shared bucket).")
     @GET
     @Path("{name}/partitions")
-    public PartitionPage partitions(@PathParam("name") String name, @QueryParam("limit") Integer limit,
+    public PartitionPage partitions(@PathParam("name") String name, @QueryParam("limit") String limit,
                                     @QueryParam("cursor") String cursor, @QueryParam("tenant") String tenant) {
-        int size = limit == null ? 100 : limit;
-        if (size < 1 || size > 1000) {
-            throw ApiException.invalid("limit", "must be between 1 and 1000");
+        int size = Cursors.limit(limit);
+        if (tenant != null && !tenant.matches(TenantAdminResource.TENANT_ID)) {
+            throw ApiException.invalid("tenant", "is not a tenant id");
         }
         long after = Cursors.decode(cursor, "cursor");
         List<Partition> page = collections.partitions(name, tenant, after, size + 1);
@@ -171,6 +207,9 @@ public class CollectionAdminResource {
     }
 
     /** Runs the collection's retention now: drops every window that ended before now minus retentionDays. */
+    @Operation(operationId = "runRetention", summary = "Run a collection's retention now",
+            description = "Drops every time window that ended before now minus retentionDays, and says which; it also runs on a schedule.")
+    @Tag(name = "Lifecycle")
     @POST
     @Path("{name}/retention")
     public RetentionRun retention(@PathParam("name") String name) {

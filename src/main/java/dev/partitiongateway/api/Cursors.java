@@ -2,36 +2,136 @@ package dev.partitiongateway.api;
 
 import dev.partitiongateway.problem.ApiException;
 import java.nio.charset.StandardCharsets;
+import java.time.Instant;
 import java.util.Base64;
+import java.util.UUID;
+import java.util.regex.Pattern;
 
-/** Opaque paging cursors: the position after which the next page starts, not meant to be read by clients. */
+/**
+ * Paging for every list: a {@code limit} and an opaque {@code cursor}, the position after which the
+ * next page starts. Clients pass back the {@code next} of the previous page and never read it; each
+ * listing's cursors carry their own kind, so a cursor from one listing is refused by another.
+ */
 final class Cursors {
 
-    private static final String PREFIX = "after:";
+    static final int DEFAULT_LIMIT = 100;
+    static final int MAX_LIMIT = 1000;
+
+    private static final String AFTER_ID = "after:";
+    private static final String AFTER_NAME = "name:";
+    private static final String AFTER_KEY = "key:";
+    private static final Pattern DIGITS = Pattern.compile("[0-9]{1,9}");
 
     private Cursors() {
     }
 
+    /**
+     * The page size a client asked for: {@link #DEFAULT_LIMIT} when absent, else a whole number in
+     * 1..{@link #MAX_LIMIT}. Taken as text so that {@code limit=abc} is a 400 naming the field, not a 404.
+     */
+    static int limit(String limit) {
+        if (limit == null || limit.isEmpty()) {
+            return DEFAULT_LIMIT;
+        }
+        if (DIGITS.matcher(limit).matches()) {
+            int size = Integer.parseInt(limit);
+            if (size >= 1 && size <= MAX_LIMIT) {
+                return size;
+            }
+        }
+        throw ApiException.invalid("limit", "must be a whole number from 1 to " + MAX_LIMIT);
+    }
+
     static String encode(long lastId) {
-        return Base64.getUrlEncoder().withoutPadding().encodeToString((PREFIX + lastId).getBytes(StandardCharsets.UTF_8));
+        return wrap(AFTER_ID + lastId);
     }
 
     /** The position a cursor names; {@code 0} (the start) when there is none; a 400 for one this gateway did not make. */
     static long decode(String cursor, String field) {
-        if (cursor == null || cursor.isEmpty()) {
+        String text = unwrap(cursor, AFTER_ID, field);
+        if (text == null) {
             return 0;
         }
         try {
-            String text = new String(Base64.getUrlDecoder().decode(cursor), StandardCharsets.UTF_8);
-            if (text.startsWith(PREFIX)) {
-                long position = Long.parseLong(text.substring(PREFIX.length()));
-                if (position >= 0) {
-                    return position;
-                }
+            long position = Long.parseLong(text);
+            if (position >= 0) {
+                return position;
             }
-        } catch (IllegalArgumentException e) {
+        } catch (NumberFormatException e) {
             // refused below
         }
-        throw ApiException.invalid(field, "is not a cursor from a previous page's 'next'");
+        throw refused(field);
+    }
+
+    /** A cursor after a name (tenant id, collection name) in a listing ordered by name. */
+    static String encodeName(String lastName) {
+        return wrap(AFTER_NAME + lastName);
+    }
+
+    /** The name a cursor from {@link #encodeName} holds; {@code null} (the start) when there is none. */
+    static String decodeName(String cursor, Pattern names, String field) {
+        String name = unwrap(cursor, AFTER_NAME, field);
+        if (name == null) {
+            return null;
+        }
+        if (!names.matcher(name).matches()) {
+            throw refused(field);
+        }
+        return name;
+    }
+
+    /** A position in a listing ordered by creation time, then id. */
+    record After(Instant createdAt, UUID id) {
+    }
+
+    static String encode(After after) {
+        return wrap(AFTER_KEY + after.createdAt().getEpochSecond() + "." + after.createdAt().getNano() + "." + after.id());
+    }
+
+    static After decodeAfter(String cursor, String field) {
+        String text = unwrap(cursor, AFTER_KEY, field);
+        if (text == null) {
+            return null;
+        }
+        String[] parts = text.split("\\.", 3);
+        try {
+            if (parts.length == 3) {
+                long seconds = Long.parseLong(parts[0]);
+                int nanos = Integer.parseInt(parts[1]);
+                // Years 1970..9999: beyond them PostgreSQL could not compare the instant.
+                if (seconds >= 0 && seconds <= 253_402_300_799L && nanos >= 0 && nanos < 1_000_000_000) {
+                    return new After(Instant.ofEpochSecond(seconds, nanos), UUID.fromString(parts[2]));
+                }
+            }
+        } catch (RuntimeException e) {
+            // refused below
+        }
+        throw refused(field);
+    }
+
+    private static String wrap(String position) {
+        return Base64.getUrlEncoder().withoutPadding().encodeToString(position.getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** The position after the kind's prefix; {@code null} for no cursor. */
+    private static String unwrap(String cursor, String kind, String field) {
+        if (cursor == null || cursor.isEmpty()) {
+            return null;
+        }
+        if (cursor.length() <= 400) {
+            try {
+                String text = new String(Base64.getUrlDecoder().decode(cursor), StandardCharsets.UTF_8);
+                if (text.startsWith(kind)) {
+                    return text.substring(kind.length());
+                }
+            } catch (IllegalArgumentException e) {
+                // refused below
+            }
+        }
+        throw refused(field);
+    }
+
+    private static ApiException refused(String field) {
+        return ApiException.invalid(field, "is not a cursor from a previous page's 'next' of this listing");
     }
 }

@@ -1,5 +1,10 @@
 package dev.partitiongateway.api;
 
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
+import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import dev.partitiongateway.auth.ApiKey;
 import dev.partitiongateway.auth.KeyService;
@@ -19,6 +24,7 @@ import jakarta.ws.rs.GET;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
@@ -27,11 +33,11 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.EnumSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 
 @Path("/v1/admin/tenants/{tenantId}/keys")
+@Tag(name = "Admin: tenants")
 @OperatorOnly
 @Produces(MediaType.APPLICATION_JSON)
 @Consumes(MediaType.APPLICATION_JSON)
@@ -70,6 +76,10 @@ public class KeyAdminResource {
         this.keys = keys;
     }
 
+    @Operation(operationId = "createTenantKey", summary = "Issue a tenant API key",
+            description = "Issues a key with scopes read and/or write. The secret (key) is in this response only; the gateway keeps its hash.")
+    @APIResponse(responseCode = "201", description = "The key was issued; key holds the secret, shown once.",
+            content = @Content(mediaType = "application/json", schema = @Schema(implementation = KeyJson.class)))
     @POST
     public Response issue(@PathParam("tenantId") String tenantId, @NotNull @Valid IssueKey body) {
         Set<Scope> scopes = EnumSet.noneOf(Scope.class);
@@ -85,11 +95,29 @@ public class KeyAdminResource {
                 .entity(KeyJson.of(issued.key(), issued.secret())).build();
     }
 
-    @GET
-    public Map<String, List<KeyJson>> list(@PathParam("tenantId") String tenantId) {
-        return Map.of("keys", keys.list(tenantId).stream().map(k -> KeyJson.of(k, null)).toList());
+    /** A page of keys; {@code next} is the cursor of the following page, absent on the last one. */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record KeyPage(List<KeyJson> keys, String next) {
     }
 
+    /** The tenant's keys in the order they were issued, {@code limit} per page; {@code cursor} is the previous page's {@code next}. */
+    @Operation(operationId = "listTenantKeys", summary = "List a tenant's API keys",
+            description = "The tenant's keys in issue order, without secrets, one page at a time: pass the previous page's next as cursor.")
+    @GET
+    public KeyPage list(@PathParam("tenantId") String tenantId, @QueryParam("limit") String limit, @QueryParam("cursor") String cursor) {
+        int size = Cursors.limit(limit);
+        Cursors.After after = Cursors.decodeAfter(cursor, "cursor");
+        List<ApiKey> page = keys.page(tenantId, after == null ? null : after.createdAt(), after == null ? null : after.id(), size + 1);
+        boolean more = page.size() > size;
+        List<ApiKey> shown = more ? page.subList(0, size) : page;
+        ApiKey last = shown.isEmpty() ? null : shown.get(shown.size() - 1);
+        return new KeyPage(shown.stream().map(k -> KeyJson.of(k, null)).toList(),
+                more ? Cursors.encode(new Cursors.After(last.createdAt, last.id)) : null);
+    }
+
+    @Operation(operationId = "revokeTenantKey", summary = "Revoke a tenant API key",
+            description = "The key stops working at once on every gateway process. Revoking a revoked key changes nothing.")
+    @APIResponse(responseCode = "204", description = "The key is revoked.")
     @DELETE
     @Path("{keyId}")
     public Response revoke(@PathParam("tenantId") String tenantId, @PathParam("keyId") String keyId) {
@@ -98,6 +126,10 @@ public class KeyAdminResource {
     }
 
     /** Issues a replacement with the same name and scopes and ends the old key, at once or after a grace period. */
+    @Operation(operationId = "rotateTenantKey", summary = "Rotate a tenant API key",
+            description = "Issues a replacement with the same name and scopes; the old key stops at once or after gracePeriodSeconds (at most 30 days).")
+    @APIResponse(responseCode = "201", description = "The replacement was issued; key.key holds its secret, shown once.",
+            content = @Content(mediaType = "application/json", schema = @Schema(implementation = RotationJson.class)))
     @POST
     @Path("{keyId}/rotate")
     public Response rotate(@PathParam("tenantId") String tenantId, @PathParam("keyId") String keyId, @Valid RotateKey body) {

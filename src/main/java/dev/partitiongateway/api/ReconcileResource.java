@@ -1,5 +1,10 @@
 package dev.partitiongateway.api;
 
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
+import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 import dev.partitiongateway.auth.OperatorOnly;
 import dev.partitiongateway.jobs.Reconciler;
 import dev.partitiongateway.problem.ApiException;
@@ -12,6 +17,7 @@ import java.util.Optional;
 
 /** Runs a reconciler pass now (it also runs every {@code gateway.reconciler.interval}). */
 @Path("/v1/admin/reconcile")
+@Tag(name = "Operations")
 @OperatorOnly
 @Produces(MediaType.APPLICATION_JSON)
 public class ReconcileResource {
@@ -23,6 +29,8 @@ public class ReconcileResource {
     }
 
     /** Reconciles every collection, or only {@code collection}; 409 while another gateway process runs a pass. */
+    @Operation(operationId = "reconcile", summary = "Run a reconciler pass now",
+            description = "Brings the registry, usage and backends back into agreement (pending writes, orphans, stale copies, counts) for every collection or one; it also runs every gateway.reconciler.interval. 409 while another process runs a pass.")
     @POST
     public Reconciler.Report reconcile(@QueryParam("collection") String collection) {
         Reconciler.Report report = reconciler.reconcile(Optional.ofNullable(collection));

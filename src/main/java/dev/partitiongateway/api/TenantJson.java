@@ -16,6 +16,7 @@ public record TenantJson(String id, String name, TenantStatus status, Quota quot
     public record Quota(long maxVectors) {
     }
 
+    @org.eclipse.microprofile.openapi.annotations.media.Schema(name = "TenantUsage", description = "Vectors the tenant holds")
     public record Usage(long vectors) {
     }
 

@@ -1,5 +1,10 @@
 package dev.partitiongateway.api;
 
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
+import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 import dev.partitiongateway.auth.Caller;
 import dev.partitiongateway.auth.RequiresScope;
 import dev.partitiongateway.auth.Scope;
@@ -11,6 +16,7 @@ import jakarta.ws.rs.core.MediaType;
 
 /** The calling tenant's own view: itself, its quota and usage. */
 @Path("/v1/tenant")
+@Tag(name = "Tenant data")
 @Produces(MediaType.APPLICATION_JSON)
 public class TenantSelfResource {
 
@@ -22,6 +28,8 @@ public class TenantSelfResource {
         this.caller = caller;
     }
 
+    @Operation(operationId = "getOwnTenant", summary = "Get your tenant",
+            description = "The calling key's tenant: its quota, usage and limits.")
     @GET
     @RequiresScope(Scope.READ)
     public TenantJson get() {

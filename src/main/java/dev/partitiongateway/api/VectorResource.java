@@ -1,5 +1,10 @@
 package dev.partitiongateway.api;
 
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
+import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 import dev.partitiongateway.auth.Caller;
 import dev.partitiongateway.auth.RequiresScope;
 import dev.partitiongateway.auth.Scope;
@@ -16,6 +21,7 @@ import jakarta.ws.rs.core.MediaType;
 
 /** The tenant data API. The tenant always comes from the API key, never from the request. */
 @Path("/v1/collections/{collection}")
+@Tag(name = "Tenant data")
 @Produces(MediaType.APPLICATION_JSON)
 @Consumes(MediaType.APPLICATION_JSON)
 public class VectorResource {
@@ -28,6 +34,8 @@ public class VectorResource {
         this.caller = caller;
     }
 
+    @Operation(operationId = "upsertVectors", summary = "Upsert vectors",
+            description = "Inserts or replaces up to gateway.limits.max-batch vectors. An existing id is replaced and counts as updated, not against the quota. All or nothing: a refusal stores none of them.")
     @PUT
     @Path("vectors")
     @RequiresScope(Scope.WRITE)
@@ -35,6 +43,8 @@ public class VectorResource {
         return vectors.upsert(caller.tenant(), collection, body);
     }
 
+    @Operation(operationId = "searchVectors", summary = "Search by vector",
+            description = "The topK nearest of your vectors, optionally filtered by metadata and time; scores are higher-is-better for every metric. partitions lists what was searched.")
     @POST
     @Path("search")
     @RequiresScope(Scope.READ)
@@ -42,6 +52,8 @@ public class VectorResource {
         return vectors.search(caller.tenant(), collection, body);
     }
 
+    @Operation(operationId = "getVector", summary = "Get one vector by id",
+            description = "One of your vectors. Use fetchVectors for ids that are not safe in a URL path (with / or %, or . and ..) or for many ids.")
     @GET
     @Path("vectors/{id}")
     @RequiresScope(Scope.READ)
@@ -49,6 +61,17 @@ public class VectorResource {
         return vectors.fetch(caller.tenant(), collection, id);
     }
 
+    @Operation(operationId = "fetchVectors", summary = "Get many vectors by id",
+            description = "Up to gateway.limits.max-delete-ids of your vectors in one request, in the order asked; missing lists the ids you have no vector for. A repeated id is returned once.")
+    @POST
+    @Path("vectors/fetch")
+    @RequiresScope(Scope.READ)
+    public DataJson.FetchResponse fetchMany(@PathParam("collection") String collection, DataJson.FetchRequest body) {
+        return vectors.fetch(caller.tenant(), collection, body);
+    }
+
+    @Operation(operationId = "deleteVectors", summary = "Delete vectors by id or by filter",
+            description = "Deletes the given ids (at most gateway.limits.max-delete-ids) or every one of your vectors matching a filter, and gives their quota back.")
     @POST
     @Path("vectors/delete")
     @RequiresScope(Scope.WRITE)
@@ -56,6 +79,8 @@ public class VectorResource {
         return vectors.delete(caller.tenant(), collection, body);
     }
 
+    @Operation(operationId = "getCollectionStats", summary = "Your usage of a collection",
+            description = "How many of your vectors the collection holds, in which partitions, and your quota.")
     @GET
     @Path("stats")
     @RequiresScope(Scope.READ)

@@ -61,9 +61,17 @@ public class KeyService {
         return new Issued(key, generated.key());
     }
 
-    public List<ApiKey> list(String tenantId) {
+    /**
+     * Up to {@code limit} of the tenant's keys in creation order (then id), after the key created at
+     * {@code afterCreatedAt} with id {@code afterId} ({@code null}s: from the first).
+     */
+    public List<ApiKey> page(String tenantId, Instant afterCreatedAt, UUID afterId, int limit) {
         requireTenant(tenantId);
-        return ApiKey.list("tenantId", Sort.by("createdAt").and("id"), tenantId);
+        Sort order = Sort.by("createdAt").and("id");
+        return afterCreatedAt == null
+                ? ApiKey.find("tenantId = ?1", order, tenantId).page(0, limit).list()
+                : ApiKey.find("tenantId = ?1 and (createdAt > ?2 or (createdAt = ?2 and id > ?3))", order, tenantId, afterCreatedAt, afterId)
+                        .page(0, limit).list();
     }
 
     /** Revokes the key; revoking a revoked key is a no-op. Applies to the next request on every gateway process. */

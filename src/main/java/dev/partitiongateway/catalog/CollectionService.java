@@ -89,8 +89,34 @@ public class CollectionService {
         });
     }
 
-    public List<VectorCollection> list() {
-        return VectorCollection.listAll(io.quarkus.panache.common.Sort.by("name"));
+    /** Up to {@code limit} collections in name order, after {@code afterName} ({@code null}: from the first). */
+    public List<VectorCollection> page(String afterName, int limit) {
+        return afterName == null
+                ? VectorCollection.find("order by name").page(0, limit).list()
+                : VectorCollection.find("name > ?1 order by name", afterName).page(0, limit).list();
+    }
+
+    /** How many vectors the tenant holds in each of these collections (absent: none), from the registry. */
+    public Map<String, Long> tenantVectors(String tenantId, List<String> collectionNames) {
+        Map<String, Long> counts = new java.util.HashMap<>();
+        if (collectionNames.isEmpty()) {
+            return counts;
+        }
+        try (Connection c = dataSource.getConnection();
+             java.sql.PreparedStatement s = c.prepareStatement("""
+                     SELECT collection, count(*) FROM vector_registry WHERE tenant_id = ? AND collection = ANY (?) AND state = 'ACTIVE'
+                     GROUP BY collection""")) {
+            s.setString(1, tenantId);
+            s.setArray(2, c.createArrayOf("varchar", collectionNames.toArray()));
+            try (java.sql.ResultSet rs = s.executeQuery()) {
+                while (rs.next()) {
+                    counts.put(rs.getString(1), rs.getLong(2));
+                }
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException("cannot count tenant '" + tenantId + "''s vectors per collection", e);
+        }
+        return counts;
     }
 
     public VectorCollection get(String name) {

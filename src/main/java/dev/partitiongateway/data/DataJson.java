@@ -18,6 +18,7 @@ public final class DataJson {
     public record UpsertRequest(List<VectorInput> vectors) {
     }
 
+    @org.eclipse.microprofile.openapi.annotations.media.Schema(name = "QuotaUsage", description = "Vectors the tenant holds, and its quota")
     public record Usage(long vectors, long maxVectors) {
     }
 
@@ -70,6 +71,17 @@ public final class DataJson {
 
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public record VectorJson(String id, float[] values, Map<String, Object> metadata, Instant timestamp) {
+    }
+
+    /** Ids to fetch in one request; a repeated id is fetched once. */
+    public record FetchRequest(List<String> ids) {
+    }
+
+    /**
+     * @param vectors the stored vectors among the ids, in the order the ids were first given
+     * @param missing the ids this tenant has no vector for in the collection
+     */
+    public record FetchResponse(List<VectorJson> vectors, List<String> missing) {
     }
 
     public record DeleteRequest(List<String> ids, JsonNode filter) {

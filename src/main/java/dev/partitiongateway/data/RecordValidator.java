@@ -164,12 +164,24 @@ public class RecordValidator {
     }
 
     public List<String> deleteIds(List<String> ids) {
+        return ids(ids, "a delete");
+    }
+
+    /** The ids of a batch fetch, each once in the order first given; as many as a delete may name. */
+    public List<String> fetchIds(List<String> ids) {
+        if (ids == null) {
+            throw ApiException.invalid("ids", "is required: {\"ids\":[\"a\",\"b\"]}");
+        }
+        return ids(ids, "a fetch");
+    }
+
+    private List<String> ids(List<String> ids, String request) {
         if (ids.isEmpty()) {
             throw ApiException.invalid("ids", "must hold at least one id");
         }
         if (ids.size() > limits.maxDeleteIds()) {
             throw new ApiException(ErrorCode.PAYLOAD_TOO_LARGE,
-                    "a delete names at most " + limits.maxDeleteIds() + " ids; this one has " + ids.size());
+                    request + " names at most " + limits.maxDeleteIds() + " ids; this one has " + ids.size());
         }
         for (int i = 0; i < ids.size(); i++) {
             id(ids.get(i), "ids[" + i + "]");

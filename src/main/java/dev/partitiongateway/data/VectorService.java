@@ -27,6 +27,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.EnumSet;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -116,6 +117,25 @@ public class VectorService {
                 .findFirst()
                 .map(r -> new DataJson.VectorJson(r.id(), r.values(), r.metadata(), r.timestamp()))
                 .orElseThrow(() -> ApiException.notFound("vector '" + id + "' in collection '" + collectionName + "'"));
+    }
+
+    /** Many vectors by id in one request, through the same registry lookup as {@link #fetch}. */
+    public DataJson.FetchResponse fetch(TenantView tenant, String collectionName, DataJson.FetchRequest request) {
+        CollectionView collection = catalog.require(collectionName);
+        List<String> ids = validator.fetchIds(request == null ? null : request.ids());
+        Map<String, VectorRecord> found = new HashMap<>();
+        writer.fetch(tenant, collection, ids).forEach(r -> found.put(r.id(), r));
+        List<DataJson.VectorJson> vectors = new ArrayList<>(found.size());
+        List<String> missing = new ArrayList<>();
+        for (String id : ids) {
+            VectorRecord r = found.get(id);
+            if (r == null) {
+                missing.add(id);
+            } else {
+                vectors.add(new DataJson.VectorJson(r.id(), r.values(), r.metadata(), r.timestamp()));
+            }
+        }
+        return new DataJson.FetchResponse(vectors, missing);
     }
 
     public DataJson.DeleteResponse delete(TenantView tenant, String collectionName, DataJson.DeleteRequest request) {

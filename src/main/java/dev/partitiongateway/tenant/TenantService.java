@@ -62,8 +62,20 @@ public class TenantService {
         return t;
     }
 
-    public List<Tenant> list() {
-        return Tenant.listAll(io.quarkus.panache.common.Sort.by("id"));
+    /** Up to {@code limit} tenants in id order, after {@code afterId} ({@code null}: from the first). */
+    public List<Tenant> page(String afterId, int limit) {
+        return afterId == null
+                ? Tenant.find("order by id").page(0, limit).list()
+                : Tenant.find("id > ?1 order by id", afterId).page(0, limit).list();
+    }
+
+    /** Vectors held by each of these tenants (absent: none). */
+    public java.util.Map<String, Long> usedVectors(java.util.Collection<String> tenantIds) {
+        java.util.Map<String, Long> used = new java.util.HashMap<>();
+        if (!tenantIds.isEmpty()) {
+            TenantUsage.<TenantUsage>list("tenantId in ?1", tenantIds).forEach(u -> used.put(u.tenantId, u.vectors));
+        }
+        return used;
     }
 
     public Tenant get(String id) {

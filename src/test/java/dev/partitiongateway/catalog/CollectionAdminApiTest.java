@@ -5,7 +5,9 @@ import static dev.partitiongateway.support.DataApi.search;
 import static dev.partitiongateway.support.DataApi.upsert;
 import static dev.partitiongateway.support.DataApi.usage;
 import static dev.partitiongateway.support.DataApi.vector;
+import static dev.partitiongateway.support.TestApi.OPERATOR_KEY;
 import static dev.partitiongateway.support.TestApi.asOperator;
+import static dev.partitiongateway.support.TestApi.listAll;
 import static dev.partitiongateway.support.TestApi.createTenant;
 import static dev.partitiongateway.support.TestApi.readWriteKey;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -42,7 +44,7 @@ class CollectionAdminApiTest {
                 .body("name", equalTo("articles_v1")).body("dimension", equalTo(768)).body("metric", equalTo("COSINE"))
                 .body("backend", equalTo("lucene")).body("partitioning.strategy", equalTo("TENANT"));
         asOperator().get("/v1/admin/collections/articles_v1").then().statusCode(200).body("backend", equalTo("lucene"));
-        asOperator().get("/v1/admin/collections").then().statusCode(200).body("collections.name", hasItem("articles_v1"));
+        assertThat(listAll(OPERATOR_KEY, "/v1/admin/collections", "collections", 1000)).extracting(c -> c.get("name")).contains("articles_v1");
         asOperator().body(body("articles_v1", 768, "COSINE")).post("/v1/admin/collections").then().statusCode(409)
                 .body("code", equalTo("CONFLICT"));
     }

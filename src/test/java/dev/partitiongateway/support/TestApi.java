@@ -49,4 +49,28 @@ public final class TestApi {
     public static String readWriteKey(String tenantId) {
         return issueKey(tenantId, "read", "write");
     }
+
+    /** Every item of a paged listing, following {@code next} page by page with {@code limit} items each. */
+    public static List<Map<String, Object>> listAll(String key, String path, String field, int limit) {
+        List<Map<String, Object>> all = new java.util.ArrayList<>();
+        String cursor = null;
+        int pages = 0;
+        do {
+            RequestSpecification request = as(key).queryParam("limit", limit);
+            if (cursor != null) {
+                request.queryParam("cursor", cursor);
+            }
+            var page = request.get(path).then().statusCode(200).extract();
+            List<Map<String, Object>> items = page.path(field);
+            if (items.size() > limit) {
+                throw new AssertionError(path + " returned " + items.size() + " items for limit " + limit);
+            }
+            all.addAll(items);
+            cursor = page.path("next");
+            if (++pages > 100_000) {
+                throw new AssertionError(path + " never ends");
+            }
+        } while (cursor != null);
+        return all;
+    }
 }
