@@ -134,12 +134,12 @@ public class CollectionAdminResource {
     @GET
     public CollectionPage list(@QueryParam("limit") String limit, @QueryParam("cursor") String cursor) {
         int size = Cursors.limit(limit);
-        String after = Cursors.decodeName(cursor, COLLECTION_NAMES, "cursor");
+        String after = Cursors.decodeName(Cursors.COLLECTIONS, cursor, COLLECTION_NAMES, "cursor");
         List<VectorCollection> page = collections.page(after, size + 1);
         boolean more = page.size() > size;
         List<VectorCollection> shown = more ? page.subList(0, size) : page;
         return new CollectionPage(shown.stream().map(CollectionJson::of).toList(),
-                more ? Cursors.encodeName(shown.get(shown.size() - 1).name) : null);
+                more ? Cursors.encodeName(Cursors.COLLECTIONS, shown.get(shown.size() - 1).name) : null);
     }
 
     @Operation(operationId = "getCollection", summary = "Get a collection",
@@ -196,14 +196,14 @@ public class CollectionAdminResource {
         if (tenant != null && !tenant.matches(TenantAdminResource.TENANT_ID)) {
             throw ApiException.invalid("tenant", "is not a tenant id");
         }
-        long after = Cursors.decode(cursor, "cursor");
+        long after = Cursors.decode(name, cursor, "cursor");
         List<Partition> page = collections.partitions(name, tenant, after, size + 1);
         boolean more = page.size() > size;
         List<Partition> shown = more ? page.subList(0, size) : page;
         Map<Long, Map<String, Long>> bucketTenants = collections.bucketTenants(shown);
         String field = collections.get(name).partitioning.getOrDefault("field", "").toString();
         List<PartitionJson> partitions = shown.stream().map(p -> json(p, field, bucketTenants.get(p.id))).toList();
-        return new PartitionPage(partitions, more ? Cursors.encode(shown.get(shown.size() - 1).id) : null);
+        return new PartitionPage(partitions, more ? Cursors.encode(name, shown.get(shown.size() - 1).id) : null);
     }
 
     /** Runs the collection's retention now: drops every window that ended before now minus retentionDays. */

@@ -18,7 +18,9 @@ final class Cursors {
     static final int MAX_LIMIT = 1000;
 
     private static final String AFTER_ID = "after:";
-    private static final String AFTER_NAME = "name:";
+    /** Kinds of name cursors: a tenants cursor is refused by a collections listing and the other way round. */
+    static final String TENANTS = "tenant:";
+    static final String COLLECTIONS = "collection:";
     private static final String AFTER_KEY = "key:";
     private static final Pattern DIGITS = Pattern.compile("[0-9]{1,9}");
 
@@ -42,13 +44,14 @@ final class Cursors {
         throw ApiException.invalid("limit", "must be a whole number from 1 to " + MAX_LIMIT);
     }
 
-    static String encode(long lastId) {
-        return wrap(AFTER_ID + lastId);
+    /** A cursor after a partition id in one collection's partitions listing. */
+    static String encode(String collection, long lastId) {
+        return wrap(AFTER_ID + collection + ":" + lastId);
     }
 
-    /** The position a cursor names; {@code 0} (the start) when there is none; a 400 for one this gateway did not make. */
-    static long decode(String cursor, String field) {
-        String text = unwrap(cursor, AFTER_ID, field);
+    /** The position a cursor names; {@code 0} (the start) when there is none; a 400 for one of another listing. */
+    static long decode(String collection, String cursor, String field) {
+        String text = unwrap(cursor, AFTER_ID + collection + ":", field);
         if (text == null) {
             return 0;
         }
@@ -63,14 +66,14 @@ final class Cursors {
         throw refused(field);
     }
 
-    /** A cursor after a name (tenant id, collection name) in a listing ordered by name. */
-    static String encodeName(String lastName) {
-        return wrap(AFTER_NAME + lastName);
+    /** A cursor after a name (tenant id, collection name) in a listing of that {@code kind} ordered by name. */
+    static String encodeName(String kind, String lastName) {
+        return wrap(kind + lastName);
     }
 
     /** The name a cursor from {@link #encodeName} holds; {@code null} (the start) when there is none. */
-    static String decodeName(String cursor, Pattern names, String field) {
-        String name = unwrap(cursor, AFTER_NAME, field);
+    static String decodeName(String kind, String cursor, Pattern names, String field) {
+        String name = unwrap(cursor, kind, field);
         if (name == null) {
             return null;
         }

@@ -94,13 +94,13 @@ public class TenantAdminResource {
     @GET
     public TenantPage list(@QueryParam("limit") String limit, @QueryParam("cursor") String cursor) {
         int size = Cursors.limit(limit);
-        String after = Cursors.decodeName(cursor, java.util.regex.Pattern.compile(TENANT_ID), "cursor");
+        String after = Cursors.decodeName(Cursors.TENANTS, cursor, java.util.regex.Pattern.compile(TENANT_ID), "cursor");
         List<Tenant> page = tenants.page(after, size + 1);
         boolean more = page.size() > size;
         List<Tenant> shown = more ? page.subList(0, size) : page;
         Map<String, Long> used = tenants.usedVectors(shown.stream().map(t -> t.id).toList());
         return new TenantPage(shown.stream().map(t -> json(t, used.getOrDefault(t.id, 0L))).toList(),
-                more ? Cursors.encodeName(shown.get(shown.size() - 1).id) : null);
+                more ? Cursors.encodeName(Cursors.TENANTS, shown.get(shown.size() - 1).id) : null);
     }
 
     @Operation(operationId = "getTenant", summary = "Get a tenant",

@@ -53,7 +53,7 @@ public class TenantCollectionsResource {
     @RequiresScope(Scope.READ)
     public TenantCollectionPage list(@QueryParam("limit") String limit, @QueryParam("cursor") String cursor) {
         int size = Cursors.limit(limit);
-        String after = Cursors.decodeName(cursor, CollectionAdminResource.COLLECTION_NAMES, "cursor");
+        String after = Cursors.decodeName(Cursors.COLLECTIONS, cursor, CollectionAdminResource.COLLECTION_NAMES, "cursor");
         List<VectorCollection> page = collections.page(after, size + 1);
         boolean more = page.size() > size;
         List<VectorCollection> shown = more ? page.subList(0, size) : page;
@@ -62,6 +62,6 @@ public class TenantCollectionsResource {
                 .map(c -> new TenantCollectionJson(c.name, c.dimension, c.metric, c.partitioning,
                         new CollectionUsage(vectors.getOrDefault(c.name, 0L))))
                 .toList(),
-                more ? Cursors.encodeName(shown.get(shown.size() - 1).name) : null);
+                more ? Cursors.encodeName(Cursors.COLLECTIONS, shown.get(shown.size() - 1).name) : null);
     }
 }

@@ -97,6 +97,38 @@ public class CollectionService {
     }
 
     /** How many vectors the tenant holds in each of these collections (absent: none), from the registry. */
+    /** One of a tenant's partitions, with the tenant's own vectors in it (in a shared bucket, only its own). */
+    public record TenantPartition(PartitionView partition, long vectors) {
+    }
+
+    /** The partitions that hold a tenant's records in a collection (its own, or its bucket), with its counts. */
+    public List<TenantPartition> tenantPartitions(CollectionView collection, String tenantId) {
+        try (Connection c = dataSource.getConnection()) {
+            List<PartitionView> partitions = PartitionLookup.tenantPartitions(c, collection, tenantId);
+            Map<Long, Long> inShared = new java.util.HashMap<>();
+            List<Long> shared = partitions.stream().filter(PartitionView::shared).map(PartitionView::id).toList();
+            if (!shared.isEmpty()) {
+                try (java.sql.PreparedStatement s = c.prepareStatement("""
+                        SELECT partition_id, count(*) FROM vector_registry
+                        WHERE tenant_id = ? AND collection = ? AND state = 'ACTIVE' AND partition_id = ANY (?) GROUP BY partition_id""")) {
+                    s.setString(1, tenantId);
+                    s.setString(2, collection.name());
+                    s.setArray(3, c.createArrayOf("bigint", shared.toArray()));
+                    try (java.sql.ResultSet rs = s.executeQuery()) {
+                        while (rs.next()) {
+                            inShared.put(rs.getLong(1), rs.getLong(2));
+                        }
+                    }
+                }
+            }
+            return partitions.stream()
+                    .map(p -> new TenantPartition(p, p.shared() ? inShared.getOrDefault(p.id(), 0L) : p.vectorCount()))
+                    .toList();
+        } catch (SQLException e) {
+            throw new IllegalStateException("cannot list tenant '" + tenantId + "''s partitions of " + collection.name(), e);
+        }
+    }
+
     public Map<String, Long> tenantVectors(String tenantId, List<String> collectionNames) {
         Map<String, Long> counts = new java.util.HashMap<>();
         if (collectionNames.isEmpty()) {

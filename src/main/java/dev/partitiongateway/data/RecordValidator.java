@@ -252,7 +252,7 @@ public class RecordValidator {
 
     /**
      * An ISO-8601 instant or epoch milliseconds, to millisecond precision (what every backend stores),
-     * between the years 0 and 9999.
+     * between the years 1 and 9999.
      */
     static Instant timestamp(JsonNode node, String field) {
         if (node == null || node.isNull() || node.isMissingNode()) {
@@ -269,11 +269,12 @@ public class RecordValidator {
             }
         }
         if (instant == null || instant.isBefore(EARLIEST) || !instant.isBefore(LATEST)) {
-            throw ApiException.invalid(field, "must be an ISO-8601 instant (2024-05-01T12:00:00Z) or epoch milliseconds, in the years 0 to 9999");
+            throw ApiException.invalid(field, "must be an ISO-8601 instant (2024-05-01T12:00:00Z) or epoch milliseconds, in the years 1 to 9999");
         }
         return instant.truncatedTo(java.time.temporal.ChronoUnit.MILLIS);
     }
 
-    private static final Instant EARLIEST = Instant.parse("0000-01-01T00:00:00Z");
+    // From year 1: the ISO week of 0000-01-01 belongs to the week-based year -1, which no placement name can carry.
+    private static final Instant EARLIEST = Instant.parse("0001-01-01T00:00:00Z");
     private static final Instant LATEST = Instant.parse("+10000-01-01T00:00:00Z");
 }

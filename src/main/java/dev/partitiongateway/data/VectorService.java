@@ -2,8 +2,8 @@ package dev.partitiongateway.data;
 
 import dev.partitiongateway.backend.BackendRegistry;
 import dev.partitiongateway.catalog.CollectionCatalog;
+import dev.partitiongateway.catalog.CollectionService;
 import dev.partitiongateway.catalog.CollectionView;
-import dev.partitiongateway.catalog.Partition;
 import dev.partitiongateway.catalog.PartitionView;
 import dev.partitiongateway.filter.FilterParser;
 import dev.partitiongateway.problem.ApiException;
@@ -42,6 +42,7 @@ import java.util.Set;
 public class VectorService {
 
     private final CollectionCatalog catalog;
+    private final CollectionService collections;
     private final BackendRegistry backends;
     private final RecordValidator validator;
     private final PartitionRouter router;
@@ -49,9 +50,10 @@ public class VectorService {
     private final VectorWriter writer;
     private final TenantLimiter limiter;
 
-    VectorService(CollectionCatalog catalog, BackendRegistry backends, RecordValidator validator, PartitionRouter router,
-                  QueryRouter queries, VectorWriter writer, TenantLimiter limiter) {
+    VectorService(CollectionCatalog catalog, CollectionService collections, BackendRegistry backends, RecordValidator validator,
+                  PartitionRouter router, QueryRouter queries, VectorWriter writer, TenantLimiter limiter) {
         this.catalog = catalog;
+        this.collections = collections;
         this.backends = backends;
         this.validator = validator;
         this.router = router;
@@ -176,14 +178,14 @@ public class VectorService {
 
     public DataJson.StatsResponse stats(TenantView tenant, String collectionName) {
         CollectionView collection = catalog.require(collectionName);
-        return QuarkusTransaction.requiringNew().call(() -> {
-            List<Partition> partitions = Partition.list("collection = ?1 and tenantId = ?2 order by id", collection.name(), tenant.id());
-            long vectors = partitions.stream().mapToLong(p -> p.vectorCount).sum();
-            long used = TenantUsage.<TenantUsage>findByIdOptional(tenant.id()).map(u -> u.vectors).orElse(0L);
-            return new DataJson.StatsResponse(collection.name(), collection.dimension(), collection.metric().name(), vectors,
-                    new DataJson.Usage(used, tenant.maxVectors()),
-                    partitions.stream().map(p -> new DataJson.PartitionStats(p.placement, p.state.name(), p.vectorCount)).toList());
-        });
+        List<CollectionService.TenantPartition> partitions = collections.tenantPartitions(collection, tenant.id());
+        long used = QuarkusTransaction.requiringNew().call(
+                () -> TenantUsage.<TenantUsage>findByIdOptional(tenant.id()).map(u -> u.vectors).orElse(0L));
+        return new DataJson.StatsResponse(collection.name(), collection.dimension(), collection.metric().name(),
+                partitions.stream().mapToLong(CollectionService.TenantPartition::vectors).sum(),
+                new DataJson.Usage(used, tenant.maxVectors()),
+                partitions.stream().map(p -> new DataJson.PartitionStats(p.partition().placementName(), p.partition().state().name(),
+                        p.vectors())).toList());
     }
 
     private static Filter supported(Filter filter, VectorBackend backend) {

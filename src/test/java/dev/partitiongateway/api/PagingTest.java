@@ -161,6 +161,21 @@ class PagingTest {
         asOperator().queryParam("cursor", keyCursor).get("/v1/admin/tenants").then().statusCode(400);
         asOperator().queryParam("cursor", tenantCursor).get("/v1/admin/tenants/" + tenant + "/keys").then().statusCode(400);
         asOperator().queryParam("cursor", tenantCursor).get("/v1/admin/collections/" + collection + "/partitions").then().statusCode(400);
+        asOperator().queryParam("cursor", tenantCursor).get("/v1/admin/collections").then().statusCode(400);
+        as(key).queryParam("cursor", tenantCursor).get("/v1/collections").then().statusCode(400);
+        String collectionCursor = asOperator().queryParam("limit", 1).get("/v1/admin/collections").then().extract().path("next");
+        asOperator().queryParam("cursor", collectionCursor).get("/v1/admin/tenants").then().statusCode(400);
+        as(key).queryParam("cursor", collectionCursor).get("/v1/collections").then().statusCode(200); // the same listing
+
+        // A partitions cursor belongs to its collection.
+        String other = createCollection("cursors_other", 2, "L2");
+        upsert(readWriteKey(createTenant("cursors2")), collection, List.of(vector("y", 0, 1))).statusCode(200);
+        String partitionCursor = asOperator().queryParam("limit", 1).get("/v1/admin/collections/" + collection + "/partitions")
+                .then().statusCode(200).extract().path("next");
+        assertThat(partitionCursor).isNotNull();
+        asOperator().queryParam("cursor", partitionCursor).get("/v1/admin/collections/" + collection + "/partitions").then().statusCode(200);
+        asOperator().queryParam("cursor", partitionCursor).get("/v1/admin/collections/" + other + "/partitions").then().statusCode(400)
+                .body("errors.field", hasItem("cursor"));
     }
 
     @Test

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.partitiongateway.catalog.TimeWindow.Granularity;
 import java.time.Instant;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -43,6 +44,17 @@ class TimeWindowTest {
         assertThat(window.from()).isEqualTo(at(from));
         assertThat(window.to()).isEqualTo(at(to));
         assertThat(window.label()).isEqualTo(label);
+    }
+
+    @Test
+    void should_name_every_window_of_the_years_1_to_9999_with_a_four_digit_year() {
+        for (Granularity g : Granularity.values()) {
+            for (String instant : List.of("0001-01-01T00:00:00Z", "9999-12-31T23:59:59.999Z")) {
+                assertThat(TimeWindow.of(g, at(instant)).label()).as("%s at %s", g, instant).matches("[hdwm][0-9]{4}[0-9w]*");
+            }
+        }
+        assertThat(TimeWindow.of(Granularity.WEEKLY, at("0001-01-01T00:00:00Z")).label()).isEqualTo("w0001w01");
+        assertThat(TimeWindow.of(Granularity.WEEKLY, at("9999-12-31T23:59:59.999Z")).label()).isEqualTo("w9999w52");
     }
 
     @Test

@@ -6,6 +6,7 @@ import static dev.partitiongateway.support.DataApi.search;
 import static dev.partitiongateway.support.DataApi.upsert;
 import static dev.partitiongateway.support.DataApi.usage;
 import static dev.partitiongateway.support.DataApi.vector;
+import static dev.partitiongateway.support.TestApi.as;
 import static dev.partitiongateway.support.TestApi.asOperator;
 import static dev.partitiongateway.support.TestApi.createTenant;
 import static dev.partitiongateway.support.TestApi.readWriteKey;
@@ -81,6 +82,13 @@ class SharedBucketsApiTest {
             fetch(keys.get(i), collection, "own-" + ((i + 1) % 3)).statusCode(404);
             search(keys.get(i), collection, Map.of("vector", List.of(1, 0), "topK", 10, "filter",
                     Map.of("owner", tenants.get((i + 1) % 3)))).statusCode(200).body("results", org.hamcrest.Matchers.hasSize(0));
+        }
+
+        // Each tenant's stats count its own vectors in the bucket it shares.
+        for (int i = 0; i < 3; i++) {
+            as(keys.get(i)).get("/v1/collections/" + collection + "/stats").then().statusCode(200)
+                    .body("vectors", equalTo(2)).body("partitions", org.hamcrest.Matchers.hasSize(1))
+                    .body("partitions[0].vectorCount", equalTo(2)).body("partitions[0].placement", org.hamcrest.Matchers.startsWith("b_"));
         }
 
         // Tenant 0 deletes by id and by filter: only its own records go, in the bucket it shares with tenant 1.

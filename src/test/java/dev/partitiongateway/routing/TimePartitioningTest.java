@@ -83,6 +83,26 @@ class TimePartitioningTest {
     }
 
     @Test
+    void should_keep_the_first_weekly_window_of_the_calendar_and_refuse_what_no_window_can_name() {
+        String collection = Collections.create("weekly_edges", 2, "L2", Map.of("strategy", "TENANT_TIME", "granularity", "WEEKLY"));
+
+        // 0000-01-01 lies in ISO week 52 of the week-based year -1: refused, nothing stored, the collection still works.
+        for (Object early : List.of("0000-01-01T00:00:00Z", "0000-12-31T23:59:59Z", -62167219200000L)) {
+            upsert(key, collection, List.of(Map.of("id", "early", "values", List.of(1, 0), "timestamp", early))).statusCode(400)
+                    .body("errors.field", hasItem("vectors[0].timestamp"));
+        }
+        assertThat(Collections.partitions(collection)).isEmpty();
+
+        // (The far end, year 9999, is beyond the future skew any write may have; TimeWindowTest pins its window.)
+        upsert(key, collection, List.of(timed("first", Instant.parse("0001-01-01T00:00:00Z"), 1, 0))).statusCode(200);
+        assertThat(Collections.partitions(collection)).extracting(p -> (String) p.get("placement"))
+                .singleElement().asString().endsWith("_w0001w01");
+        search(key, collection, Map.of("vector", List.of(1, 0), "topK", 10)).statusCode(200)
+                .body("results.id", containsInAnyOrder("first"));
+        asOperator().post("/v1/admin/reconcile?collection=" + collection).then().statusCode(200);
+    }
+
+    @Test
     void should_give_an_untimed_vector_the_current_window() {
         String collection = Collections.create("now", 2, "L2", Map.of("strategy", "TENANT_TIME", "granularity", "HOURLY"));
         upsert(key, collection, List.of(Map.of("id", "untimed", "values", List.of(1.0, 0.0)))).statusCode(200);
