@@ -1,5 +1,6 @@
 package dev.partitiongateway.spi;
 
+import java.util.List;
 import java.util.Objects;
 import java.util.regex.Pattern;
 
@@ -48,5 +49,17 @@ public record Placement(CollectionSpec collection, String name, String tenant, b
     /** A placement that holds many tenants' records, each call scoped to {@code tenant}. */
     public static Placement shared(CollectionSpec collection, String name, String tenant) {
         return new Placement(collection, name, tenant, true);
+    }
+
+    /**
+     * The collection that every one of these placements belongs to, as one multi-placement call
+     * requires; refuses placements of several collections. {@code placements} must not be empty.
+     */
+    public static CollectionSpec commonCollection(List<Placement> placements) {
+        CollectionSpec first = placements.get(0).collection();
+        if (placements.stream().anyMatch(p -> !p.collection().name().equals(first.name()))) {
+            throw new IllegalArgumentException("one search covers placements of one collection");
+        }
+        return first;
     }
 }

@@ -151,6 +151,16 @@ public abstract class VectorBackendContract {
     }
 
     @Test
+    void should_refuse_one_search_over_placements_of_two_collections() {
+        Placement first = newPlacement(newCollection(Metric.L2), "main", "tenant_a");
+        Placement second = newPlacement(newCollection(Metric.L2), "main", "tenant_a");
+        upsert(first, record("r1", 1));
+
+        assertThatThrownBy(() -> backend().search(List.of(first, second), new SearchQuery(randomVector(new Random(3)), 5, null, false, false)))
+                .isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
     void should_omit_missing_ids_when_fetching() {
         Placement placement = newPlacement(newCollection(Metric.L2), "main", "tenant_a");
         upsert(placement, record("present", 1));

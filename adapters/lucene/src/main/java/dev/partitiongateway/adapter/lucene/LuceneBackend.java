@@ -311,11 +311,7 @@ public final class LuceneBackend implements VectorBackend {
         if (placements.isEmpty()) {
             return List.of();
         }
-        String collection = placements.get(0).collection().name();
-        if (placements.stream().anyMatch(p -> !p.collection().name().equals(collection))) {
-            throw new IllegalArgumentException("one search covers placements of one collection");
-        }
-        CollectionSpec spec = requireCollection(placements.get(0).collection());
+        CollectionSpec spec = requireCollection(Placement.commonCollection(placements));
         requireValidVector("query vector", query.vector(), spec);
         if (query.topK() > MAX_BATCH_SIZE) {
             throw new BackendException.Rejected("topK " + query.topK() + " is above the maximum of " + MAX_BATCH_SIZE);

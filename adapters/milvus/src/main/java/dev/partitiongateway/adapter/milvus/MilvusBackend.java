@@ -435,11 +435,7 @@ public final class MilvusBackend implements VectorBackend {
         if (placements.isEmpty()) {
             return List.of();
         }
-        String collectionName = placements.get(0).collection().name();
-        if (placements.stream().anyMatch(p -> !p.collection().name().equals(collectionName))) {
-            throw new IllegalArgumentException("one search covers placements of one collection");
-        }
-        CollectionSpec spec = requireCollection(placements.get(0).collection());
+        CollectionSpec spec = requireCollection(Placement.commonCollection(placements));
         requireValidVector("query vector", query.vector(), spec);
         if (query.topK() > MAX_TOP_K) {
             throw new BackendException.Rejected("topK " + query.topK() + " is above Milvus's maximum of " + MAX_TOP_K);

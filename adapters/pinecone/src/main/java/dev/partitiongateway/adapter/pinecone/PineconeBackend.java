@@ -184,10 +184,7 @@ public final class PineconeBackend implements VectorBackend {
         if (placements.isEmpty()) {
             return List.of();
         }
-        CollectionSpec spec = placements.get(0).collection();
-        if (placements.stream().anyMatch(p -> !p.collection().name().equals(spec.name()))) {
-            throw new IllegalArgumentException("one search covers placements of one collection");
-        }
+        CollectionSpec spec = Placement.commonCollection(placements);
         requireValidVector("query vector", query.vector(), spec, false);
         if (query.topK() > MAX_TOP_K) {
             throw new BackendException.Rejected("topK " + query.topK() + " is above Pinecone's maximum of " + MAX_TOP_K);

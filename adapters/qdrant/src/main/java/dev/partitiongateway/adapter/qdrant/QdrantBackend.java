@@ -408,13 +408,7 @@ public final class QdrantBackend implements VectorBackend {
         if (placements.isEmpty()) {
             return List.of();
         }
-        CollectionSpec spec = placements.get(0).collection();
-        for (Placement placement : placements) {
-            if (!placement.collection().name().equals(spec.name())) {
-                throw new IllegalArgumentException("a search covers placements of one collection, not " + spec.name() + " and "
-                        + placement.collection().name());
-            }
-        }
+        CollectionSpec spec = Placement.commonCollection(placements);
         requireUsableVector(spec, query.vector(), "query vector");
         QdrantFilterMapper.Translation userFilter = query.filter() == null ? null : QdrantFilterMapper.translate(query.filter());
         Map<String, List<Placement>> byCollection = new LinkedHashMap<>();
