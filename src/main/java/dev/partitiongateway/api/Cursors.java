@@ -22,6 +22,7 @@ final class Cursors {
     static final String TENANTS = "tenant:";
     static final String COLLECTIONS = "collection:";
     private static final String AFTER_KEY = "key:";
+    private static final String BELOW_JOB = "job:";
     private static final Pattern DIGITS = Pattern.compile("[0-9]{1,9}");
 
     private Cursors() {
@@ -62,6 +63,23 @@ final class Cursors {
             }
         } catch (NumberFormatException e) {
             // refused below
+        }
+        throw refused(field);
+    }
+
+    /** A cursor below a job id in the jobs listing (newest first). */
+    static String encodeJob(long lastId) {
+        return wrap(BELOW_JOB + lastId);
+    }
+
+    /** The job id a cursor from {@link #encodeJob} holds; {@code null} (the newest) when there is none. */
+    static Long decodeJob(String cursor, String field) {
+        String text = unwrap(cursor, BELOW_JOB, field);
+        if (text == null) {
+            return null;
+        }
+        if (text.length() <= 18 && text.chars().allMatch(Character::isDigit) && !text.isEmpty()) {
+            return Long.parseLong(text);
         }
         throw refused(field);
     }

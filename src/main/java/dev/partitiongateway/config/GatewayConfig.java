@@ -32,6 +32,30 @@ public interface GatewayConfig {
 
     Retention retention();
 
+    Jobs jobs();
+
+    interface Jobs {
+        /** Whether this process runs lifecycle jobs (it can enqueue and show them either way). */
+        @WithDefault("true")
+        boolean enabled();
+
+        /** How often an idle process looks for a job to run. */
+        @WithDefault("1s")
+        Duration pollInterval();
+
+        /** How long a run owns its job without renewing; a job whose process died is resumed elsewhere after this. */
+        @WithDefault("30s")
+        Duration lease();
+
+        /** Runs of one job that fail transiently (backend or PostgreSQL unavailable) before it is FAILED. */
+        @WithDefault("10")
+        int maxAttempts();
+
+        /** How long shutdown waits for a running job to stop at its next batch. */
+        @WithDefault("20s")
+        Duration shutdownGrace();
+    }
+
     interface Search {
         /** Deadline of a search over all the partitions it covers; a partition that has not answered by then has failed. */
         @WithDefault("2s")
