@@ -13,6 +13,8 @@ import dev.partitiongateway.catalog.Partition;
 import dev.partitiongateway.catalog.PartitionState;
 import dev.partitiongateway.catalog.PartitionStrategy;
 import dev.partitiongateway.catalog.Partitioning;
+import dev.partitiongateway.jobs.Job;
+import dev.partitiongateway.jobs.JobStore;
 import dev.partitiongateway.jobs.RetentionJob;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import jakarta.ws.rs.PATCH;
@@ -98,14 +100,20 @@ public class CollectionAdminResource {
     public record DroppedWindow(String tenant, Instant from, Instant to, long vectors) {
     }
 
-    public record RetentionRun(List<DroppedWindow> dropped) {
+    /** A retention run: its job, and once it finished, the windows it dropped (the first 1,000; all are counted in the job's result). */
+    public record RetentionRun(JobResource.JobJson job, List<DroppedWindow> dropped) {
     }
+
+    /** How long a retention request waits for its job before answering 202 with the job to follow. */
+    static final java.time.Duration RETENTION_WAIT = java.time.Duration.ofSeconds(10);
 
     private final CollectionService collections;
     private final RetentionJob retention;
+    private final JobStore jobs;
     private final ObjectMapper json;
 
-    CollectionAdminResource(CollectionService collections, RetentionJob retention, ObjectMapper json) {
+    CollectionAdminResource(CollectionService collections, RetentionJob retention, JobStore jobs, ObjectMapper json) {
+        this.jobs = jobs;
         this.collections = collections;
         this.retention = retention;
         this.json = json;
@@ -206,15 +214,39 @@ public class CollectionAdminResource {
         return new PartitionPage(partitions, more ? Cursors.encode(name, shown.get(shown.size() - 1).id) : null);
     }
 
-    /** Runs the collection's retention now: drops every window that ended before now minus retentionDays. */
+    /**
+     * Runs the collection's retention now, as a {@code RETENTION} job (or joins the one not yet finished):
+     * 200 with the windows dropped once it finishes within a few seconds, else 202 with the job to follow.
+     */
     @Operation(operationId = "runRetention", summary = "Run a collection's retention now",
-            description = "Drops every time window that ended before now minus retentionDays, and says which; it also runs on a schedule.")
+            description = "Enqueues the collection's RETENTION job (or joins the unfinished one), which drops every time window that ended before now minus retentionDays; it also runs on a schedule. 200 with the windows dropped when the job finishes within 10 s, else 202 with the job (follow it at /v1/admin/jobs/{id}).")
+    @APIResponse(responseCode = "200", description = "The job finished; dropped lists the windows.",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = RetentionRun.class)))
+    @APIResponse(responseCode = "202", description = "The job is still running; follow it at the Location.",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = RetentionRun.class)))
     @Tag(name = "Lifecycle")
     @POST
     @Path("{name}/retention")
-    public RetentionRun retention(@PathParam("name") String name) {
-        return new RetentionRun(retention.runNow(name).stream()
-                .map(d -> new DroppedWindow(d.tenant(), d.from(), d.to(), d.vectors())).toList());
+    public Response retention(@PathParam("name") String name) throws InterruptedException {
+        Job job = retention.runNow(name);
+        long deadline = System.nanoTime() + RETENTION_WAIT.toNanos();
+        while (!job.state().isFinal() && System.nanoTime() < deadline) {
+            Thread.sleep(100);
+            job = jobs.get(job.id()).orElseThrow();
+        }
+        if (!job.state().isFinal()) {
+            return Response.accepted(new RetentionRun(JobResource.JobJson.of(job), null)).location(URI.create("/v1/admin/jobs/" + job.id())).build();
+        }
+        List<DroppedWindow> dropped = new java.util.ArrayList<>();
+        Object listed = job.result() == null ? null : job.result().get("dropped");
+        if (listed instanceof List<?> windows) {
+            for (Object w : windows) {
+                Map<?, ?> window = (Map<?, ?>) w;
+                dropped.add(new DroppedWindow((String) window.get("tenant"), Instant.parse((String) window.get("from")),
+                        Instant.parse((String) window.get("to")), ((Number) window.get("vectors")).longValue()));
+            }
+        }
+        return Response.ok(new RetentionRun(JobResource.JobJson.of(job), dropped)).build();
     }
 
     private PartitionJson json(Partition p, String field, Map<String, Long> bucketTenants) {

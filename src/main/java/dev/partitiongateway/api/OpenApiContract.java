@@ -43,6 +43,8 @@ public class OpenApiContract implements OASFilter {
             Map.entry("createCollection", EnumSet.of(ErrorCode.CONFLICT, ErrorCode.BACKEND_UNAVAILABLE, ErrorCode.BACKEND_CAPACITY_EXCEEDED)),
             Map.entry("deleteCollection", EnumSet.of(ErrorCode.BACKEND_UNAVAILABLE)),
             Map.entry("runRetention", EnumSet.of(ErrorCode.VALIDATION_FAILED, ErrorCode.BACKEND_UNAVAILABLE)),
+            Map.entry("listJobs", EnumSet.of(ErrorCode.VALIDATION_FAILED)),
+            Map.entry("cancelJob", EnumSet.of(ErrorCode.CONFLICT)),
             Map.entry("reconcile", EnumSet.of(ErrorCode.CONFLICT, ErrorCode.BACKEND_UNAVAILABLE)),
             Map.entry("upsertVectors", EnumSet.of(ErrorCode.QUOTA_EXCEEDED, ErrorCode.CONFLICT, ErrorCode.BACKEND_UNAVAILABLE,
                     ErrorCode.BACKEND_CAPACITY_EXCEEDED)),
@@ -75,7 +77,7 @@ public class OpenApiContract implements OASFilter {
         TAGS.put("Tenant data", "Your vectors: upsert, search, fetch, delete, usage. Call with a tenant key.");
         TAGS.put("Admin: tenants", "Tenants, their quotas, limits and API keys. Call with the operator key.");
         TAGS.put("Admin: collections", "Collections and their partitions. Call with the operator key.");
-        TAGS.put("Lifecycle", "Retention of time-partitioned collections. Call with the operator key.");
+        TAGS.put("Lifecycle", "Lifecycle jobs (retention, split, archive, restore): start them, follow and cancel them. Call with the operator key.");
         TAGS.put("Operations", "Keeping the gateway consistent. Call with the operator key.");
     }
 
