@@ -59,9 +59,10 @@ public class CollectionAdminResource {
     }
 
     public record CollectionJson(String name, int dimension, Metric metric, String backend, Map<String, Object> partitioning,
-                                 Instant createdAt) {
+                                 Map<String, Object> lifecycle, Instant createdAt) {
         static CollectionJson of(VectorCollection c) {
-            return new CollectionJson(c.name, c.dimension, c.metric, c.backend, c.partitioning, c.createdAt);
+            return new CollectionJson(c.name, c.dimension, c.metric, c.backend, c.partitioning,
+                    dev.partitiongateway.catalog.LifecyclePolicy.fromStored(c.lifecycle).toJson(), c.createdAt);
         }
     }
 
@@ -92,8 +93,11 @@ public class CollectionAdminResource {
     public record PartitionPage(List<PartitionJson> partitions, String next) {
     }
 
-    /** {@code {"partitioning":{"retentionDays":N}}}: the one change a collection's partitioning allows. */
-    public record PatchCollection(@NotNull JsonNode partitioning) {
+    /**
+     * {@code {"partitioning":{"retentionDays":N}}} (the one change a collection's partitioning allows)
+     * and/or {@code {"lifecycle":{...}}} (the fields given replace the policy's).
+     */
+    public record PatchCollection(JsonNode partitioning, JsonNode lifecycle) {
     }
 
     /** A window retention dropped. */
@@ -158,26 +162,43 @@ public class CollectionAdminResource {
         return CollectionJson.of(collections.get(name));
     }
 
-    /** Changes a time-partitioned collection's retention: {@code {"partitioning":{"retentionDays":30}}} ({@code null}: keep everything). */
-    @Operation(operationId = "updateCollectionRetention", summary = "Change a time-partitioned collection's retention",
-            description = "Only partitioning.retentionDays can change; null keeps every window. Windows that end before now minus retentionDays are dropped by the next retention run.")
+    /**
+     * Changes a time-partitioned collection's retention ({@code {"partitioning":{"retentionDays":30}}}, {@code null}:
+     * keep everything) and/or its lifecycle policy ({@code {"lifecycle":{"splitAboveVectors":1000000}}}).
+     */
+    @Operation(operationId = "updateCollection", summary = "Change a collection's retention or lifecycle policy",
+            description = "partitioning: only retentionDays can change (null keeps every window); windows that end before now minus retentionDays are dropped by the next retention run. lifecycle: splitAboveVectors (split partitions above it), splitInto (2-16, default 2), archiveAfterIdleDays (archive partitions neither queried nor written for that long), deleteArchivesAfterDays, restoreOnAccess; a field given replaces the stored one, null turns it off. The maintenance pass acts on the policy.")
     @Tag(name = "Lifecycle")
     @PATCH
     @Path("{name}")
-    public CollectionJson patch(@PathParam("name") String name, @NotNull @Valid PatchCollection body) {
-        JsonNode partitioning = body.partitioning();
-        if (!partitioning.isObject()) {
-            throw ApiException.invalid("partitioning", "must be an object such as {\"retentionDays\":30}");
+    public CollectionJson patch(@PathParam("name") String name, @NotNull PatchCollection body) {
+        if (body.partitioning() == null && body.lifecycle() == null) {
+            throw ApiException.invalid("lifecycle", "give partitioning (retentionDays) or lifecycle, or both");
         }
-        partitioning.fieldNames().forEachRemaining(f -> {
-            if (!f.equals("retentionDays")) {
-                throw ApiException.invalid("partitioning." + f, "cannot change once a collection exists; only retentionDays can");
+        VectorCollection changed = null;
+        if (body.partitioning() != null) {
+            JsonNode partitioning = body.partitioning();
+            if (!partitioning.isObject()) {
+                throw ApiException.invalid("partitioning", "must be an object such as {\"retentionDays\":30}");
             }
-        });
-        if (!partitioning.has("retentionDays")) {
-            throw ApiException.invalid("partitioning.retentionDays", "is required (null keeps every window)");
+            partitioning.fieldNames().forEachRemaining(f -> {
+                if (!f.equals("retentionDays")) {
+                    throw ApiException.invalid("partitioning." + f, "cannot change once a collection exists; only retentionDays can");
+                }
+            });
+            if (!partitioning.has("retentionDays")) {
+                throw ApiException.invalid("partitioning.retentionDays", "is required (null keeps every window)");
+            }
+            Integer days = Partitioning.retentionDays(partitioning.get("retentionDays"));
+            if (body.lifecycle() != null) {
+                dev.partitiongateway.catalog.LifecyclePolicy.NONE.patch(body.lifecycle()); // all or nothing: refuse a bad policy first
+            }
+            changed = collections.changeRetention(name, days);
         }
-        return CollectionJson.of(collections.changeRetention(name, Partitioning.retentionDays(partitioning.get("retentionDays"))));
+        if (body.lifecycle() != null) {
+            changed = collections.changeLifecycle(name, body.lifecycle());
+        }
+        return CollectionJson.of(changed);
     }
 
     @Operation(operationId = "deleteCollection", summary = "Delete a collection",

@@ -259,6 +259,11 @@ public class OpenApiContract implements OASFilter {
         property(schemas, "CreateCollection", "partitioning", partitioning);
         property(schemas, "PatchCollection", "partitioning", freeObject("Only retentionDays (a whole number of days, or null for none)",
                 Map.of("retentionDays", 30)));
+        property(schemas, "PatchCollection", "lifecycle", freeObject("The lifecycle policy fields to change: splitAboveVectors, splitInto "
+                + "(2-16), archiveAfterIdleDays, deleteArchivesAfterDays (whole numbers, or null for never) and restoreOnAccess (boolean)",
+                Map.of("splitAboveVectors", 1000000, "archiveAfterIdleDays", 30, "restoreOnAccess", true)));
+        property(schemas, "CollectionJson", "lifecycle", freeObject("The lifecycle policy: only the fields that are set, and restoreOnAccess",
+                Map.of("splitAboveVectors", 1000000, "restoreOnAccess", false)));
         property(schemas, "CollectionJson", "partitioning", partitioning);
         property(schemas, "TenantCollectionJson", "partitioning", partitioning);
         property(schemas, "Hit", "metadata", metadata);

@@ -207,7 +207,7 @@ class OpenApiContractTest {
                 "partitioning", Map.of("strategy", "TENANT_TIME", "granularity", "DAILY", "retentionDays", 30))), "POST", "/v1/admin/collections", 201);
         call("getCollection", asOperator(), "GET", "/v1/admin/collections/" + name, 200);
         call("listCollections", asOperator(), "GET", "/v1/admin/collections", 200);
-        call("updateCollectionRetention", asOperator().body(Map.of("partitioning", Map.of("retentionDays", 7))), "PATCH",
+        call("updateCollection", asOperator().body(Map.of("partitioning", Map.of("retentionDays", 7))), "PATCH",
                 "/v1/admin/collections/" + timed, 200);
         call("runRetention", asOperator(), "POST", "/v1/admin/collections/" + timed + "/retention", 200);
         call("runRetention", asOperator(), "POST", "/v1/admin/collections/" + name + "/retention", 400);
