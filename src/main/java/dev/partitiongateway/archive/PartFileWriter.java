@@ -53,6 +53,11 @@ final class PartFileWriter implements Closeable {
             throw new IllegalArgumentException("record " + archived.record().id() + " has " + values.length
                     + " values; the collection's dimension is " + dimension);
         }
+        if (archived.record().timestamp() != null) {
+            ArchiveSchema.micros(archived.record().timestamp(), archived.record().id());
+        }
+        // Everything that can refuse a record runs before the file sees it (the checksum also fails on metadata
+        // that is not JSON): a refused record leaves the file and the checksum as they were.
         checksum.add(archived);
         writer.write(archived);
     }

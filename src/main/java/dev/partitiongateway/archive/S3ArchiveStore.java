@@ -27,6 +27,11 @@ import software.amazon.awssdk.services.s3.model.S3Object;
  * larger than one part go up as a multipart upload, one part at a time read straight from the file
  * (heap use does not grow with the file), and an upload that fails is aborted so that no parts linger.
  * SDK failures are rethrown as {@link IOException}s; a missing key as {@link NoSuchFileException}.
+ *
+ * <p>The client is the AWS SDK for Java v2: AWS's own, released weekly, and the client S3-compatible
+ * stores (MinIO, Ceph, R2, S3Proxy) test against. It runs over the JDK's HTTP client here (see the pom):
+ * no Netty, whose version the Quarkus BOM and the gRPC SDKs already pin, and no second HTTP stack.
+ * MinIO's client would have brought OkHttp, Kotlin and an XML binder for the same calls.
  */
 public final class S3ArchiveStore implements ArchiveStore {
 

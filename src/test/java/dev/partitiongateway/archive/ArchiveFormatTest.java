@@ -113,6 +113,11 @@ class ArchiveFormatTest {
             VectorRecord nanos = new VectorRecord("n", new float[ArchiveTestData.DIMENSION], Map.of(), Instant.parse("2024-01-01T00:00:00.000000001Z"));
             assertThatThrownBy(() -> writer.write("acme", nanos)).isInstanceOf(IllegalArgumentException.class)
                     .hasMessageContaining("finer than a microsecond");
+            writer.write("acme", new VectorRecord("m", new float[ArchiveTestData.DIMENSION], Map.of(), Instant.parse("2024-01-01T00:00:00.000001Z")));
+            Manifest manifest = writer.finish();
+
+            assertThat(manifest.records()).as("the refused record left the archive as it was").isEqualTo(1);
+            assertThat(archiver.verify(manifest).problems()).isEmpty();
         }
     }
 
@@ -123,6 +128,9 @@ class ArchiveFormatTest {
             VectorRecord odd = new VectorRecord("n", new float[ArchiveTestData.DIMENSION], Map.of("when", new Object()));
             assertThatThrownBy(() -> writer.write("acme", odd)).isInstanceOf(IllegalArgumentException.class)
                     .hasMessageContaining("not JSON");
+            writer.write("acme", new VectorRecord("ok", new float[ArchiveTestData.DIMENSION], Map.of("when", "now")));
+
+            assertThat(archiver.verify(writer.finish()).records()).isEqualTo(1);
         }
     }
 
