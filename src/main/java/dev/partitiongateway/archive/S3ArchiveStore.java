@@ -31,7 +31,7 @@ import software.amazon.awssdk.services.s3.model.S3Object;
  * <p>The client is the AWS SDK for Java v2: AWS's own, released weekly, and the client S3-compatible
  * stores (MinIO, Ceph, R2, S3Proxy) test against. It runs over the JDK's HTTP client here (see the pom):
  * no Netty, whose version the Quarkus BOM and the gRPC SDKs already pin, and no second HTTP stack.
- * MinIO's client would have brought OkHttp, Kotlin and an XML binder for the same calls.
+ * MinIO's client would have shared OkHttp with Pinecone's SDK, so that either one's upgrade could break the other.
  */
 public final class S3ArchiveStore implements ArchiveStore {
 
