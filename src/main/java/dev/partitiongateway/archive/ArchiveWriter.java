@@ -24,6 +24,8 @@ import java.util.Set;
  * After a crash, {@link Archiver#resume} continues from a checkpoint: records written after it were
  * only in the lost local file, and the job writes them again.
  *
+ * <p>A failed upload ends the writer (its file's records are lost with it): resume from the last checkpoint.
+ *
  * <p>Not thread-safe. Close it in every case: {@link #close()} removes the local file, and leaves
  * uploaded files for a resume; {@link #abort()} also deletes them.
  */
@@ -95,6 +97,10 @@ public final class ArchiveWriter implements Closeable {
                         part.sha256(), part.contentChecksum());
                 store.put(archiveKey() + "/" + entry.name(), part.path());
                 files.add(entry);
+            } catch (IOException | RuntimeException e) {
+                // The file's records are gone with it: this writer cannot go on, a resume from the last checkpoint can.
+                done = true;
+                throw e;
             }
         }
         return checkpoint();
