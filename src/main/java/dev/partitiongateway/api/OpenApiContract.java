@@ -134,6 +134,14 @@ public class OpenApiContract implements OASFilter {
         Map<Integer, List<ErrorCode>> byStatus = new TreeMap<>();
         errors.forEach(code -> byStatus.computeIfAbsent(code.status(), s -> new ArrayList<>()).add(code));
         byStatus.forEach((status, codes) -> responses.addAPIResponse(Integer.toString(status), problemResponse(codes)));
+        responses.getAPIResponses().values().forEach(response -> response.addHeader(RequestIds.HEADER, requestIdHeader()));
+    }
+
+    private static org.eclipse.microprofile.openapi.models.headers.Header requestIdHeader() {
+        return OASFactory.createHeader().description("The request's id: the X-Request-Id the request carried if it is 1 to "
+                        + RequestIds.MAX_LENGTH + " of A-Z a-z 0-9 . _ : / + = @ -, else a new one. Also in problem bodies and in every "
+                        + "log line of the request.")
+                .schema(OASFactory.createSchema().addType(Schema.SchemaType.STRING).maxLength(RequestIds.MAX_LENGTH));
     }
 
     /** Every code the operation can answer with: those of its kind, then its own. */
@@ -227,6 +235,8 @@ public class OpenApiContract implements OASFilter {
                 .addProperty("errors", OASFactory.createSchema().addType(Schema.SchemaType.ARRAY)
                         .items(OASFactory.createSchema().ref("ProblemFieldError")).description("Each invalid field, for VALIDATION_FAILED"))
                 .addProperty("errorId", string.description("For INTERNAL_ERROR: the id to quote when reporting it"))
+                .addProperty("requestId", OASFactory.createSchema().addType(Schema.SchemaType.STRING).maxLength(RequestIds.MAX_LENGTH)
+                        .description("The request's id, as in the X-Request-Id response header"))
                 .required(List.of("type", "title", "status", "code")));
     }
 
