@@ -76,7 +76,7 @@ public class OpenApiContract implements OASFilter {
         TAGS.put("Admin: tenants", "Tenants, their quotas, limits and API keys. Call with the operator key.");
         TAGS.put("Admin: collections", "Collections and their partitions. Call with the operator key.");
         TAGS.put("Lifecycle", "Retention of time-partitioned collections. Call with the operator key.");
-        TAGS.put("Operations", "Keeping the gateway consistent. Call with the operator key.");
+        TAGS.put("Operations", "Keeping the gateway consistent, and the audit log of admin actions. Call with the operator key.");
     }
 
     @Override

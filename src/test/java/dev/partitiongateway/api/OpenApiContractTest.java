@@ -56,7 +56,7 @@ class OpenApiContractTest {
     private static final Set<String> AUDIENCES = Set.of("Tenant data", "Admin: tenants", "Admin: collections", "Lifecycle", "Operations");
     private static final List<Class<?>> RESOURCES = List.of(TenantAdminResource.class, KeyAdminResource.class,
             CollectionAdminResource.class, ReconcileResource.class, TenantSelfResource.class, TenantCollectionsResource.class,
-            VectorResource.class);
+            VectorResource.class, AuditResource.class);
 
     final ObjectMapper json = new ObjectMapper();
     JsonNode doc;
@@ -225,6 +225,8 @@ class OpenApiContractTest {
         call("getCollectionStats", as(key), "GET", "/v1/collections/" + name + "/stats", 200);
         call("deleteVectors", as(key).body("{\"ids\":[\"b\"]}"), "POST", vectors + "/delete", 200);
         call("listPartitions", asOperator().queryParam("limit", 10), "GET", "/v1/admin/collections/" + name + "/partitions", 200);
+        call("listAuditEntries", asOperator().queryParam("action", "createTenant").queryParam("limit", 5), "GET", "/v1/admin/audit", 200);
+        call("listAuditEntries", asOperator().queryParam("since", "yesterday"), "GET", "/v1/admin/audit", 400);
         call("reconcile", asOperator().queryParam("collection", name), "POST", "/v1/admin/reconcile", 200);
 
         call("deleteCollection", asOperator(), "DELETE", "/v1/admin/collections/" + timed, 204);
