@@ -14,19 +14,21 @@ CREATE TABLE partition_stats (
     partition_id    BIGINT      PRIMARY KEY REFERENCES partitions (id) ON DELETE CASCADE,
     last_query_at   TIMESTAMPTZ,
     last_write_at   TIMESTAMPTZ,
-    heat_reasons    TEXT,
+    heat_reasons    TEXT, -- one reason per line
     heat_changed_at TIMESTAMPTZ,
     updated_at      TIMESTAMPTZ NOT NULL
 );
 
 -- The sliding-window figures of each gateway process, per partition with traffic in the window: summed
--- (rates) or maxed (latency percentiles) over the processes whose row is fresh, they are the cluster's view
--- that the admin API lists and sorts and the heat evaluation judges. A process deletes its row when its
--- window empties; rows of a process that stopped are ignored once stale and deleted later.
+-- (rates) or maxed (latency percentiles) over the processes whose row is still valid, they are the cluster's
+-- view that the admin API lists and sorts and the heat evaluation judges. A process deletes its row when its
+-- window empties, and all its rows when it stops; the rows of a process that died count until valid_until
+-- (three of its flush intervals, at least 30 s, after it wrote them) and are deleted later.
 CREATE TABLE partition_load (
     partition_id BIGINT           NOT NULL REFERENCES partitions (id) ON DELETE CASCADE,
     process      VARCHAR(200)     NOT NULL,
     measured_at  TIMESTAMPTZ      NOT NULL,
+    valid_until  TIMESTAMPTZ      NOT NULL,
     queries      BIGINT           NOT NULL,
     inserts      BIGINT           NOT NULL,
     qpm          DOUBLE PRECISION NOT NULL,
@@ -36,7 +38,7 @@ CREATE TABLE partition_load (
     p99_ms       DOUBLE PRECISION,
     PRIMARY KEY (partition_id, process)
 );
-CREATE INDEX partition_load_measured ON partition_load (measured_at);
+CREATE INDEX partition_load_valid ON partition_load (valid_until);
 
 -- Every admin action (operator-key endpoints that change something), with its outcome, written after the
 -- action in the same request. Never the key's secret: the actor is the configured operator key, or a key's

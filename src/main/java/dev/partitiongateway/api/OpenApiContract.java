@@ -205,7 +205,11 @@ public class OpenApiContract implements OASFilter {
                             .maximum(java.math.BigDecimal.valueOf(Cursors.MAX_LIMIT)).defaultValue(Cursors.DEFAULT_LIMIT));
             case "cursor" -> p.description("The next of the previous page; absent for the first page. Opaque: pass it back as it is.");
             case "tenant" -> p.description("Only this tenant's partitions (and its shared bucket)");
-            case "collection" -> p.description("Reconcile only this collection");
+            case "collection" -> {
+                if (p.getDescription() == null) {
+                    p.description("Reconcile only this collection");
+                }
+            }
             default -> {
             }
         }

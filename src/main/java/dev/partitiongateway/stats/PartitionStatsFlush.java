@@ -4,6 +4,7 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.scheduler.Scheduled;
+import io.quarkus.runtime.Startup;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import java.lang.management.ManagementFactory;
@@ -24,6 +25,7 @@ import org.jboss.logging.Logger;
  * the directory, are dropped from memory.
  */
 @ApplicationScoped
+@Startup // its counter is exported from the start, at 0
 public class PartitionStatsFlush {
 
     private static final Logger LOG = Logger.getLogger(PartitionStatsFlush.class);

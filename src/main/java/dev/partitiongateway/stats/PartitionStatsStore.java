@@ -16,7 +16,6 @@ import java.sql.Timestamp;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -75,7 +74,7 @@ public class PartitionStatsStore {
     private static final String CLUSTER_LOAD = """
             SELECT partition_id, sum(queries) AS queries, sum(inserts) AS inserts, sum(qpm) AS qpm, sum(ipm) AS ipm,
                    max(p50_ms) AS p50, max(p95_ms) AS p95, max(p99_ms) AS p99, max(measured_at) AS measured_at
-            FROM partition_load WHERE measured_at > now() - make_interval(secs => ?) GROUP BY partition_id""";
+            FROM partition_load WHERE valid_until > now() GROUP BY partition_id""";
 
     private final AgroalDataSource dataSource;
     private final Duration staleAfter;
@@ -104,7 +103,7 @@ public class PartitionStatsStore {
                     existing.addAll(writeTimes(c, times));
                 }
                 if (!loads.isEmpty()) {
-                    existing.addAll(writeLoads(c, process, loads));
+                    existing.addAll(writeLoads(c, process, loads, staleAfter));
                 }
                 if (!emptied.isEmpty()) {
                     try (PreparedStatement s = c.prepareStatement("DELETE FROM partition_load WHERE process = ? AND partition_id = ANY (?)")) {
@@ -113,10 +112,8 @@ public class PartitionStatsStore {
                         s.executeUpdate();
                     }
                 }
-                try (PreparedStatement s = c.prepareStatement(
-                        "DELETE FROM partition_load WHERE measured_at < now() - make_interval(secs => ?)")) {
-                    s.setDouble(1, Math.max(3600, staleAfter.toSeconds() * 10.0)); // long dead processes
-                    s.executeUpdate();
+                try (PreparedStatement s = c.prepareStatement("DELETE FROM partition_load WHERE valid_until < now() - interval '1 hour'")) {
+                    s.executeUpdate(); // rows of processes long dead
                 }
                 c.commit();
             } catch (SQLException | RuntimeException e) {
@@ -135,16 +132,17 @@ public class PartitionStatsStore {
         // Sorted by id, so that two processes flushing together lock the rows in the same order.
         try (PreparedStatement s = c.prepareStatement("""
                 INSERT INTO partition_stats (partition_id, last_query_at, last_write_at, updated_at)
-                SELECT u.id, u.q, u.w, now() FROM unnest(?::bigint[], ?::timestamptz[], ?::timestamptz[]) WITH ORDINALITY AS u(id, q, w, n)
+                SELECT u.id, u.q, u.w, now() FROM unnest(?::text[]::bigint[], ?::text[]::timestamptz[], ?::text[]::timestamptz[])
+                     WITH ORDINALITY AS u(id, q, w, n)
                 JOIN partitions p ON p.id = u.id ORDER BY u.n
                 ON CONFLICT (partition_id) DO UPDATE SET
                     last_query_at = GREATEST(partition_stats.last_query_at, EXCLUDED.last_query_at),
                     last_write_at = GREATEST(partition_stats.last_write_at, EXCLUDED.last_write_at),
                     updated_at = now()
                 RETURNING partition_id""")) {
-            s.setArray(1, c.createArrayOf("bigint", sorted.stream().map(Times::partitionId).toArray()));
-            s.setArray(2, c.createArrayOf("timestamptz", sorted.stream().map(t -> timestamp(t.lastQuery())).toArray()));
-            s.setArray(3, c.createArrayOf("timestamptz", sorted.stream().map(t -> timestamp(t.lastWrite())).toArray()));
+            s.setArray(1, texts(c, sorted.stream().map(Times::partitionId)));
+            s.setArray(2, texts(c, sorted.stream().map(Times::lastQuery)));
+            s.setArray(3, texts(c, sorted.stream().map(Times::lastWrite)));
             try (ResultSet rs = s.executeQuery()) {
                 while (rs.next()) {
                     written.add(rs.getLong(1));
@@ -154,28 +152,31 @@ public class PartitionStatsStore {
         return written;
     }
 
-    private static Set<Long> writeLoads(Connection c, String process, List<Load> loads) throws SQLException {
+    private static Set<Long> writeLoads(Connection c, String process, List<Load> loads, Duration validFor) throws SQLException {
         List<Load> sorted = loads.stream().sorted((a, b) -> Long.compare(a.partitionId(), b.partitionId())).toList();
         Set<Long> written = new HashSet<>();
         try (PreparedStatement s = c.prepareStatement("""
-                INSERT INTO partition_load (partition_id, process, measured_at, queries, inserts, qpm, ipm, p50_ms, p95_ms, p99_ms)
-                SELECT u.id, ?, now(), u.queries, u.inserts, u.qpm, u.ipm, u.p50, u.p95, u.p99
-                FROM unnest(?::bigint[], ?::bigint[], ?::bigint[], ?::float8[], ?::float8[], ?::float8[], ?::float8[], ?::float8[])
+                INSERT INTO partition_load (partition_id, process, measured_at, valid_until, queries, inserts, qpm, ipm, p50_ms, p95_ms, p99_ms)
+                SELECT u.id, ?, now(), now() + make_interval(secs => ?), u.queries, u.inserts, u.qpm, u.ipm, u.p50, u.p95, u.p99
+                FROM unnest(?::text[]::bigint[], ?::text[]::bigint[], ?::text[]::bigint[], ?::text[]::float8[], ?::text[]::float8[],
+                            ?::text[]::float8[], ?::text[]::float8[], ?::text[]::float8[])
                      WITH ORDINALITY AS u(id, queries, inserts, qpm, ipm, p50, p95, p99, n)
                 JOIN partitions p ON p.id = u.id ORDER BY u.n
-                ON CONFLICT (partition_id, process) DO UPDATE SET measured_at = now(), queries = EXCLUDED.queries,
+                ON CONFLICT (partition_id, process) DO UPDATE SET measured_at = now(), valid_until = EXCLUDED.valid_until,
+                    queries = EXCLUDED.queries,
                     inserts = EXCLUDED.inserts, qpm = EXCLUDED.qpm, ipm = EXCLUDED.ipm, p50_ms = EXCLUDED.p50_ms,
                     p95_ms = EXCLUDED.p95_ms, p99_ms = EXCLUDED.p99_ms
                 RETURNING partition_id""")) {
             s.setString(1, process);
-            s.setArray(2, c.createArrayOf("bigint", sorted.stream().map(Load::partitionId).toArray()));
-            s.setArray(3, c.createArrayOf("bigint", sorted.stream().map(l -> l.figures().queries()).toArray()));
-            s.setArray(4, c.createArrayOf("bigint", sorted.stream().map(l -> l.figures().inserts()).toArray()));
-            s.setArray(5, c.createArrayOf("float8", sorted.stream().map(l -> l.figures().qpm()).toArray()));
-            s.setArray(6, c.createArrayOf("float8", sorted.stream().map(l -> l.figures().ipm()).toArray()));
-            s.setArray(7, c.createArrayOf("float8", sorted.stream().map(l -> l.figures().p50Ms()).toArray()));
-            s.setArray(8, c.createArrayOf("float8", sorted.stream().map(l -> l.figures().p95Ms()).toArray()));
-            s.setArray(9, c.createArrayOf("float8", sorted.stream().map(l -> l.figures().p99Ms()).toArray()));
+            s.setDouble(2, validFor.toMillis() / 1000.0);
+            s.setArray(3, texts(c, sorted.stream().map(Load::partitionId)));
+            s.setArray(4, texts(c, sorted.stream().map(l -> l.figures().queries())));
+            s.setArray(5, texts(c, sorted.stream().map(l -> l.figures().inserts())));
+            s.setArray(6, texts(c, sorted.stream().map(l -> l.figures().qpm())));
+            s.setArray(7, texts(c, sorted.stream().map(l -> l.figures().ipm())));
+            s.setArray(8, texts(c, sorted.stream().map(l -> l.figures().p50Ms())));
+            s.setArray(9, texts(c, sorted.stream().map(l -> l.figures().p95Ms())));
+            s.setArray(10, texts(c, sorted.stream().map(l -> l.figures().p99Ms())));
             try (ResultSet rs = s.executeQuery()) {
                 while (rs.next()) {
                     written.add(rs.getLong(1));
@@ -199,7 +200,6 @@ public class PartitionStatsStore {
     /** A page of partitions with their figures, in the listing's order. */
     public List<Listed> page(Listing listing) {
         List<Object> parameters = new ArrayList<>();
-        parameters.add((double) staleAfter.toSeconds());
         StringBuilder where = new StringBuilder("TRUE");
         if (listing.collection() != null) {
             where.append(" AND p.collection = ?");
@@ -216,11 +216,15 @@ public class PartitionStatsStore {
             where.append(" AND p.heat = ?");
             parameters.add(listing.heat().name());
         }
+        // Ties are broken by id ascending both ways: partitions with the same figure stay in creation order.
         String direction = listing.descending() ? "DESC" : "ASC";
         String after = "";
         if (listing.afterKey() != null) {
-            after = listing.descending() ? " WHERE (x.sort_key, x.id) < (?, ?)" : " WHERE (x.sort_key, x.id) > (?, ?)";
+            after = listing.descending() ? " WHERE (x.sort_key < ? OR (x.sort_key = ? AND x.id > ?))" : " WHERE (x.sort_key, x.id) > (?, ?)";
             parameters.add(listing.afterKey());
+            if (listing.descending()) {
+                parameters.add(listing.afterKey());
+            }
             parameters.add(listing.afterId());
         }
         parameters.add(listing.limit());
@@ -228,7 +232,7 @@ public class PartitionStatsStore {
                 + " LEFT JOIN partition_stats s ON s.partition_id = p.id"
                 + " LEFT JOIN (" + CLUSTER_LOAD + ") l ON l.partition_id = p.id"
                 + " WHERE " + where + ") x" + after
-                + " ORDER BY x.sort_key " + direction + ", x.id " + direction + " LIMIT ?";
+                + " ORDER BY x.sort_key " + direction + ", x.id LIMIT ?";
         List<Listed> page = new ArrayList<>();
         try (Connection c = dataSource.getConnection(); PreparedStatement s = c.prepareStatement(sql)) {
             for (int i = 0; i < parameters.size(); i++) {
@@ -269,7 +273,7 @@ public class PartitionStatsStore {
     private static ClusterFigures figures(ResultSet rs) throws SQLException {
         return new ClusterFigures(rs.getLong("queries"), rs.getLong("inserts"), rs.getDouble("qpm"), rs.getDouble("ipm"),
                 nullableDouble(rs, "p50"), nullableDouble(rs, "p95"), nullableDouble(rs, "p99"), instant(rs.getTimestamp("measured_at")),
-                instant(rs.getTimestamp("last_query_at")), instant(rs.getTimestamp("last_write_at")), reasons(rs.getArray("heat_reasons")),
+                instant(rs.getTimestamp("last_query_at")), instant(rs.getTimestamp("last_write_at")), reasons(rs.getString("heat_reasons")),
                 instant(rs.getTimestamp("heat_changed_at")));
     }
 
@@ -280,17 +284,17 @@ public class PartitionStatsStore {
         List<HeatInput> inputs = new ArrayList<>();
         try (Connection c = dataSource.getConnection();
              PreparedStatement s = c.prepareStatement("""
-                     SELECT p.id, p.collection, p.heat, p.vector_count, p.created_at, s.last_query_at, l.queries, l.qpm, l.p99, s.heat_reasons
+                     SELECT p.id, p.collection, p.heat, p.vector_count, p.created_at, s.last_query_at, l.queries, l.qpm, l.p99,
+                            s.heat_reasons
                      FROM partitions p
                      LEFT JOIN partition_stats s ON s.partition_id = p.id
                      LEFT JOIN (""" + CLUSTER_LOAD + ") l ON l.partition_id = p.id ORDER BY p.id")) {
-            s.setDouble(1, staleAfter.toSeconds());
             s.setFetchSize(5000);
             try (ResultSet rs = s.executeQuery()) {
                 while (rs.next()) {
                     inputs.add(new HeatInput(rs.getLong(1), rs.getString(2), PartitionHeat.valueOf(rs.getString(3)), rs.getLong(4),
                             instant(rs.getTimestamp(5)), instant(rs.getTimestamp(6)), rs.getLong(7), rs.getDouble(8),
-                            nullableDouble(rs, "p99"), reasons(rs.getArray(10))));
+                            nullableDouble(rs, "p99"), reasons(rs.getString(10))));
                 }
             }
         }
@@ -319,7 +323,7 @@ public class PartitionStatsStore {
                     heat.setString(3, change.heat().name());
                     heat.executeUpdate();
                 }
-                reasons.setArray(1, change.reasons().isEmpty() ? null : c.createArrayOf("text", change.reasons().toArray()));
+                reasons.setString(1, change.reasons().isEmpty() ? null : String.join("\n", change.reasons()));
                 reasons.setBoolean(2, change.heatChanged());
                 reasons.setLong(3, change.partitionId());
                 reasons.executeUpdate();
@@ -347,10 +351,6 @@ public class PartitionStatsStore {
 
     // ---------------------------------------------------------------- helpers
 
-    private static Timestamp timestamp(Instant instant) {
-        return instant == null ? null : Timestamp.from(instant);
-    }
-
     private static Instant instant(Timestamp t) {
         return t == null ? null : t.toInstant();
     }
@@ -360,7 +360,13 @@ public class PartitionStatsStore {
         return rs.wasNull() ? null : d;
     }
 
-    private static List<String> reasons(Array array) throws SQLException {
-        return array == null ? List.of() : Arrays.asList((String[]) array.getArray());
+    /** Reasons travel as one line each (they never hold a newline). */
+    private static List<String> reasons(String lines) {
+        return lines == null || lines.isEmpty() ? List.of() : List.of(lines.split("\n"));
+    }
+
+    /** Numbers travel as text, so that no driver conversion rounds a double (Double.toString reads back exactly). */
+    private static Array texts(Connection c, java.util.stream.Stream<?> values) throws SQLException {
+        return c.createArrayOf("text", values.map(v -> v == null ? null : v.toString()).toArray());
     }
 }
