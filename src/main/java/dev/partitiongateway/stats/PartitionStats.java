@@ -16,7 +16,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * The gateway's in-memory statistics of every partition with recent traffic on this process: search
  * latencies, searches and vectors written per minute over a sliding window, last search and last write.
  * The search and write paths call it after their work; it never touches PostgreSQL and takes no lock
- * shared between partitions (a lock-free map, then the partition's own lock-free window).
+ * shared between partitions (a lock-free map, then the partition's own window, see {@link SlidingWindow}).
  * {@link PartitionStatsFlush} writes what it holds to PostgreSQL periodically.
  */
 @ApplicationScoped

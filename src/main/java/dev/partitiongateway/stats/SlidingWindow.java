@@ -1,21 +1,22 @@
 package dev.partitiongateway.stats;
 
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.atomic.AtomicReferenceArray;
 import java.util.concurrent.atomic.LongAdder;
 import org.HdrHistogram.AbstractHistogram;
-import org.HdrHistogram.PackedConcurrentHistogram;
 import org.HdrHistogram.PackedHistogram;
 
 /**
  * One partition's recent searches and writes in one-minute buckets: a ring of {@code window + 1}
  * buckets, each with an HdrHistogram of the minute's search latencies (packed: it holds only the
- * values it saw, about 2 KB for a busy minute) and the vectors written in it.
+ * values it saw, 1 to 2 KB for a busy minute) and the vectors written in it.
  *
- * <p>Recording takes no lock: the bucket of the current minute is found by its index in the ring and
- * replaced by compare-and-set when it holds an older minute; the histogram and the counter are
- * concurrent. A bucket holds nothing until something is recorded in its minute, so an idle partition
- * costs no histogram at all, and {@link #trim} drops buckets that left the window.
+ * <p>The bucket of the current minute is found by its index in the ring and replaced by compare-and-set
+ * when it holds an older minute, without a lock. A search's latency is recorded under the lock of its
+ * partition's bucket of the minute, held for the ~100 ns of one record: never a lock shared between
+ * partitions. (HdrHistogram's own concurrent packed histogram was tried first and can livelock while
+ * it grows under concurrent recording; {@code SlidingWindowTest} catches it.) Writes are counted in a
+ * {@link LongAdder}. A bucket holds nothing until something is recorded in its minute, so an idle
+ * partition costs no histogram at all, and {@link #trim} drops buckets that left the window.
  *
  * <p>What a reading says, at instant {@code now} in minute {@code m}, a fraction {@code f} into it:
  * rates are exact over the last {@code window} minutes (the buckets of {@code m-window+1 .. m} whole,
@@ -36,25 +37,31 @@ final class SlidingWindow {
     private static final class Bucket {
         final long minute;
         final LongAdder inserts = new LongAdder();
-        /** Created on the minute's first search: a bucket of writes alone carries no histogram. */
-        final AtomicReference<PackedConcurrentHistogram> latency = new AtomicReference<>();
+        /** Created on the minute's first search: a bucket of writes alone carries no histogram. Guarded by this bucket. */
+        private PackedHistogram latency;
 
         Bucket(long minute) {
             this.minute = minute;
         }
 
-        PackedConcurrentHistogram latency() {
-            PackedConcurrentHistogram h = latency.get();
-            if (h == null) {
-                PackedConcurrentHistogram created = new PackedConcurrentHistogram(1, HIGHEST_MICROS, SIGNIFICANT_DIGITS);
-                h = latency.compareAndSet(null, created) ? created : latency.get();
+        synchronized void searched(long micros) {
+            if (latency == null) {
+                latency = new PackedHistogram(1, HIGHEST_MICROS, SIGNIFICANT_DIGITS);
             }
-            return h;
+            latency.recordValue(micros);
         }
 
-        long searches() {
-            PackedConcurrentHistogram h = latency.get();
-            return h == null ? 0 : h.getTotalCount();
+        synchronized long searches() {
+            return latency == null ? 0 : latency.getTotalCount();
+        }
+
+        /** Adds this minute's latencies to {@code target}; returns how many there were. */
+        synchronized long addTo(AbstractHistogram target) {
+            if (latency == null) {
+                return 0;
+            }
+            target.add(latency);
+            return latency.getTotalCount();
         }
     }
 
@@ -74,7 +81,7 @@ final class SlidingWindow {
     void searched(long nowMillis, long micros) {
         Bucket b = bucket(nowMillis);
         if (b != null) {
-            b.latency().recordValue(Math.max(1, Math.min(HIGHEST_MICROS, micros)));
+            b.searched(Math.max(1, Math.min(HIGHEST_MICROS, micros)));
         }
     }
 
@@ -120,19 +127,15 @@ final class SlidingWindow {
                 continue;
             }
             double weight = b.minute == oldest ? 1 - into : 1;
-            long s = b.searches();
+            if (merged == null) {
+                merged = new PackedHistogram(1, HIGHEST_MICROS, SIGNIFICANT_DIGITS);
+            }
+            long s = b.addTo(merged);
             long w = b.inserts.sum();
             weightedSearches += weight * s;
             weightedInserts += weight * w;
             searches += s;
             inserts += w;
-            PackedConcurrentHistogram h = b.latency.get();
-            if (h != null && s > 0) {
-                if (merged == null) {
-                    merged = new PackedHistogram(1, HIGHEST_MICROS, SIGNIFICANT_DIGITS);
-                }
-                merged.add(h);
-            }
         }
         if (searches == 0 && inserts == 0) {
             return WindowFigures.NONE;
@@ -146,6 +149,21 @@ final class SlidingWindow {
             p99 = millis(merged.getValueAtPercentile(99));
         }
         return new WindowFigures(searches, inserts, weightedSearches / minutes, weightedInserts / minutes, p50, p95, p99);
+    }
+
+    /** Searches plus vectors written per minute over exactly the window at {@code nowMillis}: {@link WindowFigures#load()} without the percentiles. */
+    double load(long nowMillis) {
+        long minute = Math.floorDiv(nowMillis, MINUTE_MILLIS);
+        double into = (nowMillis - minute * MINUTE_MILLIS) / (double) MINUTE_MILLIS;
+        long oldest = minute - minutes;
+        double weighted = 0;
+        for (int i = 0; i < ring.length(); i++) {
+            Bucket b = ring.get(i);
+            if (b != null && b.minute >= oldest && b.minute <= minute) {
+                weighted += (b.minute == oldest ? 1 - into : 1) * (b.searches() + b.inserts.sum());
+            }
+        }
+        return weighted / minutes;
     }
 
     private static double millis(long micros) {

@@ -67,20 +67,20 @@ public class TopPartitionMeters {
     /** Ranks the partitions again and updates the exported series; returns the partition ids exported. */
     public synchronized Set<Long> refresh() {
         long now = stats.now();
-        record Ranked(PartitionLoad load, WindowFigures figures) {
+        record Ranked(PartitionLoad partition, double load) {
         }
+        // Ranked by the cheap load alone; percentiles are computed for the partitions kept only.
         List<Ranked> ranked = new ArrayList<>();
         for (PartitionLoad load : stats.all()) {
-            WindowFigures f = load.window.figures(now);
-            if (f.load() > 0) {
-                ranked.add(new Ranked(load, f));
+            double l = load.window.load(now);
+            if (l > 0) {
+                ranked.add(new Ranked(load, l));
             }
         }
-        ranked.sort(Comparator.comparingDouble((Ranked r) -> r.figures().load()).reversed()
-                .thenComparingLong(r -> r.load().partitionId));
+        ranked.sort(Comparator.comparingDouble(Ranked::load).reversed().thenComparingLong(r -> r.partition().partitionId));
         List<Ranked> kept = ranked.subList(0, Math.min(top, ranked.size()));
         Set<Long> ids = new LinkedHashSet<>();
-        kept.forEach(r -> ids.add(r.load().partitionId));
+        kept.forEach(r -> ids.add(r.partition().partitionId));
         Map<Long, Long> vectors = Map.of();
         try {
             vectors = store.vectorCounts(ids);
@@ -93,14 +93,14 @@ public class TopPartitionMeters {
             }
         }
         for (Ranked r : kept) {
-            Series s = exported.computeIfAbsent(r.load().partitionId, id -> register(r.load()));
-            WindowFigures f = r.figures();
+            Series s = exported.computeIfAbsent(r.partition().partitionId, id -> register(r.partition()));
+            WindowFigures f = r.partition().window.figures(now);
             s.qpm = f.qpm();
             s.ipm = f.ipm();
             s.p50 = seconds(f.p50Ms());
             s.p95 = seconds(f.p95Ms());
             s.p99 = seconds(f.p99Ms());
-            Long count = vectors.get(r.load().partitionId);
+            Long count = vectors.get(r.partition().partitionId);
             if (count != null) {
                 s.vectors = count;
             }
