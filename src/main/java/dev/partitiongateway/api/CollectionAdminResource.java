@@ -8,7 +8,10 @@ import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.partitiongateway.auth.OperatorOnly;
+import dev.partitiongateway.catalog.CollectionCatalog;
 import dev.partitiongateway.catalog.CollectionService;
+import dev.partitiongateway.catalog.PartitionDirectory;
+import dev.partitiongateway.catalog.PartitionHeat;
 import dev.partitiongateway.catalog.Partition;
 import dev.partitiongateway.catalog.PartitionState;
 import dev.partitiongateway.catalog.PartitionStrategy;
@@ -22,6 +25,10 @@ import jakarta.ws.rs.QueryParam;
 import dev.partitiongateway.catalog.VectorCollection;
 import dev.partitiongateway.problem.ApiException;
 import dev.partitiongateway.spi.Metric;
+import dev.partitiongateway.stats.ClusterFigures;
+import dev.partitiongateway.stats.PartitionSort;
+import dev.partitiongateway.stats.PartitionStatsStore;
+import org.eclipse.microprofile.openapi.annotations.parameters.Parameter;
 import jakarta.validation.Valid;
 import jakarta.validation.constraints.Max;
 import jakarta.validation.constraints.Min;
@@ -82,9 +89,31 @@ public class CollectionAdminResource {
     public record TenantCount(String tenant, long vectors) {
     }
 
+    /** Search latency percentiles over the window, in milliseconds; absent without searches. */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record LatencyJson(Double p50, Double p95, Double p99) {
+    }
+
+    /**
+     * A partition's statistics from every gateway process: searches and vectors written in the sliding
+     * window (gateway.partitions.stats.window) and per minute over it, search latency percentiles (the
+     * highest of any process), when it was last searched and written (any process, kept across restarts),
+     * and {@code measuredAt}, the newest flush the window figures come from (absent: no traffic in the window).
+     */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record PartitionStatsJson(long queries, long inserts, double qpm, double ipm, LatencyJson latencyMs, Instant lastQueryAt,
+                                     Instant lastWriteAt, Instant measuredAt) {
+        static PartitionStatsJson of(ClusterFigures f) {
+            return new PartitionStatsJson(f.queries(), f.inserts(), f.qpm(), f.ipm(),
+                    f.p50Ms() == null ? null : new LatencyJson(f.p50Ms(), f.p95Ms(), f.p99Ms()), f.lastQueryAt(), f.lastWriteAt(),
+                    f.measuredAt());
+        }
+    }
+
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public record PartitionJson(long id, String tenant, PartitionStrategy strategy, String backend, String placement,
-                                PartitionState state, long vectorCount, WindowJson window, AttributeJson attribute, BucketJson bucket,
+                                PartitionState state, PartitionHeat heat, List<String> heatReasons, long vectorCount,
+                                PartitionStatsJson stats, WindowJson window, AttributeJson attribute, BucketJson bucket,
                                 Instant createdAt, Instant updatedAt) {
     }
 
@@ -112,13 +141,18 @@ public class CollectionAdminResource {
     static final java.time.Duration RETENTION_WAIT = java.time.Duration.ofSeconds(10);
 
     private final CollectionService collections;
+    private final CollectionCatalog catalog;
+    private final PartitionStatsStore stats;
     private final RetentionJob retention;
     private final JobStore jobs;
     private final ObjectMapper json;
 
-    CollectionAdminResource(CollectionService collections, RetentionJob retention, JobStore jobs, ObjectMapper json) {
+    CollectionAdminResource(CollectionService collections, CollectionCatalog catalog, PartitionStatsStore stats, RetentionJob retention,
+                            JobStore jobs, ObjectMapper json) {
         this.jobs = jobs;
         this.collections = collections;
+        this.catalog = catalog;
+        this.stats = stats;
         this.retention = retention;
         this.json = json;
     }
@@ -212,27 +246,73 @@ public class CollectionAdminResource {
     }
 
     /**
-     * The collection's partitions in creation order, {@code limit} (1..1000, default 100) per page;
-     * {@code cursor} is the {@code next} of the previous page. {@code tenant} keeps one tenant's.
+     * The collection's partitions with their statistics, {@code limit} (1..1000, default 100) per page;
+     * {@code cursor} is the {@code next} of the previous page. {@code tenant} keeps one tenant's. By default
+     * in creation order (id); {@code sort} orders by a figure, {@code order} says which way (default: desc
+     * for figures, asc for id).
      */
     @Operation(operationId = "listPartitions", summary = "List a collection's partitions",
-            description = "Partitions in creation order with their placement, state and vector count, one page at a time; tenant keeps one tenant's (with its shared bucket).")
+            description = "Partitions with their placement, state, heat, vector count and statistics (searches and writes per minute, "
+                    + "search latency p50/p95/p99 over the sliding window, last search and write), one page at a time; tenant keeps one "
+                    + "tenant's (with its shared bucket). sort: id (creation order, the default), qpm, ipm, p50, p95, p99, vectors, "
+                    + "lastQuery or lastWrite; order: asc or desc. Figures are those of the last flush of each gateway process "
+                    + "(gateway.partitions.stats.flush-interval); a walk over pages sorted by a figure that changes meanwhile may "
+                    + "show a partition twice or miss it, a walk in id order never does.")
     @GET
     @Path("{name}/partitions")
     public PartitionPage partitions(@PathParam("name") String name, @QueryParam("limit") String limit,
-                                    @QueryParam("cursor") String cursor, @QueryParam("tenant") String tenant) {
+                                    @QueryParam("cursor") String cursor, @QueryParam("tenant") String tenant,
+                                    @Parameter(description = "What to order by (default id: creation order)",
+                                            schema = @Schema(enumeration = {"id", "qpm", "ipm", "p50", "p95", "p99", "vectors", "lastQuery", "lastWrite"}))
+                                    @QueryParam("sort") String sort,
+                                    @Parameter(description = "asc or desc (default: asc for id, desc for the others)",
+                                            schema = @Schema(enumeration = {"asc", "desc"}))
+                                    @QueryParam("order") String order) {
         int size = Cursors.limit(limit);
         if (tenant != null && !tenant.matches(TenantAdminResource.TENANT_ID)) {
             throw ApiException.invalid("tenant", "is not a tenant id");
         }
-        long after = Cursors.decode(name, cursor, "cursor");
-        List<Partition> page = collections.partitions(name, tenant, after, size + 1);
+        PartitionSort by = sort == null || sort.isEmpty() ? PartitionSort.ID : PartitionSort.of(sort)
+                .orElseThrow(() -> ApiException.invalid("sort", "must be one of " + PartitionSort.wireNames()));
+        boolean descending;
+        if (order == null || order.isEmpty()) {
+            descending = by != PartitionSort.ID;
+        } else if (order.equals("asc") || order.equals("desc")) {
+            descending = order.equals("desc");
+        } else {
+            throw ApiException.invalid("order", "must be asc or desc");
+        }
+        VectorCollection collection = collections.get(name);
+        boolean plain = by == PartitionSort.ID && !descending;
+        Double afterKey = null;
+        long afterId = 0;
+        if (plain) {
+            long after = Cursors.decode(name, cursor, "cursor");
+            afterKey = cursor == null || cursor.isEmpty() ? null : (double) after;
+            afterId = after;
+        } else {
+            Cursors.SortedPosition position = Cursors.decodeSorted(name, by.wireName(), descending, cursor, "cursor");
+            if (position != null) {
+                afterKey = position.key();
+                afterId = position.id();
+            }
+        }
+        Integer bucket = tenant == null ? null : PartitionDirectory.bucketOf(catalog.require(name), tenant);
+        List<PartitionStatsStore.Listed> page = stats.page(new PartitionStatsStore.Listing(name, tenant, bucket, null, by, descending,
+                afterKey, afterId, size + 1));
         boolean more = page.size() > size;
-        List<Partition> shown = more ? page.subList(0, size) : page;
-        Map<Long, Map<String, Long>> bucketTenants = collections.bucketTenants(shown);
-        String field = collections.get(name).partitioning.getOrDefault("field", "").toString();
-        List<PartitionJson> partitions = shown.stream().map(p -> json(p, field, bucketTenants.get(p.id))).toList();
-        return new PartitionPage(partitions, more ? Cursors.encode(name, shown.get(shown.size() - 1).id) : null);
+        List<PartitionStatsStore.Listed> shown = more ? page.subList(0, size) : page;
+        Map<Long, Map<String, Long>> bucketTenants = collections.bucketTenants(shown.stream().map(PartitionStatsStore.Listed::partition).toList());
+        String field = collection.partitioning.getOrDefault("field", "").toString();
+        List<PartitionJson> partitions = shown.stream()
+                .map(l -> json(l.partition(), l.figures(), field, bucketTenants.get(l.partition().id))).toList();
+        String next = null;
+        if (more) {
+            PartitionStatsStore.Listed last = shown.get(shown.size() - 1);
+            next = plain ? Cursors.encode(name, last.partition().id)
+                    : Cursors.encodeSorted(name, by.wireName(), descending, last.sortKey(), last.partition().id);
+        }
+        return new PartitionPage(partitions, next);
     }
 
     /**
@@ -270,14 +350,15 @@ public class CollectionAdminResource {
         return Response.ok(new RetentionRun(JobResource.JobJson.of(job), dropped)).build();
     }
 
-    private PartitionJson json(Partition p, String field, Map<String, Long> bucketTenants) {
+    private PartitionJson json(Partition p, ClusterFigures figures, String field, Map<String, Long> bucketTenants) {
         WindowJson window = p.windowStart == null ? null : new WindowJson(p.windowStart, p.windowEnd);
         AttributeJson attribute = p.strategy != PartitionStrategy.TENANT_ATTRIBUTE ? null
                 : new AttributeJson(field, p.attributeValue == null ? null : parse(p.attributeValue), p.attributeValue == null);
         BucketJson bucket = p.bucket == null ? null : new BucketJson(p.bucket, bucketTenants == null ? List.of()
                 : bucketTenants.entrySet().stream().map(e -> new TenantCount(e.getKey(), e.getValue())).toList());
-        return new PartitionJson(p.id, p.tenantId, p.strategy, p.backend, p.placement, p.state, p.vectorCount, window, attribute, bucket,
-                p.createdAt, p.updatedAt);
+        return new PartitionJson(p.id, p.tenantId, p.strategy, p.backend, p.placement, p.state, p.heat,
+                figures.heatReasons().isEmpty() ? null : figures.heatReasons(), p.vectorCount, PartitionStatsJson.of(figures), window,
+                attribute, bucket, p.createdAt, p.updatedAt);
     }
 
     private Object parse(String canonicalJson) {

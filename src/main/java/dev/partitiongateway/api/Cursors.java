@@ -23,6 +23,10 @@ final class Cursors {
     static final String COLLECTIONS = "collection:";
     private static final String AFTER_KEY = "key:";
     private static final String BELOW_JOB = "job:";
+    private static final String SORTED = "sorted:";
+    /** Kinds of id cursors. */
+    static final String HOT = "hot:";
+    static final String AUDIT = "audit:";
     private static final Pattern DIGITS = Pattern.compile("[0-9]{1,9}");
 
     private Cursors() {
@@ -99,6 +103,55 @@ final class Cursors {
             throw refused(field);
         }
         return name;
+    }
+
+    /**
+     * A position in one collection's partitions listing sorted by something other than id ascending:
+     * the sort, its direction, and the (sort key, id) of the last partition shown. A cursor of another
+     * collection, sort or direction is refused.
+     */
+    record SortedPosition(double key, long id) {
+    }
+
+    static String encodeSorted(String collection, String sort, boolean descending, double key, long lastId) {
+        return wrap(SORTED + collection + ":" + sort + ":" + (descending ? "desc" : "asc") + ":" + key + ":" + lastId);
+    }
+
+    static SortedPosition decodeSorted(String collection, String sort, boolean descending, String cursor, String field) {
+        String text = unwrap(cursor, SORTED + collection + ":" + sort + ":" + (descending ? "desc" : "asc") + ":", field);
+        if (text == null) {
+            return null;
+        }
+        int colon = text.lastIndexOf(':');
+        try {
+            if (colon > 0) {
+                double key = Double.parseDouble(text.substring(0, colon));
+                long id = Long.parseLong(text.substring(colon + 1));
+                if (Double.isFinite(key) && id >= 0) {
+                    return new SortedPosition(key, id);
+                }
+            }
+        } catch (NumberFormatException e) {
+            // refused below
+        }
+        throw refused(field);
+    }
+
+    /** A cursor after an id in a listing of that {@code kind} (hot partitions by id, audit entries newest first). */
+    static String encodeId(String kind, long lastId) {
+        return wrap(kind + lastId);
+    }
+
+    /** The id a cursor from {@link #encodeId} holds; {@code null} (the start) when there is none. */
+    static Long decodeId(String kind, String cursor, String field) {
+        String text = unwrap(cursor, kind, field);
+        if (text == null) {
+            return null;
+        }
+        if (text.matches("[0-9]{1,18}")) {
+            return Long.parseLong(text);
+        }
+        throw refused(field);
     }
 
     /** A position in a listing ordered by creation time, then id. */

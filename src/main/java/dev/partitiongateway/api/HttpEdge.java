@@ -17,7 +17,8 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
  * What happens before and around the REST layer, so that every error a client can get is a problem
  * body: a declared body over the size limit is answered at once with a 413 problem (instead of the
  * HTTP server's bare 413 after reading part of it), and a failure that escapes the REST layer becomes a
- * problem too; requests in progress are counted for readiness.
+ * problem too; requests in progress are counted for readiness. First of all, every request gets its
+ * {@linkplain RequestIds request id}, so that every response and problem carries it, these included.
  */
 @ApplicationScoped
 public class HttpEdge {
@@ -25,6 +26,8 @@ public class HttpEdge {
     private final long maxBodyBytes;
     private final ObjectMapper json;
     private final AtomicInteger inFlight = new AtomicInteger();
+    /** When the request arrived ({@link System#nanoTime()}), for request histograms. */
+    static final String STARTED = "pgw.started";
 
     HttpEdge(@ConfigProperty(name = "quarkus.http.limits.max-body-size") MemorySize maxBodySize, ObjectMapper json) {
         this.maxBodyBytes = maxBodySize.asLongValue();
@@ -42,6 +45,8 @@ public class HttpEdge {
     }
 
     private void admit(RoutingContext ctx) {
+        ctx.put(STARTED, System.nanoTime());
+        RequestIds.bind(ctx);
         inFlight.incrementAndGet();
         ctx.addEndHandler(ended -> inFlight.decrementAndGet());
         refuseOversizedBody(ctx);
@@ -97,7 +102,7 @@ public class HttpEdge {
     private void send(RoutingContext ctx, int status, Object problem) {
         String body;
         try {
-            body = json.writeValueAsString(problem);
+            body = json.writeValueAsString(problem instanceof Problem p ? p.withRequestId(RequestIds.of(ctx)) : problem);
         } catch (Exception e) {
             body = "{\"status\":" + status + ",\"code\":\"INTERNAL_ERROR\"}";
         }

@@ -78,7 +78,7 @@ public class OpenApiContract implements OASFilter {
         TAGS.put("Admin: tenants", "Tenants, their quotas, limits and API keys. Call with the operator key.");
         TAGS.put("Admin: collections", "Collections and their partitions. Call with the operator key.");
         TAGS.put("Lifecycle", "Lifecycle jobs (retention, split, archive, restore): start them, follow and cancel them. Call with the operator key.");
-        TAGS.put("Operations", "Keeping the gateway consistent. Call with the operator key.");
+        TAGS.put("Operations", "Keeping the gateway consistent, and the audit log of admin actions. Call with the operator key.");
     }
 
     @Override
@@ -136,6 +136,14 @@ public class OpenApiContract implements OASFilter {
         Map<Integer, List<ErrorCode>> byStatus = new TreeMap<>();
         errors.forEach(code -> byStatus.computeIfAbsent(code.status(), s -> new ArrayList<>()).add(code));
         byStatus.forEach((status, codes) -> responses.addAPIResponse(Integer.toString(status), problemResponse(codes)));
+        responses.getAPIResponses().values().forEach(response -> response.addHeader(RequestIds.HEADER, requestIdHeader()));
+    }
+
+    private static org.eclipse.microprofile.openapi.models.headers.Header requestIdHeader() {
+        return OASFactory.createHeader().description("The request's id: the X-Request-Id the request carried if it is 1 to "
+                        + RequestIds.MAX_LENGTH + " of A-Z a-z 0-9 . _ : / + = @ -, else a new one. Also in problem bodies and in every "
+                        + "log line of the request.")
+                .schema(OASFactory.createSchema().addType(Schema.SchemaType.STRING).maxLength(RequestIds.MAX_LENGTH));
     }
 
     /** Every code the operation can answer with: those of its kind, then its own. */
@@ -199,7 +207,11 @@ public class OpenApiContract implements OASFilter {
                             .maximum(java.math.BigDecimal.valueOf(Cursors.MAX_LIMIT)).defaultValue(Cursors.DEFAULT_LIMIT));
             case "cursor" -> p.description("The next of the previous page; absent for the first page. Opaque: pass it back as it is.");
             case "tenant" -> p.description("Only this tenant's partitions (and its shared bucket)");
-            case "collection" -> p.description("Reconcile only this collection");
+            case "collection" -> {
+                if (p.getDescription() == null) {
+                    p.description("Reconcile only this collection");
+                }
+            }
             default -> {
             }
         }
@@ -229,6 +241,8 @@ public class OpenApiContract implements OASFilter {
                 .addProperty("errors", OASFactory.createSchema().addType(Schema.SchemaType.ARRAY)
                         .items(OASFactory.createSchema().ref("ProblemFieldError")).description("Each invalid field, for VALIDATION_FAILED"))
                 .addProperty("errorId", string.description("For INTERNAL_ERROR: the id to quote when reporting it"))
+                .addProperty("requestId", OASFactory.createSchema().addType(Schema.SchemaType.STRING).maxLength(RequestIds.MAX_LENGTH)
+                        .description("The request's id, as in the X-Request-Id response header"))
                 .required(List.of("type", "title", "status", "code")));
     }
 

@@ -174,7 +174,8 @@ public class ProblemMapper {
         String errorId = UUID.randomUUID().toString();
         LOG.errorf(e, "unexpected failure on %s [errorId=%s]", path, errorId);
         Problem body = new Problem(ErrorCode.INTERNAL_ERROR.typeUri(), "Internal Server Error", 500,
-                "internal error; quote error id " + errorId + " when reporting it", path, ErrorCode.INTERNAL_ERROR.name(), null, errorId);
+                "internal error; quote error id " + errorId + " when reporting it", path, ErrorCode.INTERNAL_ERROR.name(), null, errorId,
+                RequestIds.current());
         return Response.status(500).type(Problem.MEDIA_TYPE).entity(body).build();
     }
 
@@ -191,7 +192,8 @@ public class ProblemMapper {
     }
 
     static Response problem(ErrorCode code, String detail, List<Problem.FieldError> errors, String path) {
-        Problem body = new Problem(code.typeUri(), title(code), code.status(), detail, path, code.name(), errors);
+        Problem body = new Problem(code.typeUri(), title(code), code.status(), detail, path, code.name(), errors, null,
+                RequestIds.current());
         Response.ResponseBuilder response = Response.status(code.status()).type(Problem.MEDIA_TYPE).entity(body);
         if (code == ErrorCode.UNAUTHENTICATED) {
             response.header("WWW-Authenticate", "Bearer realm=\"partition-gateway\"");

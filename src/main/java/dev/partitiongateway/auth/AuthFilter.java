@@ -53,6 +53,7 @@ public class AuthFilter {
         String presented = bearer(request.getHeaderString(HttpHeaders.AUTHORIZATION));
         byte[] presentedHash = KeyMaterial.hash(presented);
         if (operatorKeys.isConfiguredKey(presentedHash)) {
+            caller.identify("operator:configured", null);
             requireOperatorEndpoint(operatorOnly);
             caller.authenticateOperator();
             return;
@@ -71,6 +72,8 @@ public class AuthFilter {
             throw unauthenticated("unknown API key"); // a generated key is void once one is configured
         }
         usage.used(key.id());
+        String prefix = KeyMaterial.prefixOf(presented).orElse("?");
+        caller.identify(key.isOperator() ? "operator:key:" + prefix : "tenant:" + key.tenantId() + ":key:" + prefix, key.id());
         if (key.isOperator()) {
             requireOperatorEndpoint(operatorOnly);
             caller.authenticateOperator();

@@ -21,7 +21,8 @@ import java.util.function.Supplier;
 
 /**
  * Times every call to a backend as {@code gateway_backend_calls_seconds} with one fixed tag set:
- * {@code backend} (kind), {@code operation} and {@code outcome} ({@code ok} or the failure type).
+ * {@code backend} (kind), {@code operation} and {@code outcome} ({@code ok} or the failure type), a
+ * histogram with the {@linkplain LatencyBuckets gateway's buckets}.
  * Applied by {@link BackendRegistry} to each backend it opens, so adapters need no metrics code.
  */
 final class MeteredBackend implements VectorBackend {
@@ -48,7 +49,7 @@ final class MeteredBackend implements VectorBackend {
             outcome = "error";
             throw e;
         } finally {
-            Timer.builder(METER)
+            LatencyBuckets.histogram(Timer.builder(METER))
                     .description("Calls from the gateway to a vector backend")
                     .tag("backend", delegate.kind())
                     .tag("operation", operation)

@@ -27,6 +27,9 @@ public class Partition extends PanacheEntityBase {
     public String placement;
     @Enumerated(EnumType.STRING)
     public PartitionState state;
+    /** Set by the heat evaluation (dev.partitiongateway.stats), never by the data path. */
+    @Enumerated(EnumType.STRING)
+    public PartitionHeat heat;
     @Column(name = "vector_count")
     public long vectorCount;
     @Column(name = "window_start")

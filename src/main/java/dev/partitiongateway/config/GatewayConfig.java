@@ -117,6 +117,90 @@ public interface GatewayConfig {
         enum Kind { LOCAL, S3 }
     }
 
+    Partitions partitions();
+
+    Metrics metrics();
+
+    /** Per-partition statistics and the heat (HOT, COLD) judged from them. */
+    interface Partitions {
+        Stats stats();
+
+        Hot hot();
+
+        Cold cold();
+
+        Heat heat();
+
+        interface Stats {
+            /**
+             * The sliding window of latency percentiles and per-minute rates, in whole minutes (1 to 60):
+             * rates cover exactly the last window, percentiles the searches of its minutes.
+             */
+            @WithDefault("5m")
+            Duration window();
+
+            /**
+             * How often each process writes what it measured to PostgreSQL: last query and write times
+             * (which survive restarts), and its window figures (which the admin API lists and the heat
+             * evaluation judges, summed over processes).
+             */
+            @WithDefault("10s")
+            Duration flushInterval();
+        }
+
+        /** A partition is HOT when any of these is crossed (and it is not COLD). */
+        interface Hot {
+            /** p99 search latency over the window above which a partition is hot. */
+            @WithDefault("500ms")
+            Duration p99();
+
+            /** Searches per minute over the window above which a partition is hot. */
+            @WithDefault("600")
+            double qpm();
+
+            /** The split threshold: vectors above which a partition is hot. */
+            @WithDefault("1000000")
+            long vectors();
+
+            /** Searches the window must hold before its p99 is judged (a single slow search is not a hot partition). */
+            @WithDefault("20")
+            long minQueries();
+        }
+
+        interface Cold {
+            /**
+             * Days without a search after which a partition is COLD (one never searched counts from its
+             * creation). Idle wins over the vector threshold: archiving an unread partition beats splitting it.
+             */
+            @WithDefault("30")
+            int idleDays();
+        }
+
+        interface Heat {
+            /** Whether the scheduled evaluation runs. */
+            @WithDefault("true")
+            boolean enabled();
+
+            /** How often each process evaluates every partition's heat (idempotent: they agree, since they read the same figures). */
+            @WithDefault("1m")
+            Duration interval();
+        }
+    }
+
+    /** What /q/metrics exports beyond the framework's own meters. */
+    interface Metrics {
+        /**
+         * Per-partition series are exported for this many partitions, the most loaded (searches plus
+         * inserts in the window) on this process; series of partitions that leave the top are removed.
+         */
+        @WithDefault("100")
+        int topPartitions();
+
+        /** How often the per-partition series and the per-tenant usage and quota gauges are refreshed. */
+        @WithDefault("15s")
+        Duration refreshInterval();
+    }
+
     interface Search {
         /** Deadline of a search over all the partitions it covers; a partition that has not answered by then has failed. */
         @WithDefault("2s")

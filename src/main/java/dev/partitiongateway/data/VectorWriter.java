@@ -14,11 +14,13 @@ import dev.partitiongateway.spi.BackendException;
 import dev.partitiongateway.spi.Placement;
 import dev.partitiongateway.spi.VectorBackend;
 import dev.partitiongateway.spi.VectorRecord;
+import dev.partitiongateway.stats.PartitionStats;
 import dev.partitiongateway.tenant.TenantView;
 import io.agroal.api.AgroalDataSource;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.ArrayList;
@@ -71,6 +73,9 @@ public class VectorWriter {
     private final BackendRegistry backends;
     private final PartitionRouter router;
     private final Counter quotaRefusals;
+    /** Per-partition statistics: in memory, no PostgreSQL call. */
+    @Inject
+    PartitionStats stats;
 
     VectorWriter(AgroalDataSource dataSource, BackendRegistry backends, PartitionRouter router, MeterRegistry meters) {
         this.dataSource = dataSource;
@@ -147,6 +152,7 @@ public class VectorWriter {
                 QuotaLedger.adjustPartitions(c, counts);
                 c.commit();
                 committed = true;
+                stats.upserted(partitions, targets);
                 c.setAutoCommit(true);
                 removeMovedCopies(c, backend, collection, tenant, movedOut);
                 int inserted = (int) targets.keySet().stream().filter(added::contains).count();
@@ -221,6 +227,7 @@ public class VectorWriter {
                 VectorRegistry.unregister(c, tenant.id(), collection.name(), registered.keySet());
                 giveBack(c, tenant, registered);
                 c.commit();
+                stats.deleted(partitions.values());
                 return (long) registered.size();
             } catch (SQLException | RuntimeException | Error e) {
                 rollbackQuietly(c, e);
@@ -267,6 +274,7 @@ public class VectorWriter {
                 VectorRegistry.unregister(c, tenant.id(), collection.name(), counted.keySet());
                 giveBack(c, tenant, counted);
                 c.commit();
+                stats.deleted(partitions.values());
                 return deleted;
             } catch (SQLException | RuntimeException | Error e) {
                 rollbackQuietly(c, e);

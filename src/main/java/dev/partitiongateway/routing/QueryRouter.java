@@ -11,6 +11,7 @@ import dev.partitiongateway.spi.Placement;
 import dev.partitiongateway.spi.SearchQuery;
 import dev.partitiongateway.spi.VectorBackend;
 import dev.partitiongateway.spi.filter.Filter;
+import dev.partitiongateway.stats.PartitionStats;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.time.Duration;
@@ -97,6 +98,9 @@ public class QueryRouter {
     private final PartitionRouter partitions;
     private final Executor executor;
     private final Duration deadline;
+    /** Per-partition statistics: in memory, no PostgreSQL call. */
+    @Inject
+    PartitionStats stats;
 
     @Inject
     QueryRouter(PartitionDirectory directory, PartitionRouter partitions, ManagedExecutor executor, GatewayConfig config) {
@@ -134,6 +138,7 @@ public class QueryRouter {
             describes.put(p.placementName(), strategy.describe(p));
         }
         Results results = run(backend, placements, plan);
+        stats.searched(targets, results.latencyMicros);
         if (!results.failed.isEmpty() && !plan.allowPartial() && placements.size() == 1) {
             throw results.failed.values().iterator().next().failure(); // one partition: its own failure, as the backend gave it
         }

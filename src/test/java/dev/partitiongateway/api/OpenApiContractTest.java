@@ -60,7 +60,7 @@ class OpenApiContractTest {
     private static final Set<String> AUDIENCES = Set.of("Tenant data", "Admin: tenants", "Admin: collections", "Lifecycle", "Operations");
     private static final List<Class<?>> RESOURCES = List.of(TenantAdminResource.class, KeyAdminResource.class,
             CollectionAdminResource.class, ReconcileResource.class, TenantSelfResource.class, TenantCollectionsResource.class,
-            VectorResource.class, JobResource.class);
+            VectorResource.class, JobResource.class, HotPartitionsResource.class, AuditResource.class);
 
     final ObjectMapper json = new ObjectMapper();
     JsonNode doc;
@@ -238,6 +238,13 @@ class OpenApiContractTest {
         call("getCollectionStats", as(key), "GET", "/v1/collections/" + name + "/stats", 200);
         call("deleteVectors", as(key).body("{\"ids\":[\"b\"]}"), "POST", vectors + "/delete", 200);
         call("listPartitions", asOperator().queryParam("limit", 10), "GET", "/v1/admin/collections/" + name + "/partitions", 200);
+        call("listPartitions", asOperator().queryParam("sort", "p99").queryParam("order", "desc"), "GET",
+                "/v1/admin/collections/" + name + "/partitions", 200);
+        call("listPartitions", asOperator().queryParam("sort", "heat"), "GET", "/v1/admin/collections/" + name + "/partitions", 400);
+        call("listHotPartitions", asOperator().queryParam("collection", name), "GET", "/v1/admin/hot", 200);
+        call("listHotPartitions", asOperator().queryParam("cursor", "nonsense"), "GET", "/v1/admin/hot", 400);
+        call("listAuditEntries", asOperator().queryParam("action", "createTenant").queryParam("limit", 5), "GET", "/v1/admin/audit", 200);
+        call("listAuditEntries", asOperator().queryParam("since", "yesterday"), "GET", "/v1/admin/audit", 400);
         call("reconcile", asOperator().queryParam("collection", name), "POST", "/v1/admin/reconcile", 200);
 
         call("deleteCollection", asOperator(), "DELETE", "/v1/admin/collections/" + timed, 204);

@@ -1,0 +1,38 @@
+package dev.partitiongateway.stats;
+
+import dev.partitiongateway.backend.LatencyBuckets;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * {@code gateway_requests_seconds{collection,operation,outcome}}: tenant data requests on a collection, a
+ * histogram with the {@linkplain LatencyBuckets gateway's buckets}. {@code collection} is only ever the
+ * name of a collection that exists ({@link #UNKNOWN_COLLECTION} otherwise), so the label sets are bounded by
+ * collections × operations × 3 outcomes whatever clients send.
+ */
+@ApplicationScoped
+public class RequestMeters {
+
+    /** The collection label of requests that named no collection the caller could use (unknown, or refused before). */
+    public static final String UNKNOWN_COLLECTION = "_none";
+
+    private final MeterRegistry meters;
+
+    RequestMeters(MeterRegistry meters) {
+        this.meters = meters;
+    }
+
+    /**
+     * One request: {@code operation} is its operationId (searchVectors, upsertVectors...), the outcome
+     * {@code ok}, {@code client_error} or {@code server_error} from its status.
+     */
+    public void record(String collection, String operation, int status, long nanos) {
+        String outcome = status < 400 ? "ok" : status < 500 ? "client_error" : "server_error";
+        LatencyBuckets.histogram(Timer.builder("gateway.requests"))
+                .description("Tenant data requests on a collection, from the request's arrival to its response")
+                .tag("collection", collection).tag("operation", operation).tag("outcome", outcome)
+                .register(meters).record(nanos, TimeUnit.NANOSECONDS);
+    }
+}
