@@ -13,7 +13,9 @@ import dev.partitiongateway.catalog.Partition;
 import dev.partitiongateway.catalog.PartitionState;
 import dev.partitiongateway.catalog.PartitionStrategy;
 import dev.partitiongateway.catalog.Partitioning;
+import dev.partitiongateway.jobs.Job;
 import dev.partitiongateway.jobs.RetentionJob;
+import dev.partitiongateway.jobs.SplitJob;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import jakarta.ws.rs.PATCH;
 import jakarta.ws.rs.QueryParam;
@@ -79,10 +81,24 @@ public class CollectionAdminResource {
     public record TenantCount(String tenant, long vectors) {
     }
 
+    /**
+     * Which ids of its key (tenant; window; value; bucket) a partition owns: those whose id hash modulo
+     * {@code modulus} is {@code residue}; 1 and 0 unless the key was split. {@code splitOf}: the partition it
+     * was split from, if any.
+     */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record ShardJson(int modulus, int residue, Long splitOf) {
+    }
+
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public record PartitionJson(long id, String tenant, PartitionStrategy strategy, String backend, String placement,
                                 PartitionState state, long vectorCount, WindowJson window, AttributeJson attribute, BucketJson bucket,
-                                Instant createdAt, Instant updatedAt) {
+                                ShardJson shard, Instant createdAt, Instant updatedAt) {
+    }
+
+    /** {@code {"into":K}}: how many hash shards to split a partition into. */
+    public record SplitRequest(@NotNull @Min(value = 2, message = "must be from 2 to " + SplitJob.MAX_INTO)
+                               @Max(value = SplitJob.MAX_INTO, message = "must be from 2 to " + SplitJob.MAX_INTO) Integer into) {
     }
 
     /** A page of partitions; {@code next} is the cursor of the following page, absent on the last one. */
@@ -103,11 +119,13 @@ public class CollectionAdminResource {
 
     private final CollectionService collections;
     private final RetentionJob retention;
+    private final SplitJob split;
     private final ObjectMapper json;
 
-    CollectionAdminResource(CollectionService collections, RetentionJob retention, ObjectMapper json) {
+    CollectionAdminResource(CollectionService collections, RetentionJob retention, SplitJob split, ObjectMapper json) {
         this.collections = collections;
         this.retention = retention;
+        this.split = split;
         this.json = json;
     }
 
@@ -187,7 +205,7 @@ public class CollectionAdminResource {
      * {@code cursor} is the {@code next} of the previous page. {@code tenant} keeps one tenant's.
      */
     @Operation(operationId = "listPartitions", summary = "List a collection's partitions",
-            description = "Partitions in creation order with their placement, state and vector count, one page at a time; tenant keeps one tenant's (with its shared bucket).")
+            description = "Partitions in creation order with their placement, state (ACTIVE; DRAINING while a split empties it), hash shard and vector count, one page at a time; tenant keeps one tenant's (with its shared bucket).")
     @GET
     @Path("{name}/partitions")
     public PartitionPage partitions(@PathParam("name") String name, @QueryParam("limit") String limit,
@@ -217,6 +235,36 @@ public class CollectionAdminResource {
                 .map(d -> new DroppedWindow(d.tenant(), d.from(), d.to(), d.vectors())).toList());
     }
 
+    /** Starts a live split of one partition into {@code into} hash shards, as a job. */
+    @Operation(operationId = "splitPartition", summary = "Split a partition into hash shards, live",
+            description = "Splits the partition (its placement, as listPartitions shows it) into `into` (2 to " + SplitJob.MAX_INTO
+                    + ") shards by a stable hash of the vector id, while searches, upserts and deletes go on, as a SPLIT job: follow it "
+                    + "with getJob or jobEvents, stop it with cancelJob (what was moved moves back). A shard can be split again. 409 if "
+                    + "the partition, or another partition of its key, is being split, or it has an unfinished job.")
+    @APIResponse(responseCode = "202", description = "The split job was created (PENDING); Location names it.",
+            content = @Content(mediaType = "application/json", schema = @Schema(implementation = JobResource.JobJson.class)))
+    @Tag(name = "Lifecycle")
+    @POST
+    @Path("{name}/partitions/{partition}/split")
+    public Response split(@PathParam("name") String name, @PathParam("partition") String partition, @NotNull @Valid SplitRequest body) {
+        if (!COLLECTION_NAMES.matcher(name).matches()) {
+            throw ApiException.notFound("collection '" + shown(name) + "'");
+        }
+        if (!PLACEMENT_NAMES.matcher(partition).matches()) {
+            throw ApiException.notFound("partition '" + shown(partition) + "' of collection '" + name + "'");
+        }
+        Job job = split.request(name, partition, body.into(), "operator");
+        return Response.accepted(JobResource.JobJson.of(job)).location(URI.create("/v1/admin/jobs/" + job.id())).build();
+    }
+
+    /** A name from a path, as a problem detail repeats it: at most 40 characters. */
+    private static String shown(String text) {
+        return text.length() > 40 ? text.substring(0, 40) + "..." : text;
+    }
+
+    /** A placement name as the directory makes them (see {@code Placement}). */
+    static final java.util.regex.Pattern PLACEMENT_NAMES = java.util.regex.Pattern.compile("[a-z][a-z0-9_]{0,199}");
+
     private PartitionJson json(Partition p, String field, Map<String, Long> bucketTenants) {
         WindowJson window = p.windowStart == null ? null : new WindowJson(p.windowStart, p.windowEnd);
         AttributeJson attribute = p.strategy != PartitionStrategy.TENANT_ATTRIBUTE ? null
@@ -224,7 +272,7 @@ public class CollectionAdminResource {
         BucketJson bucket = p.bucket == null ? null : new BucketJson(p.bucket, bucketTenants == null ? List.of()
                 : bucketTenants.entrySet().stream().map(e -> new TenantCount(e.getKey(), e.getValue())).toList());
         return new PartitionJson(p.id, p.tenantId, p.strategy, p.backend, p.placement, p.state, p.vectorCount, window, attribute, bucket,
-                p.createdAt, p.updatedAt);
+                new ShardJson(p.hashModulus, p.hashResidue, p.splitOf), p.createdAt, p.updatedAt);
     }
 
     private Object parse(String canonicalJson) {

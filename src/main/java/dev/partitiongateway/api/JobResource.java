@@ -26,7 +26,7 @@ import org.jboss.resteasy.reactive.RestStreamElementType;
 
 /** Lifecycle jobs: list, inspect, cancel, and follow one live. */
 @Path("/v1/admin/jobs")
-@Tag(name = "Admin: jobs")
+@Tag(name = "Lifecycle")
 @OperatorOnly
 @Produces(MediaType.APPLICATION_JSON)
 public class JobResource {

@@ -43,6 +43,8 @@ public class OpenApiContract implements OASFilter {
             Map.entry("createCollection", EnumSet.of(ErrorCode.CONFLICT, ErrorCode.BACKEND_UNAVAILABLE, ErrorCode.BACKEND_CAPACITY_EXCEEDED)),
             Map.entry("deleteCollection", EnumSet.of(ErrorCode.BACKEND_UNAVAILABLE)),
             Map.entry("runRetention", EnumSet.of(ErrorCode.VALIDATION_FAILED, ErrorCode.BACKEND_UNAVAILABLE)),
+            Map.entry("splitPartition", EnumSet.of(ErrorCode.CONFLICT)),
+            Map.entry("cancelJob", EnumSet.of(ErrorCode.CONFLICT)),
             Map.entry("reconcile", EnumSet.of(ErrorCode.CONFLICT, ErrorCode.BACKEND_UNAVAILABLE)),
             Map.entry("upsertVectors", EnumSet.of(ErrorCode.QUOTA_EXCEEDED, ErrorCode.CONFLICT, ErrorCode.BACKEND_UNAVAILABLE,
                     ErrorCode.BACKEND_CAPACITY_EXCEEDED)),
@@ -75,7 +77,8 @@ public class OpenApiContract implements OASFilter {
         TAGS.put("Tenant data", "Your vectors: upsert, search, fetch, delete, usage. Call with a tenant key.");
         TAGS.put("Admin: tenants", "Tenants, their quotas, limits and API keys. Call with the operator key.");
         TAGS.put("Admin: collections", "Collections and their partitions. Call with the operator key.");
-        TAGS.put("Lifecycle", "Retention of time-partitioned collections. Call with the operator key.");
+        TAGS.put("Lifecycle", "Live splits of partitions, retention of time-partitioned collections, and the jobs that run them. "
+                + "Call with the operator key.");
         TAGS.put("Operations", "Keeping the gateway consistent. Call with the operator key.");
     }
 
@@ -197,7 +200,9 @@ public class OpenApiContract implements OASFilter {
                             .maximum(java.math.BigDecimal.valueOf(Cursors.MAX_LIMIT)).defaultValue(Cursors.DEFAULT_LIMIT));
             case "cursor" -> p.description("The next of the previous page; absent for the first page. Opaque: pass it back as it is.");
             case "tenant" -> p.description("Only this tenant's partitions (and its shared bucket)");
-            case "collection" -> p.description("Reconcile only this collection");
+            case "collection" -> p.description("Only this collection (the jobs on it, or the one to reconcile)");
+            case "state" -> p.description("Only jobs in this state: PENDING, RUNNING, SUCCEEDED, FAILED or CANCELLED");
+            case "type" -> p.description("Only jobs of this type, such as SPLIT");
             default -> {
             }
         }
