@@ -93,9 +93,10 @@ public class JobResource {
                 .emitOn(executor)
                 .map(tick -> jobs.get(jobId).map(JobJson::of).orElse(null))
                 .select().where(Objects::nonNull)
-                .skip().repetitions()
-                // every change up to and including the one that finishes the job, then the stream ends
-                .select().first(job -> !finished.getAndSet(job.job().state().isFinal()));
+                // every read up to and including the first that finds the job finished, then the stream ends (before the
+                // repetitions are skipped: a finished job reads the same at every tick, so after them nothing would end it)
+                .select().first(job -> !finished.getAndSet(job.job().state().isFinal()))
+                .skip().repetitions();
     }
 
     private Job find(String id) {

@@ -15,6 +15,7 @@ import com.networknt.schema.SpecVersion;
 import com.networknt.schema.ValidationMessage;
 import dev.partitiongateway.problem.ErrorCode;
 import dev.partitiongateway.support.EmbeddedPostgresResource;
+import dev.partitiongateway.support.SplitApi;
 import io.quarkus.test.common.TestResourceScope;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
@@ -56,7 +57,7 @@ class OpenApiContractTest {
     private static final Set<String> AUDIENCES = Set.of("Tenant data", "Admin: tenants", "Admin: collections", "Lifecycle", "Operations");
     private static final List<Class<?>> RESOURCES = List.of(TenantAdminResource.class, KeyAdminResource.class,
             CollectionAdminResource.class, ReconcileResource.class, TenantSelfResource.class, TenantCollectionsResource.class,
-            VectorResource.class);
+            VectorResource.class, JobResource.class);
 
     final ObjectMapper json = new ObjectMapper();
     JsonNode doc;
@@ -136,7 +137,7 @@ class OpenApiContractTest {
                     continue;
                 }
                 Path sub = m.getAnnotation(Path.class);
-                routes.add(verb + " " + (sub == null ? base : base + "/" + sub.value()));
+                routes.add(verb + " " + (sub == null ? base : (base + "/" + sub.value()).replaceAll("/+", "/")));
             }
         }
         Set<String> documented = new TreeSet<>();
@@ -225,6 +226,20 @@ class OpenApiContractTest {
         call("getCollectionStats", as(key), "GET", "/v1/collections/" + name + "/stats", 200);
         call("deleteVectors", as(key).body("{\"ids\":[\"b\"]}"), "POST", vectors + "/delete", 200);
         call("listPartitions", asOperator().queryParam("limit", 10), "GET", "/v1/admin/collections/" + name + "/partitions", 200);
+        String placement = asOperator().get("/v1/admin/collections/" + name + "/partitions").then().extract().path("partitions[0].placement");
+        String splitPath = "/v1/admin/collections/" + name + "/partitions/" + placement + "/split";
+        long job = ((Number) call("splitPartition", asOperator().body(Map.of("into", 2)), "POST", splitPath, 202).path("job.id")).longValue();
+        call("splitPartition", asOperator().body(Map.of("into", 2)), "POST", splitPath, 409);
+        call("splitPartition", asOperator().body(Map.of("into", 1)), "POST", splitPath, 400);
+        call("splitPartition", asOperator().body(Map.of("into", 2)), "POST", "/v1/admin/collections/" + name + "/partitions/nothing_here/split", 404);
+        call("cancelJob", asOperator(), "POST", "/v1/admin/jobs/" + job + "/cancel", 200);
+        call("listJobs", asOperator().queryParam("collection", name), "GET", "/v1/admin/jobs", 200);
+        call("listJobs", asOperator().queryParam("state", "SOMETIMES"), "GET", "/v1/admin/jobs", 400);
+        SplitApi.awaitJob(job, "CANCELLED", SplitApi.PATIENCE);
+        call("getJob", asOperator(), "GET", "/v1/admin/jobs/" + job, 200);
+        call("getJob", asOperator(), "GET", "/v1/admin/jobs/999999999", 404);
+        call("jobEvents", asOperator(), "GET", "/v1/admin/jobs/" + job + "/events", 200);
+        call("cancelJob", asOperator(), "POST", "/v1/admin/jobs/" + job + "/cancel", 409);
         call("reconcile", asOperator().queryParam("collection", name), "POST", "/v1/admin/reconcile", 200);
 
         call("deleteCollection", asOperator(), "DELETE", "/v1/admin/collections/" + timed, 204);
