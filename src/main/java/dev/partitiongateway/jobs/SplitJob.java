@@ -86,7 +86,8 @@ public class SplitJob implements JobHandler {
      * Accepts a split of the partition placed at {@code placement} in the collection into {@code into}
      * shards, as a PENDING job. 404 for an unknown collection or partition; 409 if the partition, or
      * another partition of its key, is being split, or it already has an unfinished job; 400 if the
-     * split would cut the key finer than {@link HashShard#MAX_MODULUS} shards.
+     * split would cut the key finer than {@link HashShard#MAX_MODULUS} shards. For a DRAINING partition
+     * whose job ended without emptying it (FAILED), the job resumes emptying it.
      */
     public Job request(String collectionName, String placement, int into, String requestedBy) {
         try (Connection c = dataSource.getConnection()) {
@@ -94,11 +95,15 @@ public class SplitJob implements JobHandler {
                     .orElseThrow(() -> ApiException.notFound("collection '" + collectionName + "'"));
             PartitionView source = byPlacement(c, collection.name(), placement)
                     .orElseThrow(() -> ApiException.notFound("partition '" + placement + "' of collection '" + collectionName + "'"));
-            if (!source.shard().canSplit(into)) {
-                throw ApiException.invalid("into", "partition " + placement + " is shard " + source.shard() + "; " + into
-                        + " shards of it would cut its key finer than " + HashShard.MAX_MODULUS + " shards");
+            if (source.state().routable()) {
+                if (!source.shard().canSplit(into)) {
+                    throw ApiException.invalid("into", "partition " + placement + " is shard " + source.shard() + "; " + into
+                            + " shards of it would cut its key finer than " + HashShard.MAX_MODULUS + " shards");
+                }
+                requireSplittable(c, source);
             }
-            requireSplittable(c, source);
+            // A DRAINING partition with no unfinished job (its split failed): the new job finishes emptying it
+            // into the routable shards of its key, whatever `into` says; with one unfinished, enqueue refuses (409).
             Map<String, Object> params = new LinkedHashMap<>();
             params.put("into", into);
             return jobs.enqueue(c, new JobStore.NewJob(TYPE, collection.name(), source.id(), placement, params, requestedBy));
@@ -147,9 +152,15 @@ public class SplitJob implements JobHandler {
             if (ctx.stopRequested()) {
                 return Outcome.yielded();
             }
-            if (ctx.cancelRequested()) {
-                reverseSwitch(ctx, collection, source);
-                return moveBack(ctx, collection, partition(sourceId), progress);
+            if (ctx.cancelRequested() && progress.stopOnCancel) {
+                if (reverseSwitch(ctx, collection, source)) {
+                    awaitAnnouncement(ctx);
+                    return moveBack(ctx, collection, partition(sourceId), progress);
+                }
+                progress.stopOnCancel = false;
+            }
+            if (drained.empty() && partition(sourceId) == null) {
+                return Outcome.succeeded(result(ctx, "the source partition no longer exists", List.of()));
             }
             if (drained.empty() && mover.dropDrained(collection, source, progress)) {
                 List<String> shards = new ArrayList<>();
@@ -194,14 +205,26 @@ public class SplitJob implements JobHandler {
         return partition(source.id());
     }
 
-    /** The switch that cancels: the source ACTIVE again, its new shards DRAINING. */
-    private void reverseSwitch(JobContext ctx, CollectionView collection, PartitionView source) throws SQLException {
+    /**
+     * The switch that cancels: the source ACTIVE again, its new shards DRAINING. Only while those shards
+     * are exactly what this split made of the source, all ACTIVE, so that the routable shards still tile
+     * the key afterwards; otherwise (a job resuming the drain of a partition it did not split) the cancel
+     * cannot be honoured without breaking that, and the drain goes on: {@code false}.
+     */
+    private boolean reverseSwitch(JobContext ctx, CollectionView collection, PartitionView source) throws SQLException {
         try (Connection c = dataSource.getConnection()) {
             c.setAutoCommit(false);
             try {
                 holdOffWrites(c, collection, source);
                 ctx.fence(c);
-                directory.reverseSplit(c, source, PartitionDirectory.splitInto(c, source.id()));
+                List<PartitionView> made = PartitionDirectory.splitInto(c, source.id());
+                if (!madeWhole(source, made)) {
+                    c.rollback();
+                    LOG.warnf("split of %s in %s: cancel asked, but its shards %s are not the split's own; it finishes instead",
+                            source.placementName(), collection.name(), made.stream().map(PartitionView::placementName).toList());
+                    return false;
+                }
+                directory.reverseSplit(c, source, made);
                 c.commit();
                 LOG.infof("split of %s in %s cancelled: moving back", source.placementName(), collection.name());
             } catch (SQLException | RuntimeException e) {
@@ -211,11 +234,23 @@ public class SplitJob implements JobHandler {
                 c.setAutoCommit(true);
             }
             directory.announce(c, source);
+            return true;
         }
+    }
+
+    /** Whether {@code made} are ACTIVE shards that own exactly the ids of {@code source}: what one split of it makes. */
+    private static boolean madeWhole(PartitionView source, List<PartitionView> made) {
+        if (made.size() < 2 || made.stream().anyMatch(p -> !p.state().routable())) {
+            return false;
+        }
+        List<HashShard> expected = source.shard().canSplit(made.size()) ? source.shard().split(made.size()) : List.of();
+        return made.stream().map(PartitionView::shard).sorted(java.util.Comparator.comparingInt(HashShard::residue)).toList()
+                .equals(expected);
     }
 
     /** Empties and drops whatever shards the split made (after the reverse switch, they are DRAINING): the job is CANCELLED. */
     private Outcome moveBack(JobContext ctx, CollectionView collection, PartitionView source, Progress progress) throws Exception {
+        progress.stopOnCancel = false;
         List<String> dropped = new ArrayList<>();
         for (PartitionView shard : shardsOf(source.id())) {
             if (shard.state().routable()) {
@@ -226,7 +261,7 @@ public class SplitJob implements JobHandler {
                 if (ctx.stopRequested()) {
                     return Outcome.yielded();
                 }
-                if (drained.empty() && mover.dropDrained(collection, shard, progress)) {
+                if (drained.empty() && (partition(shard.id()) == null || mover.dropDrained(collection, shard, progress))) {
                     dropped.add(shard.placementName());
                     break;
                 }
@@ -270,6 +305,8 @@ public class SplitJob implements JobHandler {
         private long base;
         private long left;
         private long draining;
+        /** Whether a cancel asked stops the drain (it does not once the drain is the move back, or a cancel was refused). */
+        boolean stopOnCancel = true;
 
         Progress(JobContext ctx) {
             this.ctx = ctx;
@@ -301,7 +338,7 @@ public class SplitJob implements JobHandler {
             checkpoint.put("tenant", next.tenant());
             checkpoint.put("after", next.afterId());
             ctx.progress(done, done + Math.max(0, left - moved), write(checkpoint));
-            return ctx.cancelRequested() || ctx.stopRequested();
+            return (stopOnCancel && ctx.cancelRequested()) || ctx.stopRequested();
         }
 
         private JsonNode read(String text) {
