@@ -5,6 +5,7 @@ import static dev.partitiongateway.jobs.SplitShardsTest.byPlacement;
 import static dev.partitiongateway.jobs.SplitShardsTest.onlyPlacement;
 import static dev.partitiongateway.support.SplitApi.PATIENCE;
 import static dev.partitiongateway.support.SplitApi.awaitJob;
+import static dev.partitiongateway.support.SplitApi.split;
 import static dev.partitiongateway.support.TestApi.as;
 import static dev.partitiongateway.support.TestApi.asOperator;
 import static dev.partitiongateway.support.TestApi.createTenant;
@@ -55,8 +56,6 @@ class SplitCrashStatesTest {
     BackendRegistry backends;
     @Inject
     PartitionDirectory directory;
-    @Inject
-    JobStore jobs;
 
     @Test
     void should_find_complete_and_resume_what_a_split_that_died_mid_batch_left() throws Exception {
@@ -115,8 +114,9 @@ class SplitCrashStatesTest {
         model.assertStored(List.of("v3", "v5"));
         assertCounts(collection, tenant, key, 58);
 
-        // The split resumed (a job that finds its source DRAINING) finishes the move and drops the source.
-        long job = jobs.enqueue(new JobStore.NewJob(SplitJob.TYPE, collection, source.id(), whole, Map.of("into", 2), "test")).id();
+        // A split asked again of the DRAINING partition, which has no job running (its job died or failed), resumes:
+        // the job finds its source DRAINING, finishes the move and drops the source.
+        long job = split(collection, whole, 2);
         awaitJob(job, "SUCCEEDED", PATIENCE);
         assertThat(byPlacement(collection, tenant).keySet()).containsExactlyInAnyOrder(whole + "_s2_0", whole + "_s2_1");
         model.assertStored(List.of("v3", "v5"));

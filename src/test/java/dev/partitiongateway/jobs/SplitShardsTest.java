@@ -2,7 +2,6 @@ package dev.partitiongateway.jobs;
 
 import static dev.partitiongateway.support.SplitApi.PATIENCE;
 import static dev.partitiongateway.support.SplitApi.awaitJob;
-import static dev.partitiongateway.support.SplitApi.awaitProgress;
 import static dev.partitiongateway.support.SplitApi.split;
 import static dev.partitiongateway.support.TestApi.as;
 import static dev.partitiongateway.support.TestApi.asOperator;
@@ -21,13 +20,10 @@ import dev.partitiongateway.spi.Placement;
 import dev.partitiongateway.support.Collections;
 import dev.partitiongateway.support.EmbeddedPostgresResource;
 import dev.partitiongateway.support.VectorModel;
-import io.agroal.api.AgroalDataSource;
 import io.quarkus.test.common.TestResourceScope;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import jakarta.inject.Inject;
-import java.sql.Connection;
-import java.sql.PreparedStatement;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -38,9 +34,9 @@ import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 
 /**
- * Splits of every shape of partition: a tenant's partition, then one of its shards again; a shared
- * bucket of several tenants; a time window. After each: every vector is where a fetch and a search
- * find it, counts and usage are exact, the old placement is gone from the directory and the backend.
+ * Splits of a tenant's partition, then of one of its shards again, and of a shared bucket of several
+ * tenants. After each: every vector is where a fetch and a search find it, deletes by id and filter
+ * find them, counts and usage are exact, the old placement is gone from the directory and the backend.
  * Subclasses run the same on the other backends' fake servers.
  */
 @QuarkusTest
@@ -51,8 +47,6 @@ public class SplitShardsTest {
 
     @Inject
     BackendRegistry backends;
-    @Inject
-    AgroalDataSource dataSource;
 
     @Test
     void should_split_a_partition_then_one_of_its_shards_again_and_lose_nothing() {
@@ -143,88 +137,6 @@ public class SplitShardsTest {
             assertThat(((Number) as(models.get(t).key()).get("/v1/tenant").then().statusCode(200).extract().path("usage.vectors"))
                     .longValue()).isEqualTo(models.get(t).live().size());
         }
-    }
-
-    @Test
-    void should_split_a_time_window() {
-        String collection = Collections.create("splitwindow", DIM, "COSINE", Map.of("strategy", "TENANT_TIME", "granularity", "MONTHLY"));
-        String tenant = createTenant(uniqueTenantId("windowed"), 10_000);
-        String key = readWriteKey(tenant);
-        VectorModel model = new VectorModel(key, collection, DIM);
-        model.fill("w", 200, new Random(4));
-        String window = onlyPlacement(collection, tenant);
-
-        awaitJob(split(collection, window, 2), "SUCCEEDED", PATIENCE);
-
-        Map<String, Map<String, Object>> shards = byPlacement(collection, tenant);
-        assertThat(shards.keySet()).containsExactlyInAnyOrder(window + "_s2_0", window + "_s2_1");
-        assertThat(shards.values()).allMatch(p -> p.get("window") != null);
-        assertCounts(collection, tenant, key, 200);
-        model.assertStored(List.of());
-        model.fill("later", 20, new Random(5));
-        assertCounts(collection, tenant, key, 220);
-    }
-
-    @Test
-    void should_refuse_to_split_a_draining_partition_or_another_shard_of_its_key_while_it_is_split() throws Exception {
-        String collection = Collections.create("splitbusy", DIM, "COSINE", Map.of("strategy", "TENANT"));
-        String tenant = createTenant(uniqueTenantId("busy"), 10_000);
-        String key = readWriteKey(tenant);
-        VectorModel model = new VectorModel(key, collection, DIM);
-        model.fill("v", 300, new Random(6));
-        String whole = onlyPlacement(collection, tenant);
-        awaitJob(split(collection, whole, 2), "SUCCEEDED", PATIENCE);
-
-        // Hold one vector's registry row, so that the split of shard 0/2 stops at the batch that holds it.
-        String held = model.live().keySet().stream().filter(id -> SharedBuckets.bucketOf(id, 2) == 0).sorted().findFirst().orElseThrow();
-        try (Connection c = dataSource.getConnection()) {
-            c.setAutoCommit(false);
-            try (PreparedStatement s = c.prepareStatement(
-                    "SELECT 1 FROM vector_registry WHERE tenant_id = ? AND collection = ? AND external_id = ? FOR UPDATE")) {
-                s.setString(1, tenant);
-                s.setString(2, collection);
-                s.setString(3, held);
-                s.executeQuery().close();
-            }
-            long job = split(collection, whole + "_s2_0", 2);
-            awaitDraining(collection, tenant, whole + "_s2_0");
-
-            for (String busy : List.of(whole + "_s2_0", whole + "_s2_1")) {
-                asOperator().body(Map.of("into", 2)).post("/v1/admin/collections/{c}/partitions/{p}/split", collection, busy)
-                        .then().statusCode(409).body("code", org.hamcrest.Matchers.equalTo("CONFLICT"));
-            }
-            c.rollback();
-            awaitJob(job, "SUCCEEDED", PATIENCE);
-        }
-        assertThat(byPlacement(collection, tenant).keySet())
-                .containsExactlyInAnyOrder(whole + "_s4_0", whole + "_s4_2", whole + "_s2_1");
-        assertCounts(collection, tenant, key, 300);
-        model.assertStored(List.of());
-    }
-
-    @Test
-    void should_refuse_a_second_split_while_one_is_unfinished_and_leave_nothing_of_a_cancelled_one() {
-        String collection = Collections.create("splittwice", DIM, "COSINE", Map.of("strategy", "TENANT"));
-        String tenant = createTenant(uniqueTenantId("twice"), 10_000);
-        String key = readWriteKey(tenant);
-        VectorModel model = new VectorModel(key, collection, DIM);
-        model.fill("v", 100, new Random(7));
-        String whole = onlyPlacement(collection, tenant);
-
-        long first = split(collection, whole, 2);
-        asOperator().body(Map.of("into", 3)).post("/v1/admin/collections/{c}/partitions/{p}/split", collection, whole)
-                .then().statusCode(409).body("code", org.hamcrest.Matchers.equalTo("CONFLICT"));
-        // Cancelled at once while PENDING; if it already runs, it moves back what it moved: either way nothing is left of it.
-        asOperator().post("/v1/admin/jobs/" + first + "/cancel").then().statusCode(200);
-        awaitJob(first, "CANCELLED", PATIENCE);
-
-        Map<String, Map<String, Object>> after = byPlacement(collection, tenant);
-        assertThat(after.keySet()).containsExactly(whole);
-        assertThat(after.get(whole).get("state")).isEqualTo("ACTIVE");
-        assertCounts(collection, tenant, key, 100);
-        model.assertStored(List.of());
-        awaitJob(split(collection, whole, 2), "SUCCEEDED", PATIENCE);
-        assertCounts(collection, tenant, key, 100);
     }
 
     // ---------------------------------------------------------------- helpers
