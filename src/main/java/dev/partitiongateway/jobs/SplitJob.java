@@ -167,6 +167,7 @@ public class SplitJob implements JobHandler {
                 for (PartitionView shard : shardsOf(sourceId)) {
                     shards.add(shard.placementName());
                 }
+                progress.finish();
                 LOG.infof("split of %s in %s into %d: done, %d vectors moved", source.placementName(), collection.name(), into, progress.done);
                 return Outcome.succeeded(result(ctx, "split", shards));
             }
@@ -267,6 +268,7 @@ public class SplitJob implements JobHandler {
                 }
             }
         }
+        progress.finish();
         return Outcome.cancelled(result(ctx, "cancelled; what was moved was moved back", dropped));
     }
 
@@ -328,6 +330,11 @@ public class SplitJob implements JobHandler {
         @Override
         public void fence(Connection c) throws SQLException {
             ctx.fence(c);
+        }
+
+        /** Nothing is left to move: the total is what was moved (vectors deleted or rewritten meanwhile needed no move). */
+        void finish() {
+            ctx.progress(done, done, ctx.checkpoint());
         }
 
         @Override
