@@ -208,12 +208,18 @@ public class VectorWriter {
         try (Connection c = dataSource.getConnection()) {
             Map<String, Long> now = VectorRegistry.partitionsOf(c, tenant.id(), collection.name(), missing);
             partitions.putAll(PartitionLookup.byId(c, now.values()));
+            Map<Long, List<PartitionView>> shardsOf = new HashMap<>();
             for (Map.Entry<String, Long> e : now.entrySet()) {
                 PartitionView where = partitions.get(e.getValue());
                 if (!e.getValue().equals(registered.get(e.getKey()))) {
                     elsewhere.put(e.getKey(), e.getValue());
                 } else if (where != null && !where.state().routable()) {
-                    PartitionView owner = PartitionLookup.routableOwner(c, where, e.getKey());
+                    List<PartitionView> shards = shardsOf.get(where.id());
+                    if (shards == null) {
+                        shards = PartitionLookup.keyShards(c, where);
+                        shardsOf.put(where.id(), shards);
+                    }
+                    PartitionView owner = HashShard.ownerOf(shards, e.getKey());
                     if (owner != null) {
                         partitions.put(owner.id(), owner);
                         elsewhere.put(e.getKey(), owner.id());
