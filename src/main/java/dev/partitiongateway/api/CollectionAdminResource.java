@@ -19,6 +19,7 @@ import dev.partitiongateway.catalog.Partitioning;
 import dev.partitiongateway.jobs.Job;
 import dev.partitiongateway.jobs.JobStore;
 import dev.partitiongateway.jobs.RetentionJob;
+import dev.partitiongateway.jobs.SplitJob;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import jakarta.ws.rs.PATCH;
 import jakarta.ws.rs.QueryParam;
@@ -110,11 +111,25 @@ public class CollectionAdminResource {
         }
     }
 
+    /**
+     * Which ids of its key (tenant; window; value; bucket) a partition owns: those whose id hash modulo
+     * {@code modulus} is {@code residue}; 1 and 0 unless the key was split. {@code splitOf}: the partition it
+     * was split from, if any.
+     */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record ShardJson(int modulus, int residue, Long splitOf) {
+    }
+
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public record PartitionJson(long id, String tenant, PartitionStrategy strategy, String backend, String placement,
                                 PartitionState state, PartitionHeat heat, List<String> heatReasons, long vectorCount,
                                 PartitionStatsJson stats, WindowJson window, AttributeJson attribute, BucketJson bucket,
-                                Instant createdAt, Instant updatedAt) {
+                                ShardJson shard, Instant createdAt, Instant updatedAt) {
+    }
+
+    /** {@code {"into":K}}: how many hash shards to split a partition into. */
+    public record SplitRequest(@NotNull @Min(value = 2, message = "must be from 2 to " + SplitJob.MAX_INTO)
+                               @Max(value = SplitJob.MAX_INTO, message = "must be from 2 to " + SplitJob.MAX_INTO) Integer into) {
     }
 
     /** A page of partitions; {@code next} is the cursor of the following page, absent on the last one. */
@@ -145,15 +160,17 @@ public class CollectionAdminResource {
     private final PartitionStatsStore stats;
     private final RetentionJob retention;
     private final JobStore jobs;
+    private final SplitJob split;
     private final ObjectMapper json;
 
     CollectionAdminResource(CollectionService collections, CollectionCatalog catalog, PartitionStatsStore stats, RetentionJob retention,
-                            JobStore jobs, ObjectMapper json) {
+                            JobStore jobs, SplitJob split, ObjectMapper json) {
         this.jobs = jobs;
         this.collections = collections;
         this.catalog = catalog;
         this.stats = stats;
         this.retention = retention;
+        this.split = split;
         this.json = json;
     }
 
@@ -252,7 +269,7 @@ public class CollectionAdminResource {
      * for figures, asc for id).
      */
     @Operation(operationId = "listPartitions", summary = "List a collection's partitions",
-            description = "Partitions with their placement, state, heat, vector count and statistics (searches and writes per minute, "
+            description = "Partitions with their placement, state (ACTIVE; DRAINING while a split empties it), hash shard, heat, vector count and statistics (searches and writes per minute, "
                     + "search latency p50/p95/p99 over the sliding window, last search and write), one page at a time; tenant keeps one "
                     + "tenant's (with its shared bucket). sort: id (creation order, the default), qpm, ipm, p50, p95, p99, vectors, "
                     + "lastQuery or lastWrite; order: asc or desc. Figures are those of the last flush of each gateway process "
@@ -350,6 +367,36 @@ public class CollectionAdminResource {
         return Response.ok(new RetentionRun(JobResource.JobJson.of(job), dropped)).build();
     }
 
+    /** Starts a live split of one partition into {@code into} hash shards, as a job. */
+    @Operation(operationId = "splitPartition", summary = "Split a partition into hash shards, live",
+            description = "Splits the partition (its placement, as listPartitions shows it) into `into` (2 to " + SplitJob.MAX_INTO
+                    + ") shards by a stable hash of the vector id, while searches, upserts and deletes go on, as a SPLIT job: follow it "
+                    + "with getJob or jobEvents, stop it with cancelJob (what was moved moves back). A shard can be split again. 409 if "
+                    + "the partition, or another partition of its key, is being split, or it has an unfinished job.")
+    @APIResponse(responseCode = "202", description = "The split job was created (PENDING); Location names it.",
+            content = @Content(mediaType = "application/json", schema = @Schema(implementation = JobResource.JobJson.class)))
+    @Tag(name = "Lifecycle")
+    @POST
+    @Path("{name}/partitions/{partition}/split")
+    public Response split(@PathParam("name") String name, @PathParam("partition") String partition, @NotNull @Valid SplitRequest body) {
+        if (!COLLECTION_NAMES.matcher(name).matches()) {
+            throw ApiException.notFound("collection '" + shown(name) + "'");
+        }
+        if (!PLACEMENT_NAMES.matcher(partition).matches()) {
+            throw ApiException.notFound("partition '" + shown(partition) + "' of collection '" + name + "'");
+        }
+        Job job = split.request(name, partition, body.into(), "operator");
+        return Response.accepted(JobResource.JobJson.of(job)).location(URI.create("/v1/admin/jobs/" + job.id())).build();
+    }
+
+    /** A name from a path, as a problem detail repeats it: at most 40 characters. */
+    private static String shown(String text) {
+        return text.length() > 40 ? text.substring(0, 40) + "..." : text;
+    }
+
+    /** A placement name as the directory makes them (see {@code Placement}). */
+    static final java.util.regex.Pattern PLACEMENT_NAMES = java.util.regex.Pattern.compile("[a-z][a-z0-9_]{0,199}");
+
     private PartitionJson json(Partition p, ClusterFigures figures, String field, Map<String, Long> bucketTenants) {
         WindowJson window = p.windowStart == null ? null : new WindowJson(p.windowStart, p.windowEnd);
         AttributeJson attribute = p.strategy != PartitionStrategy.TENANT_ATTRIBUTE ? null
@@ -358,7 +405,7 @@ public class CollectionAdminResource {
                 : bucketTenants.entrySet().stream().map(e -> new TenantCount(e.getKey(), e.getValue())).toList());
         return new PartitionJson(p.id, p.tenantId, p.strategy, p.backend, p.placement, p.state, p.heat,
                 figures.heatReasons().isEmpty() ? null : figures.heatReasons(), p.vectorCount, PartitionStatsJson.of(figures), window,
-                attribute, bucket, p.createdAt, p.updatedAt);
+                attribute, bucket, new ShardJson(p.hashModulus, p.hashResidue, p.splitOf), p.createdAt, p.updatedAt);
     }
 
     private Object parse(String canonicalJson) {

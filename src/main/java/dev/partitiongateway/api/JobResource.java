@@ -93,7 +93,8 @@ public class JobResource {
                 .emitOn(executor)
                 .map(tick -> jobs.get(jobId).map(JobJson::of).orElse(null))
                 .select().where(Objects::nonNull)
-                // up to and including the first read that finds the job finished: the next read ends the stream
+                // every read up to and including the first that finds the job finished, then the stream ends (before the
+                // repetitions are skipped: a finished job reads the same at every tick, so after them nothing would end it)
                 .select().first(job -> !finished.getAndSet(job.job().state().isFinal()))
                 .skip().repetitions();
     }

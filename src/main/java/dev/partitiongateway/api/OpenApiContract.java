@@ -44,6 +44,7 @@ public class OpenApiContract implements OASFilter {
             Map.entry("deleteCollection", EnumSet.of(ErrorCode.BACKEND_UNAVAILABLE)),
             Map.entry("runRetention", EnumSet.of(ErrorCode.VALIDATION_FAILED, ErrorCode.BACKEND_UNAVAILABLE)),
             Map.entry("listJobs", EnumSet.of(ErrorCode.VALIDATION_FAILED)),
+            Map.entry("splitPartition", EnumSet.of(ErrorCode.CONFLICT)),
             Map.entry("cancelJob", EnumSet.of(ErrorCode.CONFLICT)),
             Map.entry("reconcile", EnumSet.of(ErrorCode.CONFLICT, ErrorCode.BACKEND_UNAVAILABLE)),
             Map.entry("upsertVectors", EnumSet.of(ErrorCode.QUOTA_EXCEEDED, ErrorCode.CONFLICT, ErrorCode.BACKEND_UNAVAILABLE,
@@ -207,11 +208,9 @@ public class OpenApiContract implements OASFilter {
                             .maximum(java.math.BigDecimal.valueOf(Cursors.MAX_LIMIT)).defaultValue(Cursors.DEFAULT_LIMIT));
             case "cursor" -> p.description("The next of the previous page; absent for the first page. Opaque: pass it back as it is.");
             case "tenant" -> p.description("Only this tenant's partitions (and its shared bucket)");
-            case "collection" -> {
-                if (p.getDescription() == null) {
-                    p.description("Reconcile only this collection");
-                }
-            }
+            case "collection" -> p.description("Only this collection (the jobs on it, or the one to reconcile)");
+            case "state" -> p.description("Only jobs in this state: PENDING, RUNNING, SUCCEEDED, FAILED or CANCELLED");
+            case "type" -> p.description("Only jobs of this type, such as SPLIT");
             default -> {
             }
         }

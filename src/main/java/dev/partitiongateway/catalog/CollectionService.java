@@ -258,13 +258,40 @@ public class CollectionService {
         for (VectorCollection c : VectorCollection.<VectorCollection>list("strategy", PartitionStrategy.SHARED_HASH)) {
             CollectionView collection = CollectionView.of(c);
             Integer bucket = PartitionDirectory.bucketOf(collection, event.tenantId());
-            Partition.<Partition>find("collection = ?1 and strategy = ?2 and bucket = ?3", c.name, PartitionStrategy.SHARED_HASH, bucket)
-                    .firstResultOptional()
-                    .ifPresent(p -> {
-                        backends.get(p.backend).deleteByFilter(PartitionView.of(p).placementFor(collection, event.tenantId()), null);
-                        long removed = VectorRegistry.removeAll(dataSource, event.tenantId(), c.name);
-                        p.vectorCount = Math.max(0, p.vectorCount - removed);
-                    });
+            // Every shard of the bucket (one unless it was split), DRAINING ones included.
+            List<Partition> shards = Partition.list("collection = ?1 and strategy = ?2 and bucket = ?3", c.name,
+                    PartitionStrategy.SHARED_HASH, bucket);
+            if (shards.isEmpty()) {
+                continue;
+            }
+            Map<Long, Long> counted = activeByPartition(event.tenantId(), c.name);
+            for (Partition p : shards) {
+                backends.get(p.backend).deleteByFilter(PartitionView.of(p).placementFor(collection, event.tenantId()), null);
+            }
+            VectorRegistry.removeAll(dataSource, event.tenantId(), c.name);
+            for (Partition p : shards) {
+                p.vectorCount = Math.max(0, p.vectorCount - counted.getOrDefault(p.id, 0L));
+            }
         }
+    }
+
+    /** The tenant's ACTIVE registry rows in a collection per partition (what partition counts hold of it). */
+    private Map<Long, Long> activeByPartition(String tenantId, String collection) {
+        Map<Long, Long> counts = new java.util.HashMap<>();
+        try (Connection c = dataSource.getConnection();
+             java.sql.PreparedStatement s = c.prepareStatement("""
+                     SELECT partition_id, count(*) FROM vector_registry WHERE tenant_id = ? AND collection = ? AND state = 'ACTIVE'
+                     GROUP BY partition_id""")) {
+            s.setString(1, tenantId);
+            s.setString(2, collection);
+            try (java.sql.ResultSet rs = s.executeQuery()) {
+                while (rs.next()) {
+                    counts.put(rs.getLong(1), rs.getLong(2));
+                }
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException("cannot count tenant '" + tenantId + "''s vectors in " + collection, e);
+        }
+        return counts;
     }
 }

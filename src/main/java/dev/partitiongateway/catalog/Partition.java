@@ -40,6 +40,14 @@ public class Partition extends PanacheEntityBase {
     /** The attribute value as canonical JSON ({@code TENANT_ATTRIBUTE}); {@code null} for the default partition. */
     @Column(name = "attribute_value")
     public String attributeValue;
+    /** With {@code hashResidue}: the ids of its key it owns (see {@link HashShard}); 1 and 0 unless the key was split. */
+    @Column(name = "hash_modulus")
+    public int hashModulus = 1;
+    @Column(name = "hash_residue")
+    public int hashResidue;
+    /** The partition it was split from, if any (that one is gone once empty). */
+    @Column(name = "split_of")
+    public Long splitOf;
     @Column(name = "created_at")
     public Instant createdAt;
     @Column(name = "updated_at")

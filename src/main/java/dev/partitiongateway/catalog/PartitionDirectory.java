@@ -17,7 +17,9 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Timestamp;
 import java.sql.Types;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -47,11 +49,11 @@ public class PartitionDirectory {
 
     private static List<PartitionView> load(CollectionView collection, String tenantId) {
         Integer bucket = bucketOf(collection, tenantId);
+        List<PartitionState> searchable = PartitionState.searchableStates();
         List<Partition> rows = bucket == null
-                ? Partition.list("collection = ?1 and tenantId = ?2 and state = ?3 order by id", collection.name(), tenantId,
-                        PartitionState.ACTIVE)
-                : Partition.list("collection = ?1 and strategy = ?2 and bucket = ?3 and state = ?4", collection.name(),
-                        PartitionStrategy.SHARED_HASH, bucket, PartitionState.ACTIVE);
+                ? Partition.list("collection = ?1 and tenantId = ?2 and state in ?3 order by id", collection.name(), tenantId, searchable)
+                : Partition.list("collection = ?1 and strategy = ?2 and bucket = ?3 and state in ?4 order by id", collection.name(),
+                        PartitionStrategy.SHARED_HASH, bucket, searchable);
         return rows.stream().map(PartitionView::of).toList();
     }
 
@@ -60,7 +62,10 @@ public class PartitionDirectory {
         return collection.partitioning() instanceof Partitioning.SharedHash h ? SharedBuckets.bucketOf(tenantId, h.buckets()) : null;
     }
 
-    /** The tenant's active partitions in the collection (with its bucket, if the collection has buckets); empty before its first write. */
+    /**
+     * The tenant's searchable partitions in the collection (with its bucket's shards, if the collection has
+     * buckets): every shard, DRAINING ones included; empty before its first write.
+     */
     public List<PartitionView> tenantPartitions(String collection, String tenantId) {
         return byTenant.get(new Key(collection, tenantId));
     }
@@ -76,21 +81,28 @@ public class PartitionDirectory {
     }
 
     /**
-     * The partition a key names, created in the directory and on the backend if it does not exist.
-     * Runs on {@code c} in auto-commit mode: the directory row is committed (and announced to every
-     * process) before any vector is written to it, whatever becomes of the write. A placement that
-     * nothing uses yet is harmless.
+     * The routable shards of the partition a key names (one, unless the key was split), created whole
+     * in the directory and on the backend if the key has no partition yet. Runs on {@code c} in
+     * auto-commit mode: the directory row is committed (and announced to every process) before any
+     * vector is written to it, whatever becomes of the write. A placement that nothing uses yet is
+     * harmless. Writers call it holding their tenant and collection shared ({@code WriteLocks}), which is
+     * what keeps a split's directory switch from happening between this read and their write.
      */
-    public PartitionView ensure(Connection c, CollectionView collection, String tenantId, PartitionKey key, VectorBackend backend)
+    public List<PartitionView> ensure(Connection c, CollectionView collection, String tenantId, PartitionKey key, VectorBackend backend)
             throws SQLException {
-        Optional<PartitionView> existing = find(c, collection, tenantId, key);
-        if (existing.isPresent()) {
-            return existing.get();
+        List<PartitionView> existing = PartitionLookup.keyShards(c, collection.name(), tenantId, key);
+        if (existing.isEmpty()) {
+            PartitionView created = key instanceof PartitionKey.Attribute a && a.value() != null
+                    ? ensureAttributeValue(c, collection, tenantId, a, backend)
+                    : insert(c, collection, tenantId, key, backend);
+            existing = List.of(created);
         }
-        if (key instanceof PartitionKey.Attribute a && a.value() != null) {
-            return ensureAttributeValue(c, collection, tenantId, a, backend);
+        List<PartitionView> routable = existing.stream().filter(p -> p.state().routable()).toList();
+        if (routable.isEmpty()) {
+            throw ApiException.conflict("partition " + existing.get(0).placementName() + " is " + existing.get(0).state()
+                    + " and takes no writes now; retry later");
         }
-        return insert(c, collection, tenantId, key, backend);
+        return routable;
     }
 
     /** A new attribute value counts against {@code maxValues}; the count and the insert are serialised per tenant and collection. */
@@ -110,7 +122,7 @@ public class PartitionDirectory {
                 return existing.get();
             }
             try (PreparedStatement count = c.prepareStatement("""
-                    SELECT count(*) FROM partitions WHERE collection = ? AND tenant_id = ?
+                    SELECT count(DISTINCT attribute_value) FROM partitions WHERE collection = ? AND tenant_id = ?
                     AND strategy = 'TENANT_ATTRIBUTE' AND attribute_value IS NOT NULL""")) {
                 count.setString(1, collection.name());
                 count.setString(2, tenantId);
@@ -175,33 +187,102 @@ public class PartitionDirectory {
     }
 
     private static Optional<PartitionView> find(Connection c, CollectionView collection, String tenantId, PartitionKey key) throws SQLException {
-        String where;
-        if (key instanceof PartitionKey.Window) {
-            where = "tenant_id = ? AND strategy = 'TENANT_TIME' AND window_start = ?";
-        } else if (key instanceof PartitionKey.Attribute a) {
-            where = a.value() == null
-                    ? "tenant_id = ? AND strategy = 'TENANT_ATTRIBUTE' AND attribute_value IS NULL"
-                    : "tenant_id = ? AND strategy = 'TENANT_ATTRIBUTE' AND attribute_value = ?";
-        } else if (key instanceof PartitionKey.Bucket) {
-            where = "strategy = 'SHARED_HASH' AND bucket = ?";
-        } else {
-            where = "tenant_id = ? AND strategy = 'TENANT'";
-        }
-        try (PreparedStatement s = c.prepareStatement("SELECT " + PartitionLookup.COLUMNS + " FROM partitions WHERE collection = ? AND " + where)) {
-            s.setString(1, collection.name());
-            if (key instanceof PartitionKey.Bucket b) {
-                s.setInt(2, b.index());
-            } else {
-                s.setString(2, tenantId);
-                if (key instanceof PartitionKey.Window w) {
-                    s.setTimestamp(3, Timestamp.from(w.window().from()));
-                } else if (key instanceof PartitionKey.Attribute a && a.value() != null) {
-                    s.setString(3, a.value());
+        return PartitionLookup.keyShards(c, collection.name(), tenantId, key).stream().findFirst();
+    }
+
+    // ---------------------------------------------------------------- splits
+
+    /**
+     * The directory switch that starts a split, in the caller's transaction (which must hold off every
+     * write that could be placed in {@code source}: its tenant's, or for a shared bucket the
+     * collection's): inserts the {@code into} shards of {@code source} as ACTIVE and makes {@code source}
+     * DRAINING. From its commit on, every write of an id of {@code source} goes to the new shard that
+     * owns it. Returns the new shards. Announce it with {@link #announce} after the commit.
+     */
+    public List<PartitionView> beginSplit(Connection c, PartitionView source, int into) throws SQLException {
+        List<Long> created = new ArrayList<>();
+        try (PreparedStatement insert = c.prepareStatement("""
+                INSERT INTO partitions (collection, tenant_id, strategy, backend, placement, state, vector_count, window_start, window_end,
+                                        attribute_value, bucket, hash_modulus, hash_residue, split_of, created_at, updated_at)
+                SELECT collection, tenant_id, strategy, backend, ?, 'ACTIVE', 0, window_start, window_end,
+                       attribute_value, bucket, ?, ?, id, now(), now()
+                FROM partitions WHERE id = ?
+                RETURNING id""")) {
+            for (HashShard shard : source.shard().split(into)) {
+                insert.setString(1, placementOf(source, shard));
+                insert.setInt(2, shard.modulus());
+                insert.setInt(3, shard.residue());
+                insert.setLong(4, source.id());
+                try (ResultSet rs = insert.executeQuery()) {
+                    rs.next();
+                    created.add(rs.getLong(1));
                 }
             }
+        }
+        setState(c, List.of(source.id()), PartitionState.DRAINING);
+        Map<Long, PartitionView> shards = PartitionLookup.byId(c, created);
+        return created.stream().map(shards::get).toList();
+    }
+
+    /** The placement name of a shard of {@code source}'s key: the key's name, then the shard's suffix. */
+    public static String placementOf(PartitionView source, HashShard shard) {
+        String suffix = source.shard().placementSuffix();
+        if (!source.placementName().endsWith(suffix)) {
+            throw new IllegalStateException("placement " + source.placementName() + " does not end with its shard suffix " + suffix);
+        }
+        return source.placementName().substring(0, source.placementName().length() - suffix.length()) + shard.placementSuffix();
+    }
+
+    /**
+     * The switch that cancels a split, in the caller's transaction (holding off the same writes as
+     * {@link #beginSplit}): {@code source} is ACTIVE again and its new shards DRAINING, so that what was
+     * moved moves back. The routable shards still tile the key: {@code source} owns exactly their ids.
+     */
+    public void reverseSplit(Connection c, PartitionView source, List<PartitionView> shards) throws SQLException {
+        setState(c, shards.stream().map(PartitionView::id).toList(), PartitionState.DRAINING);
+        setState(c, List.of(source.id()), PartitionState.ACTIVE);
+    }
+
+    /** The shards a partition was split into that still exist, oldest first. */
+    public static List<PartitionView> splitInto(Connection c, long source) throws SQLException {
+        List<Long> ids = new ArrayList<>();
+        try (PreparedStatement s = c.prepareStatement("SELECT id FROM partitions WHERE split_of = ? ORDER BY id")) {
+            s.setLong(1, source);
             try (ResultSet rs = s.executeQuery()) {
-                return rs.next() ? Optional.of(PartitionLookup.view(rs)) : Optional.empty();
+                while (rs.next()) {
+                    ids.add(rs.getLong(1));
+                }
             }
+        }
+        Map<Long, PartitionView> found = PartitionLookup.byId(c, ids);
+        return ids.stream().map(found::get).toList();
+    }
+
+    /**
+     * Removes an emptied DRAINING partition from the directory, in the caller's transaction; {@code false}
+     * (and nothing removed) if a registry row still names it. Drop its placement in the same transaction,
+     * before the commit, and announce it after.
+     */
+    public boolean removeDrained(Connection c, PartitionView partition) throws SQLException {
+        try (PreparedStatement s = c.prepareStatement("""
+                DELETE FROM partitions WHERE id = ? AND state = 'DRAINING'
+                AND NOT EXISTS (SELECT 1 FROM vector_registry WHERE partition_id = ?)""")) {
+            s.setLong(1, partition.id());
+            s.setLong(2, partition.id());
+            return s.executeUpdate() == 1;
+        }
+    }
+
+    /** Tells every process (this one at once) that the partitions of {@code partition}'s key changed; after the commit, on {@code c}. */
+    public void announce(Connection c, PartitionView partition) {
+        changes.publishCommitted(c, Change.directory(partition.collection(), partition.shared() ? Change.ALL_TENANTS : partition.tenantId()));
+    }
+
+    private static void setState(Connection c, List<Long> ids, PartitionState state) throws SQLException {
+        try (PreparedStatement s = c.prepareStatement("UPDATE partitions SET state = ?, updated_at = now() WHERE id = ANY (?)")) {
+            s.setString(1, state.name());
+            s.setArray(2, c.createArrayOf("bigint", ids.toArray()));
+            s.executeUpdate();
         }
     }
 

@@ -16,7 +16,8 @@ import java.util.Optional;
 /** Directory and catalog rows read on a caller's own connection (write paths and jobs: no second pooled connection). */
 public final class PartitionLookup {
 
-    static final String COLUMNS = "id, collection, tenant_id, placement, state, strategy, window_start, window_end, attribute_value, bucket, vector_count";
+    static final String COLUMNS = "id, collection, tenant_id, placement, state, strategy, window_start, window_end, attribute_value, bucket, "
+            + "vector_count, hash_modulus, hash_residue";
 
     private PartitionLookup() {
     }
@@ -59,6 +60,66 @@ public final class PartitionLookup {
         return found;
     }
 
+    /** Every shard of the key {@code partition} belongs to (itself included), in any state, oldest first. */
+    public static List<PartitionView> keyShards(Connection c, PartitionView partition) throws SQLException {
+        return keyShards(c, partition.collection(), partition.strategy(), partition.tenantId(), partition.windowStart(),
+                partition.attributeValue(), partition.bucket());
+    }
+
+    /** Every shard of the partition a strategy key names for a tenant, in any state, oldest first. */
+    public static List<PartitionView> keyShards(Connection c, String collection, String tenantId, PartitionKey key) throws SQLException {
+        if (key instanceof PartitionKey.Window w) {
+            return keyShards(c, collection, PartitionStrategy.TENANT_TIME, tenantId, w.window().from(), null, null);
+        }
+        if (key instanceof PartitionKey.Attribute a) {
+            return keyShards(c, collection, PartitionStrategy.TENANT_ATTRIBUTE, tenantId, null, a.value(), null);
+        }
+        if (key instanceof PartitionKey.Bucket b) {
+            return keyShards(c, collection, PartitionStrategy.SHARED_HASH, null, null, null, b.index());
+        }
+        return keyShards(c, collection, PartitionStrategy.TENANT, tenantId, null, null, null);
+    }
+
+    /**
+     * The routable shard of {@code partition}'s key that owns {@code id}: where a vector registered in
+     * a DRAINING partition is, or soon will be. {@code null} if the key has none (it was dropped).
+     */
+    public static PartitionView routableOwner(Connection c, PartitionView partition, String id) throws SQLException {
+        return HashShard.ownerOf(keyShards(c, partition), id);
+    }
+
+    private static List<PartitionView> keyShards(Connection c, String collection, PartitionStrategy strategy, String tenantId,
+                                                 Instant windowStart, String attributeValue, Integer bucket) throws SQLException {
+        String where = switch (strategy) {
+            case TENANT -> "tenant_id = ?";
+            case TENANT_TIME -> "tenant_id = ? AND window_start = ?";
+            case TENANT_ATTRIBUTE -> attributeValue == null ? "tenant_id = ? AND attribute_value IS NULL" : "tenant_id = ? AND attribute_value = ?";
+            case SHARED_HASH -> "bucket = ?";
+        };
+        List<PartitionView> found = new ArrayList<>();
+        try (PreparedStatement s = c.prepareStatement("SELECT " + COLUMNS + " FROM partitions WHERE collection = ? AND strategy = ? AND "
+                + where + " ORDER BY id")) {
+            s.setString(1, collection);
+            s.setString(2, strategy.name());
+            if (strategy == PartitionStrategy.SHARED_HASH) {
+                s.setInt(3, bucket);
+            } else {
+                s.setString(3, tenantId);
+                if (strategy == PartitionStrategy.TENANT_TIME) {
+                    s.setTimestamp(4, Timestamp.from(windowStart));
+                } else if (strategy == PartitionStrategy.TENANT_ATTRIBUTE && attributeValue != null) {
+                    s.setString(4, attributeValue);
+                }
+            }
+            try (ResultSet rs = s.executeQuery()) {
+                while (rs.next()) {
+                    found.add(view(rs));
+                }
+            }
+        }
+        return found;
+    }
+
     /**
      * The collection as stored now, if it exists. Writers compare it with the cached view they
      * validated against: a collection dropped and created again under the same name is a conflict.
@@ -91,7 +152,7 @@ public final class PartitionLookup {
         Integer bucketOrNull = rs.wasNull() ? null : bucket;
         return new PartitionView(rs.getLong(1), rs.getString(2), rs.getString(3), rs.getString(4),
                 PartitionState.valueOf(rs.getString(5)), PartitionStrategy.valueOf(rs.getString(6)),
-                instant(from), instant(to), rs.getString(9), bucketOrNull, rs.getLong(11));
+                instant(from), instant(to), rs.getString(9), bucketOrNull, rs.getLong(11), new HashShard(rs.getInt(12), rs.getInt(13)));
     }
 
     private static Instant instant(Timestamp t) {

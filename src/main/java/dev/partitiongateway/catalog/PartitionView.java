@@ -12,14 +12,22 @@ import java.time.Instant;
  *                       default partition and other strategies
  * @param bucket         the bucket index ({@code SHARED_HASH}), else {@code null}
  * @param vectorCount    the count when this view was read (for ordering; not exact)
+ * @param shard          which ids of its key it owns ({@link HashShard#WHOLE} unless the key was split)
  */
 public record PartitionView(long id, String collection, String tenantId, String placementName, PartitionState state,
                             PartitionStrategy strategy, Instant windowStart, Instant windowEnd, String attributeValue,
-                            Integer bucket, long vectorCount) {
+                            Integer bucket, long vectorCount, HashShard shard) {
 
     /** Whether many tenants' records share it (a bucket): then every call is filtered by tenant. */
     public boolean shared() {
         return strategy == PartitionStrategy.SHARED_HASH;
+    }
+
+    /** Whether {@code other} is a shard of the same key (tenant; tenant and window or value; bucket). */
+    public boolean sameKey(PartitionView other) {
+        return collection.equals(other.collection) && strategy == other.strategy && java.util.Objects.equals(tenantId, other.tenantId)
+                && java.util.Objects.equals(windowStart, other.windowStart) && java.util.Objects.equals(attributeValue, other.attributeValue)
+                && java.util.Objects.equals(bucket, other.bucket);
     }
 
     /** The placement to pass to the backend for a call made on behalf of {@code tenantId}. */
@@ -29,6 +37,6 @@ public record PartitionView(long id, String collection, String tenantId, String 
 
     static PartitionView of(Partition p) {
         return new PartitionView(p.id, p.collection, p.tenantId, p.placement, p.state, p.strategy, p.windowStart, p.windowEnd,
-                p.attributeValue, p.bucket, p.vectorCount);
+                p.attributeValue, p.bucket, p.vectorCount, new HashShard(p.hashModulus, p.hashResidue));
     }
 }

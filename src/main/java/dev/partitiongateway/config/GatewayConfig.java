@@ -35,6 +35,24 @@ public interface GatewayConfig {
 
     Jobs jobs();
 
+    Split split();
+
+    interface Split {
+        /**
+         * Vectors one batch of a split moves: one transaction, which holds those vectors' registry rows (a
+         * write or delete of one of them waits for the batch) and writes each new shard once.
+         */
+        @WithDefault("1000")
+        int batchSize();
+
+        /**
+         * How long a split waits after its directory switch before it moves the first vector, so that
+         * every gateway process has its change notification and searches the new shards too.
+         */
+        @WithDefault("1s")
+        Duration announceGrace();
+    }
+
     interface Jobs {
         /** Whether this process runs lifecycle jobs (it can enqueue and show them either way). */
         @WithDefault("true")

@@ -154,14 +154,16 @@ public class VectorService {
             throw ApiException.invalid("filter", "must not be empty; delete by an explicit filter or by ids");
         }
         Filter checked = supported(filter, backend);
-        Map<PartitionView, List<String>> matches = new LinkedHashMap<>();
-        for (PartitionView partition : queries.partitionsMatching(collection, tenant.id(), checked)) {
-            List<String> ids = matchingIds(backend, partition.placementFor(collection, tenant.id()), checked);
-            if (!ids.isEmpty()) {
-                matches.put(partition, ids);
+        return new DataJson.DeleteResponse(writer.deleteMatches(tenant, collection, () -> {
+            Map<PartitionView, List<String>> matches = new LinkedHashMap<>();
+            for (PartitionView partition : queries.partitionsMatching(collection, tenant.id(), checked)) {
+                List<String> ids = matchingIds(backend, partition.placementFor(collection, tenant.id()), checked);
+                if (!ids.isEmpty()) {
+                    matches.put(partition, ids);
+                }
             }
-        }
-        return new DataJson.DeleteResponse(writer.deleteMatches(tenant, collection, matches));
+            return matches;
+        }));
     }
 
     private static List<String> matchingIds(VectorBackend backend, Placement placement, Filter filter) {

@@ -2,6 +2,7 @@ package dev.partitiongateway.data;
 
 import dev.partitiongateway.backend.BackendRegistry;
 import dev.partitiongateway.catalog.CollectionView;
+import dev.partitiongateway.catalog.HashShard;
 import dev.partitiongateway.catalog.PartitionLookup;
 import dev.partitiongateway.catalog.PartitionView;
 import dev.partitiongateway.problem.ApiException;
@@ -188,22 +189,67 @@ public class VectorWriter {
         }
     }
 
-    /** The stored copy of each registered id among these (absent: not registered, or not in the backend). */
+    /**
+     * The stored copy of each registered id among these (absent: not registered, or not in the backend).
+     * An id not found where the registry named it is looked for once more where the registry names it
+     * now (a write or a split moved it meanwhile) or, if that is still a DRAINING partition, in the shard
+     * its key routes it to (a split writes there before it deletes from the DRAINING one).
+     */
     public List<VectorRecord> fetch(TenantView tenant, CollectionView collection, List<String> ids) {
         VectorBackend backend = backends.get(collection.backend());
         Map<String, Long> registered;
         Map<Long, PartitionView> partitions;
         try (Connection c = dataSource.getConnection()) {
             registered = VectorRegistry.partitionsOf(c, tenant.id(), collection.name(), ids);
-            partitions = PartitionLookup.byId(c, registered.values());
+            partitions = new HashMap<>(PartitionLookup.byId(c, registered.values()));
         } catch (SQLException e) {
             throw new IllegalStateException("fetch from " + collection.name() + " failed in the database", e);
         }
-        List<VectorRecord> found = new ArrayList<>();
-        for (Map.Entry<Long, List<String>> e : group(registered).entrySet()) {
+        Map<String, VectorRecord> found = fetchFrom(backend, collection, tenant, registered, partitions);
+        if (found.size() == registered.size()) {
+            return new ArrayList<>(found.values());
+        }
+        List<String> missing = registered.keySet().stream().filter(id -> !found.containsKey(id)).toList();
+        Map<String, Long> elsewhere = new LinkedHashMap<>();
+        try (Connection c = dataSource.getConnection()) {
+            Map<String, Long> now = VectorRegistry.partitionsOf(c, tenant.id(), collection.name(), missing);
+            partitions.putAll(PartitionLookup.byId(c, now.values()));
+            Map<Long, List<PartitionView>> shardsOf = new HashMap<>();
+            for (Map.Entry<String, Long> e : now.entrySet()) {
+                PartitionView where = partitions.get(e.getValue());
+                if (!e.getValue().equals(registered.get(e.getKey()))) {
+                    elsewhere.put(e.getKey(), e.getValue());
+                } else if (where != null && !where.state().routable()) {
+                    List<PartitionView> shards = shardsOf.get(where.id());
+                    if (shards == null) {
+                        shards = PartitionLookup.keyShards(c, where);
+                        shardsOf.put(where.id(), shards);
+                    }
+                    PartitionView owner = HashShard.ownerOf(shards, e.getKey());
+                    if (owner != null) {
+                        partitions.put(owner.id(), owner);
+                        elsewhere.put(e.getKey(), owner.id());
+                    }
+                }
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException("fetch from " + collection.name() + " failed in the database", e);
+        }
+        found.putAll(fetchFrom(backend, collection, tenant, elsewhere, partitions));
+        return new ArrayList<>(found.values());
+    }
+
+    private Map<String, VectorRecord> fetchFrom(VectorBackend backend, CollectionView collection, TenantView tenant, Map<String, Long> where,
+                                                Map<Long, PartitionView> partitions) {
+        Map<String, VectorRecord> found = new LinkedHashMap<>();
+        for (Map.Entry<Long, List<String>> e : group(where).entrySet()) {
             Placement placement = placement(partitions, e.getKey(), collection, tenant);
             for (List<String> chunk : chunks(e.getValue(), backend.capabilities().maxBatchSize())) {
-                found.addAll(backend.fetch(placement, chunk));
+                try {
+                    backend.fetch(placement, chunk).forEach(r -> found.put(r.id(), r));
+                } catch (BackendException.NotFound gone) {
+                    // never created, or dropped since the registry was read: it holds none of them
+                }
             }
         }
         return found;
@@ -220,10 +266,11 @@ public class VectorWriter {
                 Map<String, Long> partitionOf = new LinkedHashMap<>();
                 registered.forEach((id, row) -> partitionOf.put(id, row.partitionId()));
                 Map<Long, List<String>> byPartition = group(partitionOf);
-                Map<Long, PartitionView> partitions = PartitionLookup.byId(c, byPartition.keySet());
+                Map<Long, PartitionView> partitions = new HashMap<>(PartitionLookup.byId(c, byPartition.keySet()));
                 for (Map.Entry<Long, List<String>> e : byPartition.entrySet()) {
                     deleteFromBackend(backend, placement(partitions, e.getKey(), collection, tenant), e.getValue());
                 }
+                deleteMovedCopies(c, backend, collection, tenant, partitionOf, partitions);
                 VectorRegistry.unregister(c, tenant.id(), collection.name(), registered.keySet());
                 giveBack(c, tenant, registered);
                 c.commit();
@@ -236,46 +283,67 @@ public class VectorWriter {
         });
     }
 
+    /** Finds what a delete by filter removes: the ids that match in each partition that may hold matches. */
+    @FunctionalInterface
+    public interface MatchScan {
+        Map<PartitionView, List<String>> scan();
+    }
+
     /**
-     * Deletes what a filter matched, as found by scanning each partition beforehand. Ids that are
-     * registered where they were found are unregistered (quota given back); matches that the registry
-     * does not know (a write that crashed before its commit) are deleted from the backend too. Their
-     * registry rows are claimed first, so a write of the same id still in flight is waited for, not
-     * mistaken for one.
+     * Deletes what a filter matched, as found by {@code scan}, which runs holding the tenant's moves of
+     * the collection shared ({@link WriteLocks#shareMoves}) until the delete commits, so that a split
+     * cannot move a match from a partition not yet scanned to one already scanned. Ids registered where
+     * they were found (or found in the shard a DRAINING partition that the registry names routes them
+     * to) are unregistered, quota given back; matches that the registry does not know (a write that
+     * crashed before its commit) are deleted from the backend too. Their registry rows are claimed first,
+     * so a write of the same id still in flight is waited for, not mistaken for one.
      */
-    public long deleteMatches(TenantView tenant, CollectionView collection, Map<PartitionView, List<String>> matches) {
+    public long deleteMatches(TenantView tenant, CollectionView collection, MatchScan scan) {
         VectorBackend backend = backends.get(collection.backend());
-        Map<String, Long> scannedIn = new LinkedHashMap<>();
-        Map<Long, PartitionView> partitions = new HashMap<>();
-        matches.forEach((p, ids) -> {
-            partitions.put(p.id(), p);
-            ids.forEach(id -> scannedIn.put(id, p.id()));
-        });
-        if (scannedIn.isEmpty()) {
-            return 0;
-        }
-        return locked(tenant, collection, c -> {
+        return locked(tenant, collection, true, c -> {
             requireTenant(c, tenant);
+            Map<PartitionView, List<String>> matches = scan.scan();
+            Map<String, Set<Long>> scannedIn = new LinkedHashMap<>();
+            Map<Long, PartitionView> partitions = new HashMap<>();
+            matches.forEach((p, ids) -> {
+                partitions.put(p.id(), p);
+                ids.forEach(id -> scannedIn.computeIfAbsent(id, k -> new HashSet<>()).add(p.id()));
+            });
+            if (scannedIn.isEmpty()) {
+                return 0L;
+            }
             try {
                 c.setAutoCommit(false);
                 // A write registers its ids before it reaches the backend, so a match the registry does not
                 // know is not a write in flight: it is left over from a write that died (an orphan).
                 Map<String, VectorRegistry.Row> registered = VectorRegistry.lock(c, tenant.id(), collection.name(), scannedIn.keySet());
                 Map<String, VectorRegistry.Row> counted = new LinkedHashMap<>();
-                registered.forEach((id, row) -> {
-                    if (scannedIn.get(id) == row.partitionId()) {
-                        counted.put(id, row);
+                for (Map.Entry<String, VectorRegistry.Row> e : registered.entrySet()) {
+                    Set<Long> foundIn = scannedIn.get(e.getKey());
+                    long named = e.getValue().partitionId();
+                    if (foundIn.contains(named)) {
+                        counted.put(e.getKey(), e.getValue());
+                        continue;
                     }
-                });
+                    PartitionView where = partitions.containsKey(named) ? partitions.get(named)
+                            : PartitionLookup.byId(c, List.of(named)).get(named);
+                    if (where != null && !where.state().routable()) {
+                        PartitionView owner = PartitionLookup.routableOwner(c, where, e.getKey());
+                        if (owner != null && foundIn.contains(owner.id())) {
+                            counted.put(e.getKey(), e.getValue()); // moved by a split that died before its commit
+                        }
+                    }
+                }
                 long deleted = 0;
-                for (Map.Entry<Long, List<String>> e : group(scannedIn).entrySet()) {
-                    deleted += deleteFromBackend(backend, placement(partitions, e.getKey(), collection, tenant), e.getValue());
+                for (Map.Entry<PartitionView, List<String>> e : matches.entrySet()) {
+                    deleted += deleteFromBackend(backend, e.getKey().placementFor(collection, tenant.id()), e.getValue());
                 }
                 VectorRegistry.unregister(c, tenant.id(), collection.name(), counted.keySet());
                 giveBack(c, tenant, counted);
                 c.commit();
                 stats.deleted(partitions.values());
-                return deleted;
+                // A vector copied into two partitions (a move cut short) is one vector.
+                return Math.min(deleted, scannedIn.size());
             } catch (SQLException | RuntimeException | Error e) {
                 rollbackQuietly(c, e);
                 throw e;
@@ -285,16 +353,28 @@ public class VectorWriter {
 
     // ---------------------------------------------------------------- steps
 
-    /**
-     * Runs {@code work} holding the tenant and the collection shared, after checking that the
-     * collection is still the one the caller validated against. The locks are released (or the
-     * connection discarded with them) whatever happens.
-     */
     private <T> T locked(TenantView tenant, CollectionView collection, LockedWork<T> work) {
+        return locked(tenant, collection, false, work);
+    }
+
+    /**
+     * Runs {@code work} holding the tenant and the collection shared (and, with {@code holdMoves}, the
+     * tenant's moves of the collection, first), after checking that the collection is still the one the
+     * caller validated against. The locks are released (or the connection discarded with them) whatever
+     * happens.
+     */
+    private <T> T locked(TenantView tenant, CollectionView collection, boolean holdMoves, LockedWork<T> work) {
         try (Connection c = dataSource.getConnection()) {
             c.setAutoCommit(true);
-            WriteLocks.shareForWrite(c, tenant.id(), collection.name());
+            boolean movesHeld = false;
+            boolean writesHeld = false;
             try {
+                if (holdMoves) {
+                    WriteLocks.shareMoves(c, collection.name(), tenant.id());
+                    movesHeld = true;
+                }
+                WriteLocks.shareForWrite(c, tenant.id(), collection.name());
+                writesHeld = true;
                 CollectionView current = PartitionLookup.collection(c, collection.name())
                         .orElseThrow(() -> ApiException.notFound("collection '" + collection.name() + "'"));
                 if (!current.sameIncarnation(collection)) {
@@ -302,20 +382,25 @@ public class VectorWriter {
                 }
                 return work.run(c);
             } finally {
-                unlock(c, tenant, collection);
+                unlock(c, tenant, collection, movesHeld, writesHeld);
             }
         } catch (SQLException e) {
             throw new IllegalStateException("write to " + collection.name() + " failed in the database", e);
         }
     }
 
-    private static void unlock(Connection c, TenantView tenant, CollectionView collection) {
+    private static void unlock(Connection c, TenantView tenant, CollectionView collection, boolean moves, boolean writes) {
         try {
             if (!c.getAutoCommit()) {
                 c.rollback();
                 c.setAutoCommit(true);
             }
-            WriteLocks.releaseShared(c, tenant.id(), collection.name());
+            if (writes) {
+                WriteLocks.releaseShared(c, tenant.id(), collection.name());
+            }
+            if (moves) {
+                WriteLocks.releaseMoves(c, collection.name(), tenant.id());
+            }
         } catch (SQLException | RuntimeException e) {
             // The session may still hold the locks: it must not go back to the pool.
             WriteLocks.discardSession(c);
@@ -417,6 +502,34 @@ public class VectorWriter {
         } catch (SQLException | RuntimeException e) {
             LOG.warnf("stale copies of %d moved vectors of %s in %s remain until the reconciler removes them: %s",
                     movedOut.values().stream().mapToInt(List::size).sum(), tenant.id(), collection.name(), e.getMessage());
+        }
+    }
+
+    /**
+     * For ids whose (locked) rows name a DRAINING partition: also deletes them from the shard their key
+     * routes them to, where a split that died between its backend calls and its commit left the only copy.
+     */
+    private static void deleteMovedCopies(Connection c, VectorBackend backend, CollectionView collection, TenantView tenant,
+                                          Map<String, Long> partitionOf, Map<Long, PartitionView> partitions) throws SQLException {
+        Map<Long, List<String>> inOwner = new LinkedHashMap<>();
+        Map<Long, List<PartitionView>> shardsOf = new HashMap<>();
+        for (Map.Entry<String, Long> e : partitionOf.entrySet()) {
+            PartitionView where = partitions.get(e.getValue());
+            if (where != null && !where.state().routable()) {
+                List<PartitionView> shards = shardsOf.get(where.id());
+                if (shards == null) {
+                    shards = PartitionLookup.keyShards(c, where);
+                    shardsOf.put(where.id(), shards);
+                }
+                PartitionView owner = HashShard.ownerOf(shards, e.getKey());
+                if (owner != null) {
+                    partitions.put(owner.id(), owner);
+                    inOwner.computeIfAbsent(owner.id(), k -> new ArrayList<>()).add(e.getKey());
+                }
+            }
+        }
+        for (Map.Entry<Long, List<String>> e : inOwner.entrySet()) {
+            deleteFromBackend(backend, placement(partitions, e.getKey(), collection, tenant), e.getValue());
         }
     }
 

@@ -2,6 +2,7 @@ package dev.partitiongateway.jobs;
 
 import dev.partitiongateway.backend.BackendRegistry;
 import dev.partitiongateway.catalog.CollectionView;
+import dev.partitiongateway.catalog.HashShard;
 import dev.partitiongateway.catalog.PartitionLookup;
 import dev.partitiongateway.catalog.PartitionView;
 import dev.partitiongateway.config.GatewayConfig;
@@ -52,6 +53,11 @@ import org.jboss.logging.Logger;
  *       and its quota given back;</li>
  *   <li>usage and partition counts are recounted from the registry.</li>
  * </ol>
+ * A split moves vectors out of a DRAINING partition into the shard of its key that owns each id, and a
+ * batch of it holds the tenant shared, so a pass never sees one half done. A split that died half-way
+ * through a batch may have left a vector in that shard only, while its row still names the DRAINING
+ * partition: that is a move to complete (the row is pointed at the shard), never a loss, and the copy
+ * in the shard is never deleted as stale while the DRAINING partition does not hold the vector.
  * With an eventually consistent backend, rows changed within {@code gateway.reconciler.settle} are
  * not judged. Every repair is counted in {@code gateway_reconciler_repairs_total{kind}}.
  */
@@ -64,10 +70,10 @@ public class Reconciler {
     /** What one pass did. {@code ran} is false when another process was already running a pass. */
     public record Report(boolean ran, int checked, long pendingConfirmed, long pendingAbandoned, long orphansDeleted,
                          long orphansAdopted, long staleCopiesDeleted, long lostUnregistered, long usageCorrected,
-                         long countsCorrected) {
+                         long countsCorrected, long movesCompleted) {
         public long repairs() {
             return pendingConfirmed + pendingAbandoned + orphansDeleted + orphansAdopted + staleCopiesDeleted + lostUnregistered
-                    + usageCorrected + countsCorrected;
+                    + usageCorrected + countsCorrected + movesCompleted;
         }
     }
 
@@ -82,7 +88,7 @@ public class Reconciler {
         this.backends = backends;
         this.config = config.reconciler();
         for (String kind : List.of("pending_confirmed", "pending_abandoned", "orphan_deleted", "orphan_adopted", "stale_copy_deleted",
-                "lost_unregistered", "usage_corrected", "count_corrected")) {
+                "lost_unregistered", "usage_corrected", "count_corrected", "move_completed")) {
             repairs.put(kind, Counter.builder("gateway.reconciler.repairs")
                     .description("Disagreements between registry, quotas and backends that the reconciler repaired")
                     .tag("kind", kind).register(meters));
@@ -112,7 +118,7 @@ public class Reconciler {
         try (Connection session = dataSource.getConnection()) {
             session.setAutoCommit(true);
             if (!WriteLocks.tryReconcilerLock(session)) {
-                return new Report(false, 0, 0, 0, 0, 0, 0, 0, 0, 0);
+                return new Report(false, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
             }
             try {
                 Tally tally = new Tally();
@@ -158,9 +164,10 @@ public class Reconciler {
                 List<PartitionView> partitions = PartitionLookup.tenantPartitions(c, collection, tenant);
                 Map<Long, PartitionView> byId = new HashMap<>();
                 partitions.forEach(p -> byId.put(p.id(), p));
-                settlePending(c, tenant, collection, backend, byId, judgeBefore, tally);
+                Moves moves = new Moves(c, tenant, collection, backend, byId);
+                settlePending(c, tenant, collection, backend, byId, moves, judgeBefore, tally);
                 for (PartitionView partition : partitions) {
-                    compare(c, tenant, collection, backend, partition, judgeBefore, tally);
+                    compare(c, tenant, collection, backend, partition, moves, judgeBefore, tally);
                 }
                 c.commit();
             } catch (SQLException | RuntimeException e) {
@@ -173,7 +180,7 @@ public class Reconciler {
     }
 
     private void settlePending(Connection c, String tenant, CollectionView collection, VectorBackend backend,
-                               Map<Long, PartitionView> partitions, Instant judgeBefore, Tally tally) throws SQLException {
+                               Map<Long, PartitionView> partitions, Moves moves, Instant judgeBefore, Tally tally) throws SQLException {
         Map<String, Long> pending = VectorRegistry.pending(c, tenant, collection.name());
         if (pending.isEmpty()) {
             return;
@@ -201,6 +208,14 @@ public class Reconciler {
                 }
             }
         }
+        // Not where its row says, but that is a DRAINING partition: the split may have moved it before it died.
+        Map<String, Long> absent = new LinkedHashMap<>();
+        pending.forEach((id, p) -> {
+            if (!present.contains(id)) {
+                absent.put(id, p);
+            }
+        });
+        present.addAll(moves.complete(absent).keySet());
         List<String> confirmed = pending.keySet().stream().filter(present::contains).toList();
         List<String> abandoned = pending.keySet().stream().filter(id -> !present.contains(id)).toList();
         VectorRegistry.activate(c, tenant, collection.name(), confirmed);
@@ -210,7 +225,7 @@ public class Reconciler {
     }
 
     private void compare(Connection c, String tenant, CollectionView collection, VectorBackend backend, PartitionView partition,
-                         Instant judgeBefore, Tally tally) throws SQLException {
+                         Moves moves, Instant judgeBefore, Tally tally) throws SQLException {
         Placement placement = partition.placementFor(collection, tenant);
         long registered = VectorRegistry.countActive(c, partition.id(), tenant);
         long stored;
@@ -231,13 +246,32 @@ public class Reconciler {
             }
         }
         Map<String, Instant> inRegistry = VectorRegistry.activeIds(c, partition.id(), tenant);
-        List<String> lost = inRegistry.entrySet().stream()
-                .filter(e -> !inBackend.contains(e.getKey()) && e.getValue().isBefore(judgeBefore))
-                .map(Map.Entry::getKey).toList();
+        Map<String, Long> missing = new LinkedHashMap<>();
+        inRegistry.forEach((id, changed) -> {
+            if (!inBackend.contains(id) && changed.isBefore(judgeBefore)) {
+                missing.put(id, partition.id());
+            }
+        });
+        Set<String> moved = moves.complete(missing).keySet();
+        tally.add("move_completed", moved.size());
+        // A DRAINING partition's rows are the split's to move: one whose vector is nowhere is pointed at its shard
+        // by the split, and judged there (never here, where a read of a lagging backend could miss a moved copy).
+        List<String> lost = partition.state().routable() ? missing.keySet().stream().filter(id -> !moved.contains(id)).toList() : List.of();
         Set<String> extra = new TreeSet<>(inBackend);
         extra.removeAll(inRegistry.keySet());
+        extra.removeAll(moved);
         Map<String, Long> elsewhere = VectorRegistry.partitionsOf(c, tenant, collection.name(), extra);
-        List<String> stale = extra.stream().filter(id -> elsewhere.containsKey(id) && elsewhere.get(id) != partition.id()).toList();
+        Map<String, Long> copies = new LinkedHashMap<>();
+        extra.stream().filter(id -> elsewhere.containsKey(id) && elsewhere.get(id) != partition.id())
+                .forEach(id -> copies.put(id, elsewhere.get(id)));
+        // A copy here of a vector whose row names a DRAINING partition that routes it here is being moved (or a move of
+        // it died half-way): never stale. If that partition no longer holds the vector, this copy is the vector: the
+        // move is completed (not judged on an eventually consistent backend, whose reads may lag; the split will).
+        Map<String, Long> movingHere = moves.movingInto(partition, copies);
+        if (judgeBefore == Instant.MAX) {
+            tally.add("move_completed", moves.completeInto(partition, movingHere).size());
+        }
+        List<String> stale = copies.keySet().stream().filter(id -> !movingHere.containsKey(id)).toList();
         List<String> orphans = extra.stream().filter(id -> !elsewhere.containsKey(id)).toList();
 
         deleteFromBackend(backend, placement, stale);
@@ -250,6 +284,105 @@ public class Reconciler {
         }
         VectorRegistry.unregister(c, tenant, collection.name(), lost);
         tally.add("lost_unregistered", lost.size());
+    }
+
+    /**
+     * Completes moves that a split left half done, for one tenant in one collection: a vector whose
+     * row names a DRAINING partition that does not hold it, found in the shard of its key that owns it,
+     * has its row pointed there. Partition counts follow in the recount.
+     */
+    private static final class Moves {
+        private final Connection c;
+        private final String tenant;
+        private final CollectionView collection;
+        private final VectorBackend backend;
+        private final Map<Long, PartitionView> partitions;
+        private final Map<Long, List<PartitionView>> shards = new HashMap<>();
+
+        Moves(Connection c, String tenant, CollectionView collection, VectorBackend backend, Map<Long, PartitionView> partitions) {
+            this.c = c;
+            this.tenant = tenant;
+            this.collection = collection;
+            this.backend = backend;
+            this.partitions = partitions;
+        }
+
+        /** Of these ids (-> the partition their row names, which does not hold them): those found in their shard, repointed there. */
+        Map<String, Long> complete(Map<String, Long> absent) throws SQLException {
+            Map<Long, List<String>> byOwner = new LinkedHashMap<>();
+            for (Map.Entry<String, Long> e : absent.entrySet()) {
+                PartitionView owner = ownerIfDraining(e.getValue(), e.getKey());
+                if (owner != null) {
+                    byOwner.computeIfAbsent(owner.id(), k -> new ArrayList<>()).add(e.getKey());
+                }
+            }
+            Map<String, Long> repointed = new LinkedHashMap<>();
+            for (Map.Entry<Long, List<String>> e : byOwner.entrySet()) {
+                fetch(partitions.get(e.getKey()), e.getValue()).forEach(id -> repointed.put(id, e.getKey()));
+            }
+            VectorRegistry.repoint(c, tenant, collection.name(), repointed);
+            return repointed;
+        }
+
+        /** Of these ids found in {@code shard} (-> the partition their row names): those whose row names a DRAINING partition that routes them to {@code shard}. */
+        Map<String, Long> movingInto(PartitionView shard, Map<String, Long> named) throws SQLException {
+            Map<String, Long> moving = new LinkedHashMap<>();
+            for (Map.Entry<String, Long> e : named.entrySet()) {
+                PartitionView owner = ownerIfDraining(e.getValue(), e.getKey());
+                if (owner != null && owner.id() == shard.id()) {
+                    moving.put(e.getKey(), e.getValue());
+                }
+            }
+            return moving;
+        }
+
+        /** Of these ids moving into {@code shard} (-> the DRAINING partition their row names): those it no longer holds, repointed here. */
+        Map<String, Long> completeInto(PartitionView shard, Map<String, Long> moving) throws SQLException {
+            Map<Long, List<String>> byNamed = new LinkedHashMap<>();
+            moving.forEach((id, named) -> byNamed.computeIfAbsent(named, k -> new ArrayList<>()).add(id));
+            Map<String, Long> repointed = new LinkedHashMap<>();
+            for (Map.Entry<Long, List<String>> e : byNamed.entrySet()) {
+                Set<String> stillThere = new HashSet<>(fetch(partitions.get(e.getKey()), e.getValue()));
+                e.getValue().stream().filter(id -> !stillThere.contains(id)).forEach(id -> repointed.put(id, shard.id()));
+            }
+            VectorRegistry.repoint(c, tenant, collection.name(), repointed);
+            return repointed;
+        }
+
+        /** The routable shard that owns {@code id} in the key of partition {@code named}, if that one is DRAINING; else {@code null}. */
+        private PartitionView ownerIfDraining(long named, String id) throws SQLException {
+            PartitionView where = partitions.get(named);
+            if (where == null) {
+                where = PartitionLookup.byId(c, List.of(named)).get(named);
+                if (where == null) {
+                    return null;
+                }
+                partitions.put(named, where);
+            }
+            if (where.state().routable()) {
+                return null;
+            }
+            List<PartitionView> key = shards.get(named);
+            if (key == null) {
+                key = PartitionLookup.keyShards(c, where);
+                shards.put(named, key);
+                key.forEach(p -> partitions.putIfAbsent(p.id(), p));
+            }
+            return HashShard.ownerOf(key, id);
+        }
+
+        private List<String> fetch(PartitionView partition, List<String> ids) {
+            List<String> found = new ArrayList<>();
+            Placement placement = partition.placementFor(collection, tenant);
+            for (int i = 0; i < ids.size(); i += FETCH_BATCH) {
+                try {
+                    backend.fetch(placement, ids.subList(i, Math.min(i + FETCH_BATCH, ids.size()))).forEach(r -> found.add(r.id()));
+                } catch (BackendException.NotFound gone) {
+                    return found;
+                }
+            }
+            return found;
+        }
     }
 
     private static void deleteFromBackend(VectorBackend backend, Placement placement, List<String> ids) {
@@ -407,7 +540,7 @@ public class Reconciler {
         Report report() {
             return new Report(true, checked, get("pending_confirmed"), get("pending_abandoned"), get("orphan_deleted"),
                     get("orphan_adopted"), get("stale_copy_deleted"), get("lost_unregistered"), get("usage_corrected"),
-                    get("count_corrected"));
+                    get("count_corrected"), get("move_completed"));
         }
 
         private long get(String kind) {

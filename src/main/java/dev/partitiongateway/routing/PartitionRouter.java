@@ -1,6 +1,7 @@
 package dev.partitiongateway.routing;
 
 import dev.partitiongateway.catalog.CollectionView;
+import dev.partitiongateway.catalog.HashShard;
 import dev.partitiongateway.catalog.PartitionDirectory;
 import dev.partitiongateway.catalog.PartitionKey;
 import dev.partitiongateway.catalog.PartitionView;
@@ -61,21 +62,27 @@ public class PartitionRouter {
 
     /**
      * The partition of each prepared record by id, created where it does not exist yet (on {@code c},
-     * in auto-commit mode, before anything is written).
+     * in auto-commit mode, before anything is written): the strategy names the key, and of the key's
+     * routable shards the one that owns the id's hash (the only one, unless the key was split).
      */
     public Map<String, PartitionView> targets(Connection c, CollectionView collection, String tenantId, List<VectorRecord> prepared,
                                               VectorBackend backend) throws SQLException {
         PartitioningStrategy strategy = strategy(collection);
-        Map<PartitionKey, PartitionView> partitions = new HashMap<>();
+        Map<PartitionKey, List<PartitionView>> shardsOf = new HashMap<>();
         Map<String, PartitionView> targets = new LinkedHashMap<>();
         for (VectorRecord record : prepared) {
             PartitionKey key = strategy.keyFor(record, tenantId);
-            PartitionView partition = partitions.get(key);
-            if (partition == null) {
-                partition = directory.ensure(c, collection, tenantId, key, backend);
-                partitions.put(key, partition);
+            List<PartitionView> shards = shardsOf.get(key);
+            if (shards == null) {
+                shards = directory.ensure(c, collection, tenantId, key, backend);
+                shardsOf.put(key, shards);
             }
-            targets.put(record.id(), partition);
+            PartitionView owner = HashShard.ownerOf(shards, record.id());
+            if (owner == null) {
+                throw new IllegalStateException("the routable shards of " + shards.get(0).placementName()
+                        + " do not cover the hash of '" + record.id() + "'");
+            }
+            targets.put(record.id(), owner);
         }
         return targets;
     }

@@ -47,8 +47,14 @@ import org.jboss.logging.Logger;
  *
  * A partition that fails or misses the deadline fails the search (503 with Retry-After) unless the
  * request allows partial results; then the response says it is partial and names each failure. A
- * partition the backend does not know (never written to) holds nothing and is not a failure. An
- * empty set of partitions gives no results: it never becomes an unrestricted backend query.
+ * partition the backend does not know (never written to, or just dropped) holds nothing and is not a
+ * failure. An empty set of partitions gives no results: it never becomes an unrestricted backend query.
+ *
+ * <p>While a key is being split, its DRAINING shard and its routable shards are all searched: a vector
+ * being moved is written to its routable shard before it is deleted from the DRAINING one, so the
+ * DRAINING ones are searched first and the routable ones after, and a vector is always found in one
+ * of the two. A vector found in both counts once, the routable copy winning; each backend is asked for
+ * up to twice {@code topK} then, so that copies counted once still leave {@code topK} distinct ids.
  */
 @ApplicationScoped
 public class QueryRouter {
@@ -58,6 +64,8 @@ public class QueryRouter {
     /** Best first; ties broken by id, then placement, so that merged results are deterministic. */
     static final Comparator<Match> BEST_FIRST = Comparator.comparingDouble(Match::score).reversed()
             .thenComparing(Match::id).thenComparing(Match::placement);
+    /** The most any backend is asked for when copies of moving vectors may take up places (every backend takes this topK). */
+    static final int MAX_OVERFETCH = 10_000;
 
     public enum Routing { EXPLICIT, BROADCAST, FILTERED, SMART }
 
@@ -123,7 +131,7 @@ public class QueryRouter {
         if (plan.routing() == Routing.SMART && plan.maxPartitions() != null && targets.size() > plan.maxPartitions()) {
             targets.subList(plan.maxPartitions(), targets.size()).forEach(p -> {
                 skipped.add(p.placementName());
-                pruned.add(new Pruned(p.placementName(), strategy.describe(p), "over maxPartitions " + plan.maxPartitions()));
+                pruned.add(new Pruned(p.placementName(), describe(strategy, p), "over maxPartitions " + plan.maxPartitions()));
             });
             targets = new ArrayList<>(targets.subList(0, plan.maxPartitions()));
         }
@@ -133,11 +141,21 @@ public class QueryRouter {
         }
         Map<String, Placement> placements = new LinkedHashMap<>();
         Map<String, String> describes = new HashMap<>();
+        Set<String> draining = new java.util.HashSet<>();
         for (PartitionView p : targets) {
             placements.put(p.placementName(), p.placementFor(collection, tenantId));
-            describes.put(p.placementName(), strategy.describe(p));
+            describes.put(p.placementName(), describe(strategy, p));
+            if (!p.state().routable()) {
+                draining.add(p.placementName());
+            }
         }
-        Results results = run(backend, placements, plan);
+        SearchQuery query = plan.query();
+        if (!draining.isEmpty()) {
+            int topK = query.topK();
+            query = new SearchQuery(query.vector(), Math.max(topK, Math.min(2 * topK, MAX_OVERFETCH)), query.filter(),
+                    query.includeValues(), query.includeMetadata());
+        }
+        Results results = run(backend, placements, draining, query, plan.allowPartial());
         stats.searched(targets, results.latencyMicros);
         if (!results.failed.isEmpty() && !plan.allowPartial() && placements.size() == 1) {
             throw results.failed.values().iterator().next().failure(); // one partition: its own failure, as the backend gave it
@@ -149,7 +167,7 @@ public class QueryRouter {
                     .map(e -> e.getKey() + " (" + e.getValue().reason() + ")").toList())
                     + "; retry later, or send allowPartial to get the other partitions' results", retry);
         }
-        List<Match> merged = merge(results.matches, plan.query().topK());
+        List<Match> merged = merge(results.matches, plan.query().topK(), draining);
         List<Searched> explained = new ArrayList<>();
         if (plan.explain()) {
             results.latencyMicros.forEach((name, micros) -> explained.add(new Searched(name, describes.get(name), micros,
@@ -194,7 +212,7 @@ public class QueryRouter {
                 for (PartitionView p : candidates) {
                     Optional<String> reason = strategy.pruned(p, plan.from(), plan.to(), plan.filter());
                     if (reason.isPresent()) {
-                        pruned.add(new Pruned(p.placementName(), strategy.describe(p), reason.get()));
+                        pruned.add(new Pruned(p.placementName(), describe(strategy, p), reason.get()));
                     } else {
                         kept.add(p);
                     }
@@ -212,13 +230,18 @@ public class QueryRouter {
     // ---------------------------------------------------------------- fan-out
 
     /** The outcome of one backend call: its matches, or why it failed. */
-    private record Call(List<Match> matches, String reason, Optional<Duration> retryAfter, BackendException failure) {
+    private record Call(List<Match> matches, String reason, Optional<Duration> retryAfter, BackendException failure, boolean notFound) {
         Call(List<Match> matches) {
-            this(matches, null, Optional.empty(), null);
+            this(matches, null, Optional.empty(), null, false);
         }
 
         static Call failed(String reason, BackendException failure) {
-            return new Call(List.of(), reason, failure.retryAfter(), failure);
+            return new Call(List.of(), reason, failure.retryAfter(), failure, false);
+        }
+
+        /** The backend does not know a placement of the call: it holds nothing. */
+        static Call unknownPlacement() {
+            return new Call(List.of(), null, Optional.empty(), null, true);
         }
     }
 
@@ -228,27 +251,46 @@ public class QueryRouter {
         final Map<String, Long> latencyMicros = new LinkedHashMap<>();
     }
 
-    private Results run(VectorBackend backend, Map<String, Placement> placements, Plan plan) {
+    /**
+     * Searches the DRAINING placements first and the others after (see the class comment), each group in
+     * one call where the backend can search several placements at once, else one call per placement.
+     */
+    private Results run(VectorBackend backend, Map<String, Placement> placements, Set<String> draining, SearchQuery query,
+                        boolean allowPartial) {
         long start = System.nanoTime();
         long deadlineNanos = start + deadline.toNanos();
         Results results = new Results();
+        Map<String, Placement> first = new LinkedHashMap<>();
+        Map<String, Placement> then = new LinkedHashMap<>();
+        placements.forEach((name, placement) -> (draining.contains(name) ? first : then).put(name, placement));
+        for (Map<String, Placement> group : List.of(first, then)) {
+            if (!group.isEmpty()) {
+                runGroup(backend, group, query, allowPartial, start, deadlineNanos, results);
+            }
+        }
+        return results;
+    }
+
+    private void runGroup(VectorBackend backend, Map<String, Placement> placements, SearchQuery query, boolean allowPartial, long start,
+                          long deadlineNanos, Results results) {
         if (placements.size() > 1 && backend.capabilities().multiPlacementSearch()) {
             List<Placement> all = List.copyOf(placements.values());
-            Call call = await(submit(() -> backend.search(all, plan.query())), deadlineNanos);
+            Call call = await(submit(() -> backend.search(all, query)), deadlineNanos);
             long micros = (System.nanoTime() - start) / 1000;
-            if (call.reason() == null) {
+            if (call.reason() == null && !call.notFound()) {
                 results.matches.addAll(call.matches());
                 placements.keySet().forEach(name -> results.latencyMicros.put(name, micros));
-                return results;
+                return;
             }
-            if (!plan.allowPartial()) {
+            if (call.reason() != null && !allowPartial) {
                 placements.keySet().forEach(name -> results.failed.put(name, call));
-                return results;
+                return;
             }
-            // Partial results allowed: find out which partitions fail by asking each on its own, in the time left.
+            // One of them is unknown to the backend (never written to, or dropped since the directory was read),
+            // or partial results are allowed: ask each on its own, in the time left, to learn which.
         }
         Map<String, CompletableFuture<List<Match>>> calls = new LinkedHashMap<>();
-        placements.forEach((name, placement) -> calls.put(name, submit(() -> backend.search(List.of(placement), plan.query()))));
+        placements.forEach((name, placement) -> calls.put(name, submit(() -> backend.search(List.of(placement), query))));
         for (Map.Entry<String, CompletableFuture<List<Match>>> e : calls.entrySet()) {
             Call call = await(e.getValue(), deadlineNanos);
             results.latencyMicros.put(e.getKey(), (System.nanoTime() - start) / 1000);
@@ -258,7 +300,6 @@ public class QueryRouter {
                 results.failed.put(e.getKey(), call);
             }
         }
-        return results;
     }
 
     private CompletableFuture<List<Match>> submit(Supplier<List<Match>> search) {
@@ -278,7 +319,7 @@ public class QueryRouter {
         } catch (java.util.concurrent.ExecutionException e) {
             Throwable cause = e.getCause() instanceof CompletionException && e.getCause().getCause() != null ? e.getCause().getCause() : e.getCause();
             if (cause instanceof BackendException.NotFound) {
-                return new Call(List.of()); // never created on the backend: it holds nothing
+                return Call.unknownPlacement(); // never created on the backend, or dropped: it holds nothing
             }
             if (cause instanceof BackendException.Rejected || cause instanceof BackendException.CapacityExceeded) {
                 throw (BackendException) cause; // the request itself is wrong: not a partition failure
@@ -297,11 +338,22 @@ public class QueryRouter {
         }
     }
 
-    /** The best {@code topK}, each id once (the best-scored copy), ties broken by id then placement. */
-    static List<Match> merge(List<Match> matches, int topK) {
+    /**
+     * The best {@code topK}, each id once, ties broken by id then placement. An id found in a routable
+     * placement and in a DRAINING one (a vector being moved) keeps its routable copy; otherwise the
+     * best-scored copy.
+     */
+    static List<Match> merge(List<Match> matches, int topK, Set<String> draining) {
+        Set<String> routableIds = new java.util.HashSet<>();
+        if (!draining.isEmpty()) {
+            matches.stream().filter(m -> !draining.contains(m.placement())).forEach(m -> routableIds.add(m.id()));
+        }
         Set<String> seen = new java.util.HashSet<>();
         List<Match> merged = new ArrayList<>(Math.min(topK, matches.size()));
         for (Match m : matches.stream().sorted(BEST_FIRST).toList()) {
+            if (draining.contains(m.placement()) && routableIds.contains(m.id())) {
+                continue;
+            }
             if (seen.add(m.id())) {
                 merged.add(m);
                 if (merged.size() == topK) {
@@ -310,5 +362,14 @@ public class QueryRouter {
             }
         }
         return merged;
+    }
+
+    /** What explain says a partition is: the strategy's description, and its shard and state while its key is split. */
+    static String describe(PartitioningStrategy strategy, PartitionView p) {
+        String described = strategy.describe(p);
+        if (!p.shard().whole()) {
+            described += ", shard " + p.shard();
+        }
+        return p.state().routable() ? described : described + " (" + p.state().name().toLowerCase(java.util.Locale.ROOT) + ")";
     }
 }

@@ -50,7 +50,8 @@ class PartitionStatsTest {
     }
 
     static PartitionView partition(long id, String tenant, String placement) {
-        return new PartitionView(id, "articles", tenant, placement, PartitionState.ACTIVE, PartitionStrategy.TENANT, null, null, null, null, 0);
+        return new PartitionView(id, "articles", tenant, placement, PartitionState.ACTIVE, PartitionStrategy.TENANT, null, null, null, null, 0,
+                dev.partitiongateway.catalog.HashShard.WHOLE);
     }
 
     private final MovableClock clock = new MovableClock(Instant.parse("2026-03-10T12:00:00Z"));

@@ -149,7 +149,8 @@ class PrometheusCardinalityTest {
             try (ResultSet rs = s.executeQuery()) {
                 while (rs.next()) {
                     created.add(new PartitionView(rs.getLong(1), collection, tenant, rs.getString(2), PartitionState.ACTIVE,
-                            PartitionStrategy.TENANT_ATTRIBUTE, null, null, rs.getString(3), null, 0));
+                            PartitionStrategy.TENANT_ATTRIBUTE, null, null, rs.getString(3), null, 0,
+                            dev.partitiongateway.catalog.HashShard.WHOLE));
                 }
             }
         }

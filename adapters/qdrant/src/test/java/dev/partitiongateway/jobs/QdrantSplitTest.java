@@ -1,0 +1,14 @@
+package dev.partitiongateway.jobs;
+
+import dev.partitiongateway.support.EmbeddedPostgresResource;
+import io.quarkus.test.common.TestResourceScope;
+import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.junit.TestProfile;
+
+/** {@link SplitShardsTest}'s splits, through the gateway, with Qdrant (its fake server) as the default backend. */
+@QuarkusTest
+@TestProfile(dev.partitiongateway.adapter.qdrant.QdrantGatewayTest.OnQdrant.class)
+@WithTestResource(value = EmbeddedPostgresResource.class, scope = TestResourceScope.GLOBAL)
+class QdrantSplitTest extends SplitShardsTest {
+}
