@@ -66,8 +66,8 @@ public class PartitionStatsStore {
 
     private static final String COLUMNS = """
             p.id, p.collection, p.tenant_id, p.strategy, p.backend, p.placement, p.state, p.heat, p.vector_count,
-            p.window_start, p.window_end, p.attribute_value, p.bucket, p.created_at, p.updated_at,
-            s.last_query_at, s.last_write_at, s.heat_reasons, s.heat_changed_at,
+            p.window_start, p.window_end, p.attribute_value, p.bucket, p.hash_modulus, p.hash_residue, p.split_of,
+            p.created_at, p.updated_at, s.last_query_at, s.last_write_at, s.heat_reasons, s.heat_changed_at,
             l.queries, l.inserts, l.qpm, l.ipm, l.p50, l.p95, l.p99, l.measured_at""";
 
     /** The window figures of every process whose last flush is recent enough, per partition. */
@@ -265,6 +265,10 @@ public class PartitionStatsStore {
         p.attributeValue = rs.getString("attribute_value");
         int bucket = rs.getInt("bucket");
         p.bucket = rs.wasNull() ? null : bucket;
+        p.hashModulus = rs.getInt("hash_modulus");
+        p.hashResidue = rs.getInt("hash_residue");
+        long splitOf = rs.getLong("split_of");
+        p.splitOf = rs.wasNull() ? null : splitOf;
         p.createdAt = instant(rs.getTimestamp("created_at"));
         p.updatedAt = instant(rs.getTimestamp("updated_at"));
         return p;

@@ -21,7 +21,16 @@ import org.junit.jupiter.api.Test;
 
 @QuarkusTest
 @WithTestResource(value = EmbeddedPostgresResource.class, scope = TestResourceScope.GLOBAL)
+@io.quarkus.test.junit.TestProfile(SearchHotPathTest.NoBackgroundWork.class)
 class SearchHotPathTest {
+
+    /** No job runner polling for work and no retention round: every connection counted is the searches'. */
+    public static class NoBackgroundWork implements io.quarkus.test.junit.QuarkusTestProfile {
+        @Override
+        public Map<String, String> getConfigOverrides() {
+            return Map.of("gateway.jobs.enabled", "false", "gateway.retention.enabled", "false");
+        }
+    }
 
     @Inject
     AgroalDataSource dataSource;
