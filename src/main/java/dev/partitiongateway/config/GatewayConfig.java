@@ -35,6 +35,18 @@ public interface GatewayConfig {
 
     Jobs jobs();
 
+    Maintenance maintenance();
+
+    /** The scheduled pass that applies each collection's lifecycle policy (split, archive, delete old archives). */
+    interface Maintenance {
+        @WithDefault("true")
+        boolean enabled();
+
+        /** How often a pass runs, on one of the gateway processes sharing the database. */
+        @WithDefault("5m")
+        Duration interval();
+    }
+
     Split split();
 
     interface Split {
