@@ -1,5 +1,6 @@
 package dev.partitiongateway.config;
 
+import io.quarkus.runtime.configuration.MemorySize;
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 import io.smallrye.config.WithName;
@@ -72,6 +73,64 @@ public interface GatewayConfig {
         /** How long shutdown waits for a running job to stop at its next batch. */
         @WithDefault("20s")
         Duration shutdownGrace();
+    Archive archive();
+
+    /**
+     * Where partition archives are kept (see docs/archive-format.md): a local directory by default, or
+     * any S3-compatible object store.
+     */
+    interface Archive {
+        /** {@code local} (a directory, see {@link #localDir()}) or {@code s3} (needs at least {@link #bucket()}). */
+        @WithDefault("local")
+        Kind kind();
+
+        /** The directory of a {@code local} store; {@code <gateway.data-dir>/archives} when absent. */
+        Optional<String> localDir();
+
+        /** S3 endpoint, for a store other than AWS S3 (MinIO, Ceph, R2, ...): {@code https://host:port}. */
+        Optional<String> endpoint();
+
+        /** The bucket (s3 only); it must exist. */
+        Optional<String> bucket();
+
+        /** Key prefix under which this gateway's archives live, in the bucket or the local directory. */
+        Optional<String> prefix();
+
+        /** The bucket's region; {@code us-east-1} with an endpoint, otherwise the AWS SDK's default chain when absent. */
+        Optional<String> region();
+
+        /** Static credentials; when absent, the AWS SDK's default chain (environment, profile, instance role). */
+        Optional<String> accessKey();
+
+        Optional<String> secretKey();
+
+        /** Path-style requests ({@code endpoint/bucket/key}), which most S3-compatible stores need. */
+        @WithDefault("false")
+        boolean pathStyle();
+
+        /** Records per archive file: a file is closed and uploaded when it reaches this many. */
+        @WithDefault("100000")
+        int recordsPerFile();
+
+        /** An archive file is also closed and uploaded when its encoded size reaches this (for large vectors). */
+        @WithDefault("512M")
+        MemorySize maxFileSize();
+
+        /**
+         * Parquet row group size. A row group is what a writer buffers and a reader decodes at once, so
+         * it bounds the heap an archive or restore needs, whatever the partition's size.
+         */
+        @WithDefault("8M")
+        MemorySize rowGroupSize();
+
+        /** Files larger than this are uploaded to S3 in parts of this size (at least 5M). */
+        @WithDefault("64M")
+        MemorySize multipartPartSize();
+
+        /** Where archive files are written before upload and downloaded before reading; the JVM's temp directory when absent. */
+        Optional<String> workDir();
+
+        enum Kind { LOCAL, S3 }
     }
 
     interface Search {
