@@ -37,3 +37,7 @@ CREATE INDEX jobs_claimable ON jobs (run_after, id) WHERE state IN ('PENDING', '
 CREATE INDEX jobs_collection ON jobs (collection, id);
 -- At most one unfinished job of a type per collection for jobs that work on a whole collection (retention).
 CREATE UNIQUE INDEX jobs_one_per_collection ON jobs (type, collection) WHERE state IN ('PENDING', 'RUNNING') AND partition_id IS NULL;
+
+-- A collection's lifecycle policy (splitAboveVectors, splitInto, archiveAfterIdleDays, deleteArchivesAfterDays,
+-- restoreOnAccess), as set by PATCH /v1/admin/collections/{name}; '{}' is no automatic lifecycle.
+ALTER TABLE collections ADD COLUMN lifecycle JSONB NOT NULL DEFAULT '{}';

@@ -14,6 +14,7 @@ import dev.partitiongateway.catalog.PartitionState;
 import dev.partitiongateway.catalog.PartitionStrategy;
 import dev.partitiongateway.catalog.Partitioning;
 import dev.partitiongateway.jobs.Job;
+import dev.partitiongateway.jobs.JobStore;
 import dev.partitiongateway.jobs.RetentionJob;
 import dev.partitiongateway.jobs.SplitJob;
 import com.fasterxml.jackson.annotation.JsonInclude;
@@ -59,9 +60,10 @@ public class CollectionAdminResource {
     }
 
     public record CollectionJson(String name, int dimension, Metric metric, String backend, Map<String, Object> partitioning,
-                                 Instant createdAt) {
+                                 Map<String, Object> lifecycle, Instant createdAt) {
         static CollectionJson of(VectorCollection c) {
-            return new CollectionJson(c.name, c.dimension, c.metric, c.backend, c.partitioning, c.createdAt);
+            return new CollectionJson(c.name, c.dimension, c.metric, c.backend, c.partitioning,
+                    dev.partitiongateway.catalog.LifecyclePolicy.fromStored(c.lifecycle).toJson(), c.createdAt);
         }
     }
 
@@ -106,23 +108,32 @@ public class CollectionAdminResource {
     public record PartitionPage(List<PartitionJson> partitions, String next) {
     }
 
-    /** {@code {"partitioning":{"retentionDays":N}}}: the one change a collection's partitioning allows. */
-    public record PatchCollection(@NotNull JsonNode partitioning) {
+    /**
+     * {@code {"partitioning":{"retentionDays":N}}} (the one change a collection's partitioning allows)
+     * and/or {@code {"lifecycle":{...}}} (the fields given replace the policy's).
+     */
+    public record PatchCollection(JsonNode partitioning, JsonNode lifecycle) {
     }
 
     /** A window retention dropped. */
     public record DroppedWindow(String tenant, Instant from, Instant to, long vectors) {
     }
 
-    public record RetentionRun(List<DroppedWindow> dropped) {
+    /** A retention run: its job, and once it finished, the windows it dropped (the first 1,000; all are counted in the job's result). */
+    public record RetentionRun(JobResource.JobJson job, List<DroppedWindow> dropped) {
     }
+
+    /** How long a retention request waits for its job before answering 202 with the job to follow. */
+    static final java.time.Duration RETENTION_WAIT = java.time.Duration.ofSeconds(10);
 
     private final CollectionService collections;
     private final RetentionJob retention;
     private final SplitJob split;
+    private final JobStore jobs;
     private final ObjectMapper json;
 
-    CollectionAdminResource(CollectionService collections, RetentionJob retention, SplitJob split, ObjectMapper json) {
+    CollectionAdminResource(CollectionService collections, RetentionJob retention, SplitJob split, JobStore jobs, ObjectMapper json) {
+        this.jobs = jobs;
         this.collections = collections;
         this.retention = retention;
         this.split = split;
@@ -168,26 +179,43 @@ public class CollectionAdminResource {
         return CollectionJson.of(collections.get(name));
     }
 
-    /** Changes a time-partitioned collection's retention: {@code {"partitioning":{"retentionDays":30}}} ({@code null}: keep everything). */
-    @Operation(operationId = "updateCollectionRetention", summary = "Change a time-partitioned collection's retention",
-            description = "Only partitioning.retentionDays can change; null keeps every window. Windows that end before now minus retentionDays are dropped by the next retention run.")
+    /**
+     * Changes a time-partitioned collection's retention ({@code {"partitioning":{"retentionDays":30}}}, {@code null}:
+     * keep everything) and/or its lifecycle policy ({@code {"lifecycle":{"splitAboveVectors":1000000}}}).
+     */
+    @Operation(operationId = "updateCollection", summary = "Change a collection's retention or lifecycle policy",
+            description = "partitioning: only retentionDays can change (null keeps every window); windows that end before now minus retentionDays are dropped by the next retention run. lifecycle: splitAboveVectors (split partitions above it), splitInto (2-16, default 2), archiveAfterIdleDays (archive partitions neither queried nor written for that long), deleteArchivesAfterDays, restoreOnAccess; a field given replaces the stored one, null turns it off. The maintenance pass acts on the policy.")
     @Tag(name = "Lifecycle")
     @PATCH
     @Path("{name}")
-    public CollectionJson patch(@PathParam("name") String name, @NotNull @Valid PatchCollection body) {
-        JsonNode partitioning = body.partitioning();
-        if (!partitioning.isObject()) {
-            throw ApiException.invalid("partitioning", "must be an object such as {\"retentionDays\":30}");
+    public CollectionJson patch(@PathParam("name") String name, @NotNull PatchCollection body) {
+        if (body.partitioning() == null && body.lifecycle() == null) {
+            throw ApiException.invalid("lifecycle", "give partitioning (retentionDays) or lifecycle, or both");
         }
-        partitioning.fieldNames().forEachRemaining(f -> {
-            if (!f.equals("retentionDays")) {
-                throw ApiException.invalid("partitioning." + f, "cannot change once a collection exists; only retentionDays can");
+        VectorCollection changed = null;
+        if (body.partitioning() != null) {
+            JsonNode partitioning = body.partitioning();
+            if (!partitioning.isObject()) {
+                throw ApiException.invalid("partitioning", "must be an object such as {\"retentionDays\":30}");
             }
-        });
-        if (!partitioning.has("retentionDays")) {
-            throw ApiException.invalid("partitioning.retentionDays", "is required (null keeps every window)");
+            partitioning.fieldNames().forEachRemaining(f -> {
+                if (!f.equals("retentionDays")) {
+                    throw ApiException.invalid("partitioning." + f, "cannot change once a collection exists; only retentionDays can");
+                }
+            });
+            if (!partitioning.has("retentionDays")) {
+                throw ApiException.invalid("partitioning.retentionDays", "is required (null keeps every window)");
+            }
+            Integer days = Partitioning.retentionDays(partitioning.get("retentionDays"));
+            if (body.lifecycle() != null) {
+                dev.partitiongateway.catalog.LifecyclePolicy.NONE.patch(body.lifecycle()); // all or nothing: refuse a bad policy first
+            }
+            changed = collections.changeRetention(name, days);
         }
-        return CollectionJson.of(collections.changeRetention(name, Partitioning.retentionDays(partitioning.get("retentionDays"))));
+        if (body.lifecycle() != null) {
+            changed = collections.changeLifecycle(name, body.lifecycle());
+        }
+        return CollectionJson.of(changed);
     }
 
     @Operation(operationId = "deleteCollection", summary = "Delete a collection",
@@ -224,15 +252,39 @@ public class CollectionAdminResource {
         return new PartitionPage(partitions, more ? Cursors.encode(name, shown.get(shown.size() - 1).id) : null);
     }
 
-    /** Runs the collection's retention now: drops every window that ended before now minus retentionDays. */
+    /**
+     * Runs the collection's retention now, as a {@code RETENTION} job (or joins the one not yet finished):
+     * 200 with the windows dropped once it finishes within a few seconds, else 202 with the job to follow.
+     */
     @Operation(operationId = "runRetention", summary = "Run a collection's retention now",
-            description = "Drops every time window that ended before now minus retentionDays, and says which; it also runs on a schedule.")
+            description = "Enqueues the collection's RETENTION job (or joins the unfinished one), which drops every time window that ended before now minus retentionDays; it also runs on a schedule. 200 with the windows dropped when the job finishes within 10 s, else 202 with the job (follow it at /v1/admin/jobs/{id}).")
+    @APIResponse(responseCode = "200", description = "The job finished; dropped lists the windows.",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = RetentionRun.class)))
+    @APIResponse(responseCode = "202", description = "The job is still running; follow it at the Location.",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = RetentionRun.class)))
     @Tag(name = "Lifecycle")
     @POST
     @Path("{name}/retention")
-    public RetentionRun retention(@PathParam("name") String name) {
-        return new RetentionRun(retention.runNow(name).stream()
-                .map(d -> new DroppedWindow(d.tenant(), d.from(), d.to(), d.vectors())).toList());
+    public Response retention(@PathParam("name") String name) throws InterruptedException {
+        Job job = retention.runNow(name);
+        long deadline = System.nanoTime() + RETENTION_WAIT.toNanos();
+        while (!job.state().isFinal() && System.nanoTime() < deadline) {
+            Thread.sleep(100);
+            job = jobs.get(job.id()).orElseThrow();
+        }
+        if (!job.state().isFinal()) {
+            return Response.accepted(new RetentionRun(JobResource.JobJson.of(job), null)).location(URI.create("/v1/admin/jobs/" + job.id())).build();
+        }
+        List<DroppedWindow> dropped = new java.util.ArrayList<>();
+        Object listed = job.result() == null ? null : job.result().get("dropped");
+        if (listed instanceof List<?> windows) {
+            for (Object w : windows) {
+                Map<?, ?> window = (Map<?, ?>) w;
+                dropped.add(new DroppedWindow((String) window.get("tenant"), Instant.parse((String) window.get("from")),
+                        Instant.parse((String) window.get("to")), ((Number) window.get("vectors")).longValue()));
+            }
+        }
+        return Response.ok(new RetentionRun(JobResource.JobJson.of(job), dropped)).build();
     }
 
     /** Starts a live split of one partition into {@code into} hash shards, as a job. */

@@ -31,7 +31,7 @@ import org.jboss.resteasy.reactive.RestStreamElementType;
 @Produces(MediaType.APPLICATION_JSON)
 public class JobResource {
 
-    private static final Pattern TYPE = Pattern.compile("[A-Z_]{1,32}");
+    private static final Pattern TYPE = Pattern.compile("[A-Z][A-Z0-9_]{0,31}");
     private static final Pattern JOB_ID = Pattern.compile("[0-9]{1,18}");
     /** How often the event stream reads the job: it may run on any gateway process, so the database is where progress is. */
     static final Duration EVENT_INTERVAL = Duration.ofMillis(500);
@@ -67,7 +67,7 @@ public class JobResource {
 
     @Operation(operationId = "getJob", summary = "Get a job", description = "State, progress (done, total, percent, rate, ETA), checkpoint owner and outcome.")
     @GET
-    @Path("/{id}")
+    @Path("{id}")
     public JobJson get(@PathParam("id") String id) {
         return JobJson.of(find(id));
     }
@@ -75,7 +75,7 @@ public class JobResource {
     @Operation(operationId = "cancelJob", summary = "Cancel a job",
             description = "A PENDING job is cancelled at once; a RUNNING one stops at its next batch and leaves the data consistent (a split moves back what it moved). 409 for a finished job.")
     @POST
-    @Path("/{id}/cancel")
+    @Path("{id}/cancel")
     public JobJson cancel(@PathParam("id") String id) {
         return JobJson.of(jobs.requestCancel(parse(id)));
     }
@@ -83,7 +83,7 @@ public class JobResource {
     @Operation(operationId = "jobEvents", summary = "Follow a job's progress",
             description = "Server-sent events: the job (as GET returns it) whenever it changes (while it runs, its rate and ETA change at every read, every 0.5 s), until it is finished. Authenticate with the Authorization header (read the stream with fetch, not EventSource).")
     @GET
-    @Path("/{id}/events")
+    @Path("{id}/events")
     @Produces(MediaType.SERVER_SENT_EVENTS)
     @RestStreamElementType(MediaType.APPLICATION_JSON)
     public Multi<JobJson> events(@PathParam("id") String id) {

@@ -44,6 +44,7 @@ public class OpenApiContract implements OASFilter {
             Map.entry("deleteCollection", EnumSet.of(ErrorCode.BACKEND_UNAVAILABLE)),
             Map.entry("runRetention", EnumSet.of(ErrorCode.VALIDATION_FAILED, ErrorCode.BACKEND_UNAVAILABLE)),
             Map.entry("splitPartition", EnumSet.of(ErrorCode.CONFLICT)),
+            Map.entry("listJobs", EnumSet.of(ErrorCode.VALIDATION_FAILED)),
             Map.entry("cancelJob", EnumSet.of(ErrorCode.CONFLICT)),
             Map.entry("reconcile", EnumSet.of(ErrorCode.CONFLICT, ErrorCode.BACKEND_UNAVAILABLE)),
             Map.entry("upsertVectors", EnumSet.of(ErrorCode.QUOTA_EXCEEDED, ErrorCode.CONFLICT, ErrorCode.BACKEND_UNAVAILABLE,
@@ -77,8 +78,7 @@ public class OpenApiContract implements OASFilter {
         TAGS.put("Tenant data", "Your vectors: upsert, search, fetch, delete, usage. Call with a tenant key.");
         TAGS.put("Admin: tenants", "Tenants, their quotas, limits and API keys. Call with the operator key.");
         TAGS.put("Admin: collections", "Collections and their partitions. Call with the operator key.");
-        TAGS.put("Lifecycle", "Live splits of partitions, retention of time-partitioned collections, and the jobs that run them. "
-                + "Call with the operator key.");
+        TAGS.put("Lifecycle", "Lifecycle jobs (retention, split, archive, restore): start them, follow and cancel them. Call with the operator key.");
         TAGS.put("Operations", "Keeping the gateway consistent. Call with the operator key.");
     }
 
@@ -262,6 +262,11 @@ public class OpenApiContract implements OASFilter {
         property(schemas, "CreateCollection", "partitioning", partitioning);
         property(schemas, "PatchCollection", "partitioning", freeObject("Only retentionDays (a whole number of days, or null for none)",
                 Map.of("retentionDays", 30)));
+        property(schemas, "PatchCollection", "lifecycle", freeObject("The lifecycle policy fields to change: splitAboveVectors, splitInto "
+                + "(2-16), archiveAfterIdleDays, deleteArchivesAfterDays (whole numbers, or null for never) and restoreOnAccess (boolean)",
+                Map.of("splitAboveVectors", 1000000, "archiveAfterIdleDays", 30, "restoreOnAccess", true)));
+        property(schemas, "CollectionJson", "lifecycle", freeObject("The lifecycle policy: only the fields that are set, and restoreOnAccess",
+                Map.of("splitAboveVectors", 1000000, "restoreOnAccess", false)));
         property(schemas, "CollectionJson", "partitioning", partitioning);
         property(schemas, "TenantCollectionJson", "partitioning", partitioning);
         property(schemas, "Hit", "metadata", metadata);

@@ -58,6 +58,7 @@ public class CollectionService {
             c.backend = kind;
             c.strategy = partitioning.strategy();
             c.partitioning = partitioning.toJson();
+            c.lifecycle = LifecyclePolicy.NONE.toJson();
             c.createdAt = now;
             c.updatedAt = now;
             c.persist();
@@ -86,6 +87,31 @@ public class CollectionService {
             c.updatedAt = Instant.now();
             changes.publish(Change.collection(name));
             return c;
+        });
+    }
+
+    /** Changes a collection's lifecycle policy: the fields given replace the stored ones ({@code null} turns one off). */
+    public VectorCollection changeLifecycle(String name, com.fasterxml.jackson.databind.JsonNode change) {
+        return QuarkusTransaction.requiringNew().call(() -> {
+            VectorCollection c = VectorCollection.findById(name, jakarta.persistence.LockModeType.PESSIMISTIC_WRITE);
+            if (c == null) {
+                throw ApiException.notFound("collection '" + name + "'");
+            }
+            c.lifecycle = LifecyclePolicy.fromStored(c.lifecycle).patch(change).toJson();
+            c.updatedAt = Instant.now();
+            changes.publish(Change.collection(name));
+            return c;
+        });
+    }
+
+    /** A collection's lifecycle policy, read now. */
+    public LifecyclePolicy lifecycle(String name) {
+        return QuarkusTransaction.joiningExisting().call(() -> {
+            VectorCollection c = VectorCollection.findById(name);
+            if (c == null) {
+                throw ApiException.notFound("collection '" + name + "'");
+            }
+            return LifecyclePolicy.fromStored(c.lifecycle);
         });
     }
 

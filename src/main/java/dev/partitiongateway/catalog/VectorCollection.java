@@ -27,6 +27,9 @@ public class VectorCollection extends PanacheEntityBase {
     /** The partitioning object as given at creation (strategy parameters). */
     @JdbcTypeCode(SqlTypes.JSON)
     public Map<String, Object> partitioning;
+    /** The lifecycle policy ({@link LifecyclePolicy}); empty: none. */
+    @JdbcTypeCode(SqlTypes.JSON)
+    public Map<String, Object> lifecycle;
     @Column(name = "created_at")
     public Instant createdAt;
     @Column(name = "updated_at")

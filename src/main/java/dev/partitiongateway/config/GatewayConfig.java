@@ -73,6 +73,8 @@ public interface GatewayConfig {
         /** How long shutdown waits for a running job to stop at its next batch. */
         @WithDefault("20s")
         Duration shutdownGrace();
+    }
+
     Archive archive();
 
     /**

@@ -25,22 +25,28 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
 import org.jboss.logging.Logger;
 
 /**
- * Retention of time-partitioned collections: drops every window that ended more than the collection's
- * {@code retentionDays} ago, on the backend, in the directory and in the registry, and gives its
- * vectors' quota back. One window at a time, holding its tenant's writes off (so no write lands in a
- * window being dropped); each drop is recorded in {@code retention_drops}. Scheduled rounds run once
- * across all gateway processes ({@link ScheduledRounds}); {@link #runNow} runs one collection on demand.
+ * Retention of time-partitioned collections, as a {@code RETENTION} job per collection: drops every
+ * window that ended more than the collection's {@code retentionDays} ago, on the backend, in the
+ * directory and in the registry, and gives its vectors' quota back. One window at a time, holding its
+ * tenant's writes off (so no write lands in a window being dropped), each drop fenced by the job's
+ * lease and recorded in {@code retention_drops}; a resumed run finds the windows still there. Scheduled
+ * rounds run once across all gateway processes ({@link ScheduledRounds}) and enqueue one job per
+ * collection; {@link #runNow} enqueues one (or joins the one already waiting) on demand.
  */
 @ApplicationScoped
-public class RetentionJob {
+public class RetentionJob implements JobHandler {
 
     private static final Logger LOG = Logger.getLogger(RetentionJob.class);
     static final String ROUND = "retention";
+    public static final String TYPE = "RETENTION";
+    /** At most this many dropped windows are listed in a job's result (all are in {@code retention_drops}). */
+    private static final int LISTED = 1000;
 
     /** One window dropped. */
     public record Dropped(String collection, String tenant, String placement, Instant from, Instant to, long vectors) {
@@ -50,11 +56,13 @@ public class RetentionJob {
     private final BackendRegistry backends;
     private final ChangeNotifier changes;
     private final ScheduledRounds rounds;
+    private final JobStore jobs;
     private final GatewayConfig.Retention config;
     private final Counter droppedWindows;
 
     RetentionJob(AgroalDataSource dataSource, BackendRegistry backends, ChangeNotifier changes, ScheduledRounds rounds,
-                 GatewayConfig config, MeterRegistry meters) {
+                 JobStore jobs, GatewayConfig config, MeterRegistry meters) {
+        this.jobs = jobs;
         this.dataSource = dataSource;
         this.backends = backends;
         this.changes = changes;
@@ -75,42 +83,103 @@ public class RetentionJob {
             return;
         }
         try {
-            List<Dropped> dropped = new ArrayList<>();
+            int enqueued = 0;
             for (String collection : timePartitioned()) {
-                dropped.addAll(runNow(collection));
+                try {
+                    jobs.enqueue(new JobStore.NewJob(TYPE, collection, null, collection, Map.of(), "schedule"));
+                    enqueued++;
+                } catch (ApiException alreadyQueued) {
+                    // the collection's retention job of an earlier round has not finished yet
+                }
             }
-            LOG.infof("retention round %d by %s dropped %d windows", round.getAsLong(), rounds.runner(), dropped.size());
+            LOG.infof("retention round %d by %s enqueued %d retention jobs", round.getAsLong(), rounds.runner(), enqueued);
         } catch (RuntimeException e) {
             LOG.warnf("retention round %d failed, the next one tries again: %s", round.getAsLong(), e.toString());
         }
     }
 
-    /** Drops the collection's expired windows now; the collection must be time-partitioned. */
-    public List<Dropped> runNow(String collectionName) {
+    @Override
+    public String type() {
+        return TYPE;
+    }
+
+    /**
+     * Enqueues the collection's retention job, or joins the one not yet finished; the collection must be
+     * time-partitioned (else 400).
+     */
+    public Job runNow(String collectionName) {
         try (Connection c = dataSource.getConnection()) {
-            CollectionView collection = PartitionLookup.collection(c, collectionName)
-                    .orElseThrow(() -> ApiException.notFound("collection '" + collectionName + "'"));
-            if (!(collection.partitioning() instanceof Partitioning.TenantTime time)) {
-                throw ApiException.invalid("collection", "'" + collectionName + "' is not partitioned by time, so it has no retention");
+            retentionDays(c, collectionName);
+            try {
+                return jobs.enqueue(c, new JobStore.NewJob(TYPE, collectionName, null, collectionName, Map.of(), "operator"));
+            } catch (ApiException alreadyQueued) {
+                return jobs.list(null, TYPE, collectionName, null, 10).jobs().stream().filter(j -> !j.state().isFinal()).findFirst()
+                        .orElseGet(() -> jobs.enqueue(new JobStore.NewJob(TYPE, collectionName, null, collectionName, Map.of(), "operator")));
             }
-            if (time.retentionDays() == null) {
-                return List.of();
-            }
-            Instant horizon = Instant.now().minus(Duration.ofDays(time.retentionDays()));
-            List<Dropped> dropped = new ArrayList<>();
-            for (long partitionId : expired(c, collectionName, horizon)) {
-                drop(c, collection, partitionId, horizon).ifPresent(dropped::add);
-            }
-            return dropped;
         } catch (SQLException e) {
             throw new IllegalStateException("retention of " + collectionName + " failed in the database", e);
         }
     }
 
-    private Optional<Dropped> drop(Connection c, CollectionView collection, long partitionId, Instant horizon) throws SQLException {
+    @Override
+    public Outcome run(JobContext ctx) throws SQLException {
+        String collectionName = ctx.job().collection();
+        List<Map<String, Object>> listed = new ArrayList<>();
+        long dropped = 0;
+        long vectors = 0;
+        try (Connection c = dataSource.getConnection()) {
+            Optional<CollectionView> found = PartitionLookup.collection(c, collectionName);
+            if (found.isEmpty()) {
+                return Outcome.succeeded(Map.of("dropped", List.of(), "windows", 0, "note", "the collection no longer exists"));
+            }
+            CollectionView collection = found.get();
+            Integer days = retentionDays(c, collectionName);
+            if (days != null) {
+                Instant horizon = Instant.now().minus(Duration.ofDays(days));
+                List<Long> expired = expired(c, collectionName, horizon);
+                for (long partitionId : expired) {
+                    if (ctx.cancelRequested()) {
+                        return Outcome.cancelled(result(listed, dropped, vectors));
+                    }
+                    if (ctx.stopRequested()) {
+                        return Outcome.yielded();
+                    }
+                    Optional<Dropped> d = drop(c, ctx, collection, partitionId, horizon);
+                    if (d.isPresent()) {
+                        dropped++;
+                        vectors += d.get().vectors();
+                        if (listed.size() < LISTED) {
+                            listed.add(Map.of("tenant", d.get().tenant(), "placement", d.get().placement(), "from", d.get().from().toString(),
+                                    "to", d.get().to().toString(), "vectors", d.get().vectors()));
+                        }
+                    }
+                    ctx.progress(dropped, (long) expired.size(), Long.toString(partitionId));
+                }
+            }
+        }
+        return Outcome.succeeded(result(listed, dropped, vectors));
+    }
+
+    private static Map<String, Object> result(List<Map<String, Object>> listed, long windows, long vectors) {
+        return Map.of("dropped", listed, "windows", windows, "vectors", vectors);
+    }
+
+    /** The collection's retention, or a 404/400 if it has none to run. */
+    private static Integer retentionDays(Connection c, String collectionName) throws SQLException {
+        CollectionView collection = PartitionLookup.collection(c, collectionName)
+                .orElseThrow(() -> ApiException.notFound("collection '" + collectionName + "'"));
+        if (!(collection.partitioning() instanceof Partitioning.TenantTime time)) {
+            throw ApiException.invalid("collection", "'" + collectionName + "' is not partitioned by time, so it has no retention");
+        }
+        return time.retentionDays();
+    }
+
+    private Optional<Dropped> drop(Connection c, JobContext ctx, CollectionView collection, long partitionId, Instant horizon)
+            throws SQLException {
         String tenant;
         c.setAutoCommit(false);
         try {
+            ctx.fence(c);
             Optional<String> owner = ownerOf(c, partitionId);
             if (owner.isEmpty()) {
                 c.rollback();
@@ -159,7 +228,8 @@ public class RetentionJob {
     private List<String> timePartitioned() {
         List<String> names = new ArrayList<>();
         try (Connection c = dataSource.getConnection();
-             PreparedStatement s = c.prepareStatement("SELECT name FROM collections WHERE strategy = 'TENANT_TIME' ORDER BY name");
+             PreparedStatement s = c.prepareStatement("""
+                     SELECT name FROM collections WHERE strategy = 'TENANT_TIME' AND partitioning ->> 'retentionDays' IS NOT NULL ORDER BY name""");
              ResultSet rs = s.executeQuery()) {
             while (rs.next()) {
                 names.add(rs.getString(1));

@@ -40,6 +40,7 @@ import java.util.HashSet;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import dev.partitiongateway.jobs.JobStore;
 import java.util.Set;
 import java.util.TreeSet;
 import org.junit.jupiter.api.BeforeEach;
@@ -53,6 +54,9 @@ import org.junit.jupiter.api.Test;
 @QuarkusTest
 @WithTestResource(value = EmbeddedPostgresResource.class, scope = TestResourceScope.GLOBAL)
 class OpenApiContractTest {
+
+    @jakarta.inject.Inject
+    dev.partitiongateway.jobs.JobStore jobs;
 
     private static final Set<String> AUDIENCES = Set.of("Tenant data", "Admin: tenants", "Admin: collections", "Lifecycle", "Operations");
     private static final List<Class<?>> RESOURCES = List.of(TenantAdminResource.class, KeyAdminResource.class,
@@ -204,10 +208,19 @@ class OpenApiContractTest {
                 "partitioning", Map.of("strategy", "TENANT_TIME", "granularity", "DAILY", "retentionDays", 30))), "POST", "/v1/admin/collections", 201);
         call("getCollection", asOperator(), "GET", "/v1/admin/collections/" + name, 200);
         call("listCollections", asOperator(), "GET", "/v1/admin/collections", 200);
-        call("updateCollectionRetention", asOperator().body(Map.of("partitioning", Map.of("retentionDays", 7))), "PATCH",
+        call("updateCollection", asOperator().body(Map.of("partitioning", Map.of("retentionDays", 7))), "PATCH",
                 "/v1/admin/collections/" + timed, 200);
         call("runRetention", asOperator(), "POST", "/v1/admin/collections/" + timed + "/retention", 200);
         call("runRetention", asOperator(), "POST", "/v1/admin/collections/" + name + "/retention", 400);
+        call("listJobs", asOperator().queryParam("type", "RETENTION"), "GET", "/v1/admin/jobs", 200);
+        call("listJobs", asOperator().queryParam("state", "SOMETIMES"), "GET", "/v1/admin/jobs", 400);
+        long waiting = jobs.enqueue(new JobStore.NewJob("TEST_UNHANDLED", null, null, "contract", Map.of(), "test")).id();
+        call("getJob", asOperator(), "GET", "/v1/admin/jobs/" + waiting, 200);
+        call("getJob", asOperator(), "GET", "/v1/admin/jobs/0", 404);
+        call("cancelJob", asOperator(), "POST", "/v1/admin/jobs/" + waiting + "/cancel", 200);
+        call("cancelJob", asOperator(), "POST", "/v1/admin/jobs/" + waiting + "/cancel", 409);
+        call("jobEvents", asOperator().accept("text/event-stream"), "GET", "/v1/admin/jobs/" + waiting + "/events", 200);
+        call("jobEvents", asOperator().accept("text/event-stream"), "GET", "/v1/admin/jobs/0/events", 404);
 
         call("getOwnTenant", as(key), "GET", "/v1/tenant", 200);
         call("getOwnTenant", as(OPERATOR_KEY), "GET", "/v1/tenant", 403);
