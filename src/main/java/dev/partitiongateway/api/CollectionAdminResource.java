@@ -16,6 +16,8 @@ import dev.partitiongateway.catalog.Partitioning;
 import dev.partitiongateway.jobs.Job;
 import dev.partitiongateway.jobs.JobStore;
 import dev.partitiongateway.jobs.RetentionJob;
+import dev.partitiongateway.jobs.ArchiveJob;
+import dev.partitiongateway.jobs.RestoreJob;
 import dev.partitiongateway.jobs.SplitJob;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import jakarta.ws.rs.PATCH;
@@ -129,10 +131,15 @@ public class CollectionAdminResource {
     private final CollectionService collections;
     private final RetentionJob retention;
     private final SplitJob split;
+    private final ArchiveJob archive;
+    private final RestoreJob restore;
     private final JobStore jobs;
     private final ObjectMapper json;
 
-    CollectionAdminResource(CollectionService collections, RetentionJob retention, SplitJob split, JobStore jobs, ObjectMapper json) {
+    CollectionAdminResource(CollectionService collections, RetentionJob retention, SplitJob split, ArchiveJob archive, RestoreJob restore,
+                            JobStore jobs, ObjectMapper json) {
+        this.archive = archive;
+        this.restore = restore;
         this.jobs = jobs;
         this.collections = collections;
         this.retention = retention;
@@ -307,6 +314,53 @@ public class CollectionAdminResource {
         }
         Job job = split.request(name, partition, body.into(), "operator");
         return Response.accepted(JobResource.JobJson.of(job)).location(URI.create("/v1/admin/jobs/" + job.id())).build();
+    }
+
+    /** Starts an archive of one partition to the archive store, as a job. */
+    @Operation(operationId = "archivePartition", summary = "Archive a partition to object storage",
+            description = "Archives the partition (its placement, as listPartitions shows it) to the archive store as Parquet files and a "
+                    + "manifest (docs/archive-format.md), then drops it from the backend. From the moment the job starts, the partition "
+                    + "is ARCHIVING: writes, fetches and deletes of its ids get 409 PARTITION_ARCHIVED while searches still read it. The "
+                    + "archive is read back and its count compared with the registry before the partition becomes ARCHIVED and its "
+                    + "placement is dropped; its vectors still count against the quota. Cancel before that: the partition is ACTIVE again "
+                    + "and the partial archive deleted. 409 unless the partition is ACTIVE, for a shared bucket (it holds many tenants), "
+                    + "for one shard of a split key, or while it has an unfinished job.")
+    @APIResponse(responseCode = "202", description = "The archive job was created (PENDING); Location names it.",
+            content = @Content(mediaType = "application/json", schema = @Schema(implementation = JobResource.JobJson.class)))
+    @Tag(name = "Lifecycle")
+    @POST
+    @Path("{name}/partitions/{partition}/archive")
+    public Response archive(@PathParam("name") String name, @PathParam("partition") String partition) {
+        checkNames(name, partition);
+        Job job = archive.request(name, partition, "operator");
+        return Response.accepted(JobResource.JobJson.of(job)).location(URI.create("/v1/admin/jobs/" + job.id())).build();
+    }
+
+    /** Starts a restore of one archived partition, as a job. */
+    @Operation(operationId = "restorePartition", summary = "Restore an archived partition",
+            description = "Streams the partition's archive back into the collection's current backend (which may be of another kind "
+                    + "than the one it was archived from), checks the backend's count and the content checksum of what it now holds "
+                    + "against the manifest, then makes the partition ACTIVE. RESTORING meanwhile: still skipped by searches, still 409 "
+                    + "PARTITION_ARCHIVED to writes. A damaged archive fails the job and leaves the partition ARCHIVED. The archive is "
+                    + "kept. 409 unless the partition is ARCHIVED, or while it has an unfinished job.")
+    @APIResponse(responseCode = "202", description = "The restore job was created (PENDING); Location names it.",
+            content = @Content(mediaType = "application/json", schema = @Schema(implementation = JobResource.JobJson.class)))
+    @Tag(name = "Lifecycle")
+    @POST
+    @Path("{name}/partitions/{partition}/restore")
+    public Response restore(@PathParam("name") String name, @PathParam("partition") String partition) {
+        checkNames(name, partition);
+        Job job = restore.request(name, partition, "operator");
+        return Response.accepted(JobResource.JobJson.of(job)).location(URI.create("/v1/admin/jobs/" + job.id())).build();
+    }
+
+    private static void checkNames(String name, String partition) {
+        if (!COLLECTION_NAMES.matcher(name).matches()) {
+            throw ApiException.notFound("collection '" + shown(name) + "'");
+        }
+        if (!PLACEMENT_NAMES.matcher(partition).matches()) {
+            throw ApiException.notFound("partition '" + shown(partition) + "' of collection '" + name + "'");
+        }
     }
 
     /** A name from a path, as a problem detail repeats it: at most 40 characters. */
