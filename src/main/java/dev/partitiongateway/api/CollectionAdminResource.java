@@ -114,7 +114,7 @@ public class CollectionAdminResource {
      * {@code {"partitioning":{"retentionDays":N}}} (the one change a collection's partitioning allows)
      * and/or {@code {"lifecycle":{...}}} (the fields given replace the policy's).
      */
-    public record PatchCollection(JsonNode partitioning, JsonNode lifecycle) {
+    public record PatchCollection(JsonNode partitioning, JsonNode lifecycle, String backend) {
     }
 
     /** A window retention dropped. */
@@ -191,15 +191,22 @@ public class CollectionAdminResource {
      * keep everything) and/or its lifecycle policy ({@code {"lifecycle":{"splitAboveVectors":1000000}}}).
      */
     @Operation(operationId = "updateCollection", summary = "Change a collection's retention or lifecycle policy",
-            description = "partitioning: only retentionDays can change (null keeps every window); windows that end before now minus retentionDays are dropped by the next retention run. lifecycle: splitAboveVectors (split partitions above it), splitInto (2-16, default 2), archiveAfterIdleDays (archive partitions neither queried nor written for that long), deleteArchivesAfterDays, restoreOnAccess; a field given replaces the stored one, null turns it off. The maintenance pass acts on the policy.")
+            description = "partitioning: only retentionDays can change (null keeps every window); windows that end before now minus retentionDays are dropped by the next retention run. lifecycle: splitAboveVectors (split partitions above it), splitInto (2-16, default 2), archiveAfterIdleDays (archive partitions neither queried nor written for that long), deleteArchivesAfterDays, restoreOnAccess; a field given replaces the stored one, null turns it off. The maintenance pass acts on the policy. backend (alone): moves the collection to another configured backend kind, only while no partition holds vectors outside an archive (else 409); archived partitions are restored into it.")
     @Tag(name = "Lifecycle")
     @PATCH
     @Path("{name}")
     public CollectionJson patch(@PathParam("name") String name, @NotNull PatchCollection body) {
-        if (body.partitioning() == null && body.lifecycle() == null) {
-            throw ApiException.invalid("lifecycle", "give partitioning (retentionDays) or lifecycle, or both");
+        if (body.partitioning() == null && body.lifecycle() == null && body.backend() == null) {
+            throw ApiException.invalid("lifecycle", "give partitioning (retentionDays), lifecycle or backend");
         }
         VectorCollection changed = null;
+        if (body.backend() != null) {
+            if (body.partitioning() != null || body.lifecycle() != null) {
+                throw ApiException.invalid("backend", "change the backend in a request of its own");
+            }
+            collections.changeBackend(name, body.backend());
+            return CollectionJson.of(collections.get(name));
+        }
         if (body.partitioning() != null) {
             JsonNode partitioning = body.partitioning();
             if (!partitioning.isObject()) {
