@@ -247,7 +247,7 @@ public class CollectionAdminResource {
      * {@code cursor} is the {@code next} of the previous page. {@code tenant} keeps one tenant's.
      */
     @Operation(operationId = "listPartitions", summary = "List a collection's partitions",
-            description = "Partitions in creation order with their placement, state (ACTIVE; DRAINING while a split empties it), hash shard and vector count, one page at a time; tenant keeps one tenant's (with its shared bucket).")
+            description = "Partitions in creation order with their placement, state (ACTIVE; DRAINING while a split empties it; ARCHIVING, ARCHIVED, RESTORING around an archive), hash shard and vector count, one page at a time; tenant keeps one tenant's (with its shared bucket).")
     @GET
     @Path("{name}/partitions")
     public PartitionPage partitions(@PathParam("name") String name, @QueryParam("limit") String limit,
