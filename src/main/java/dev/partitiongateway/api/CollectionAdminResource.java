@@ -19,6 +19,8 @@ import dev.partitiongateway.catalog.Partitioning;
 import dev.partitiongateway.jobs.Job;
 import dev.partitiongateway.jobs.JobStore;
 import dev.partitiongateway.jobs.RetentionJob;
+import dev.partitiongateway.jobs.ArchiveJob;
+import dev.partitiongateway.jobs.RestoreJob;
 import dev.partitiongateway.jobs.SplitJob;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import jakarta.ws.rs.PATCH;
@@ -141,7 +143,7 @@ public class CollectionAdminResource {
      * {@code {"partitioning":{"retentionDays":N}}} (the one change a collection's partitioning allows)
      * and/or {@code {"lifecycle":{...}}} (the fields given replace the policy's).
      */
-    public record PatchCollection(JsonNode partitioning, JsonNode lifecycle) {
+    public record PatchCollection(JsonNode partitioning, JsonNode lifecycle, String backend) {
     }
 
     /** A window retention dropped. */
@@ -161,10 +163,14 @@ public class CollectionAdminResource {
     private final RetentionJob retention;
     private final JobStore jobs;
     private final SplitJob split;
+    private final ArchiveJob archive;
+    private final RestoreJob restore;
     private final ObjectMapper json;
 
     CollectionAdminResource(CollectionService collections, CollectionCatalog catalog, PartitionStatsStore stats, RetentionJob retention,
-                            JobStore jobs, SplitJob split, ObjectMapper json) {
+                            JobStore jobs, SplitJob split, ArchiveJob archive, RestoreJob restore, ObjectMapper json) {
+        this.archive = archive;
+        this.restore = restore;
         this.jobs = jobs;
         this.collections = collections;
         this.catalog = catalog;
@@ -218,15 +224,22 @@ public class CollectionAdminResource {
      * keep everything) and/or its lifecycle policy ({@code {"lifecycle":{"splitAboveVectors":1000000}}}).
      */
     @Operation(operationId = "updateCollection", summary = "Change a collection's retention or lifecycle policy",
-            description = "partitioning: only retentionDays can change (null keeps every window); windows that end before now minus retentionDays are dropped by the next retention run. lifecycle: splitAboveVectors (split partitions above it), splitInto (2-16, default 2), archiveAfterIdleDays (archive partitions neither queried nor written for that long), deleteArchivesAfterDays, restoreOnAccess; a field given replaces the stored one, null turns it off. The maintenance pass acts on the policy.")
+            description = "partitioning: only retentionDays can change (null keeps every window); windows that end before now minus retentionDays are dropped by the next retention run. lifecycle: splitAboveVectors (split partitions above it), splitInto (2-16, default 2), archiveAfterIdleDays (archive partitions neither queried nor written for that long), deleteArchivesAfterDays, restoreOnAccess; a field given replaces the stored one, null turns it off. The maintenance pass acts on the policy. backend (alone): moves the collection to another configured backend kind, only while no partition holds vectors outside an archive (else 409); archived partitions are restored into it.")
     @Tag(name = "Lifecycle")
     @PATCH
     @Path("{name}")
     public CollectionJson patch(@PathParam("name") String name, @NotNull PatchCollection body) {
-        if (body.partitioning() == null && body.lifecycle() == null) {
-            throw ApiException.invalid("lifecycle", "give partitioning (retentionDays) or lifecycle, or both");
+        if (body.partitioning() == null && body.lifecycle() == null && body.backend() == null) {
+            throw ApiException.invalid("lifecycle", "give partitioning (retentionDays), lifecycle or backend");
         }
         VectorCollection changed = null;
+        if (body.backend() != null) {
+            if (body.partitioning() != null || body.lifecycle() != null) {
+                throw ApiException.invalid("backend", "change the backend in a request of its own");
+            }
+            collections.changeBackend(name, body.backend());
+            return CollectionJson.of(collections.get(name));
+        }
         if (body.partitioning() != null) {
             JsonNode partitioning = body.partitioning();
             if (!partitioning.isObject()) {
@@ -269,7 +282,7 @@ public class CollectionAdminResource {
      * for figures, asc for id).
      */
     @Operation(operationId = "listPartitions", summary = "List a collection's partitions",
-            description = "Partitions with their placement, state (ACTIVE; DRAINING while a split empties it), hash shard, heat, vector count and statistics (searches and writes per minute, "
+            description = "Partitions with their placement, state (ACTIVE; DRAINING while a split empties it; ARCHIVING, ARCHIVED, RESTORING around an archive), hash shard, heat, vector count and statistics (searches and writes per minute, "
                     + "search latency p50/p95/p99 over the sliding window, last search and write), one page at a time; tenant keeps one "
                     + "tenant's (with its shared bucket). sort: id (creation order, the default), qpm, ipm, p50, p95, p99, vectors, "
                     + "lastQuery or lastWrite; order: asc or desc. Figures are those of the last flush of each gateway process "
@@ -387,6 +400,53 @@ public class CollectionAdminResource {
         }
         Job job = split.request(name, partition, body.into(), "operator");
         return Response.accepted(JobResource.JobJson.of(job)).location(URI.create("/v1/admin/jobs/" + job.id())).build();
+    }
+
+    /** Starts an archive of one partition to the archive store, as a job. */
+    @Operation(operationId = "archivePartition", summary = "Archive a partition to object storage",
+            description = "Archives the partition (its placement, as listPartitions shows it) to the archive store as Parquet files and a "
+                    + "manifest (docs/archive-format.md), then drops it from the backend. From the moment the job starts, the partition "
+                    + "is ARCHIVING: writes, fetches and deletes of its ids get 409 PARTITION_ARCHIVED while searches still read it. The "
+                    + "archive is read back and its count compared with the registry before the partition becomes ARCHIVED and its "
+                    + "placement is dropped; its vectors still count against the quota. Cancel before that: the partition is ACTIVE again "
+                    + "and the partial archive deleted. 409 unless the partition is ACTIVE, for a shared bucket (it holds many tenants), "
+                    + "for one shard of a split key, or while it has an unfinished job.")
+    @APIResponse(responseCode = "202", description = "The archive job was created (PENDING); Location names it.",
+            content = @Content(mediaType = "application/json", schema = @Schema(implementation = JobResource.JobJson.class)))
+    @Tag(name = "Lifecycle")
+    @POST
+    @Path("{name}/partitions/{partition}/archive")
+    public Response archive(@PathParam("name") String name, @PathParam("partition") String partition) {
+        checkNames(name, partition);
+        Job job = archive.request(name, partition, "operator");
+        return Response.accepted(JobResource.JobJson.of(job)).location(URI.create("/v1/admin/jobs/" + job.id())).build();
+    }
+
+    /** Starts a restore of one archived partition, as a job. */
+    @Operation(operationId = "restorePartition", summary = "Restore an archived partition",
+            description = "Streams the partition's archive back into the collection's current backend (which may be of another kind "
+                    + "than the one it was archived from), checks the backend's count and the content checksum of what it now holds "
+                    + "against the manifest, then makes the partition ACTIVE. RESTORING meanwhile: still skipped by searches, still 409 "
+                    + "PARTITION_ARCHIVED to writes. A damaged archive fails the job and leaves the partition ARCHIVED. The archive is "
+                    + "kept. 409 unless the partition is ARCHIVED, or while it has an unfinished job.")
+    @APIResponse(responseCode = "202", description = "The restore job was created (PENDING); Location names it.",
+            content = @Content(mediaType = "application/json", schema = @Schema(implementation = JobResource.JobJson.class)))
+    @Tag(name = "Lifecycle")
+    @POST
+    @Path("{name}/partitions/{partition}/restore")
+    public Response restore(@PathParam("name") String name, @PathParam("partition") String partition) {
+        checkNames(name, partition);
+        Job job = restore.request(name, partition, "operator");
+        return Response.accepted(JobResource.JobJson.of(job)).location(URI.create("/v1/admin/jobs/" + job.id())).build();
+    }
+
+    private static void checkNames(String name, String partition) {
+        if (!COLLECTION_NAMES.matcher(name).matches()) {
+            throw ApiException.notFound("collection '" + shown(name) + "'");
+        }
+        if (!PLACEMENT_NAMES.matcher(partition).matches()) {
+            throw ApiException.notFound("partition '" + shown(partition) + "' of collection '" + name + "'");
+        }
     }
 
     /** A name from a path, as a problem detail repeats it: at most 40 characters. */

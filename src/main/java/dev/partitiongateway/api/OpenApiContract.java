@@ -43,16 +43,21 @@ public class OpenApiContract implements OASFilter {
             Map.entry("createCollection", EnumSet.of(ErrorCode.CONFLICT, ErrorCode.BACKEND_UNAVAILABLE, ErrorCode.BACKEND_CAPACITY_EXCEEDED)),
             Map.entry("deleteCollection", EnumSet.of(ErrorCode.BACKEND_UNAVAILABLE)),
             Map.entry("runRetention", EnumSet.of(ErrorCode.VALIDATION_FAILED, ErrorCode.BACKEND_UNAVAILABLE)),
-            Map.entry("listJobs", EnumSet.of(ErrorCode.VALIDATION_FAILED)),
             Map.entry("splitPartition", EnumSet.of(ErrorCode.CONFLICT)),
+            Map.entry("archivePartition", EnumSet.of(ErrorCode.CONFLICT)),
+            Map.entry("updateCollection", EnumSet.of(ErrorCode.CONFLICT)),
+            Map.entry("restorePartition", EnumSet.of(ErrorCode.CONFLICT)),
+            Map.entry("deleteArchive", EnumSet.of(ErrorCode.CONFLICT)),
+            Map.entry("listJobs", EnumSet.of(ErrorCode.VALIDATION_FAILED)),
             Map.entry("cancelJob", EnumSet.of(ErrorCode.CONFLICT)),
             Map.entry("reconcile", EnumSet.of(ErrorCode.CONFLICT, ErrorCode.BACKEND_UNAVAILABLE)),
-            Map.entry("upsertVectors", EnumSet.of(ErrorCode.QUOTA_EXCEEDED, ErrorCode.CONFLICT, ErrorCode.BACKEND_UNAVAILABLE,
-                    ErrorCode.BACKEND_CAPACITY_EXCEEDED)),
+            Map.entry("upsertVectors", EnumSet.of(ErrorCode.QUOTA_EXCEEDED, ErrorCode.CONFLICT, ErrorCode.PARTITION_ARCHIVED,
+                    ErrorCode.BACKEND_UNAVAILABLE, ErrorCode.BACKEND_CAPACITY_EXCEEDED)),
             Map.entry("searchVectors", EnumSet.of(ErrorCode.INVALID_FILTER, ErrorCode.BACKEND_UNAVAILABLE)),
-            Map.entry("getVector", EnumSet.of(ErrorCode.VALIDATION_FAILED, ErrorCode.BACKEND_UNAVAILABLE)),
-            Map.entry("fetchVectors", EnumSet.of(ErrorCode.BACKEND_UNAVAILABLE)),
-            Map.entry("deleteVectors", EnumSet.of(ErrorCode.INVALID_FILTER, ErrorCode.CONFLICT, ErrorCode.BACKEND_UNAVAILABLE)));
+            Map.entry("getVector", EnumSet.of(ErrorCode.VALIDATION_FAILED, ErrorCode.PARTITION_ARCHIVED, ErrorCode.BACKEND_UNAVAILABLE)),
+            Map.entry("fetchVectors", EnumSet.of(ErrorCode.PARTITION_ARCHIVED, ErrorCode.BACKEND_UNAVAILABLE)),
+            Map.entry("deleteVectors", EnumSet.of(ErrorCode.INVALID_FILTER, ErrorCode.CONFLICT, ErrorCode.PARTITION_ARCHIVED,
+                    ErrorCode.BACKEND_UNAVAILABLE)));
 
     private static final Map<ErrorCode, String> WHEN = Map.ofEntries(
             Map.entry(ErrorCode.VALIDATION_FAILED, "a field is invalid (errors names each)"),
@@ -64,11 +69,14 @@ public class OpenApiContract implements OASFilter {
             Map.entry(ErrorCode.QUOTA_EXCEEDED, "the upsert would cross the tenant's maxVectors; nothing was stored"),
             Map.entry(ErrorCode.NOT_FOUND, "an unknown tenant, key, collection or vector"),
             Map.entry(ErrorCode.CONFLICT, "it exists already, or a concurrent change is in the way; retry"),
+            Map.entry(ErrorCode.PARTITION_ARCHIVED, "the ids (or, for a delete by filter, one of your partitions) are in a partition that is "
+                    + "archived, or being archived or restored; nothing was changed; an operator restores it (restorePartition)"),
             Map.entry(ErrorCode.PAYLOAD_TOO_LARGE, "too many vectors or ids, or a body over the size limit"),
             Map.entry(ErrorCode.UNSUPPORTED_MEDIA_TYPE, "the body is not application/json"),
             Map.entry(ErrorCode.RATE_LIMITED, "the tenant is over one of its limits; Retry-After says when to retry"),
             Map.entry(ErrorCode.INTERNAL_ERROR, "a bug; quote errorId"),
-            Map.entry(ErrorCode.BACKEND_UNAVAILABLE, "the vector backend failed or timed out; Retry-After says when to retry"),
+            Map.entry(ErrorCode.BACKEND_UNAVAILABLE, "the vector backend failed or timed out, or (with the collection's restoreOnAccess) the "
+                    + "partition is archived and a restore was started; nothing was changed; Retry-After says when to retry"),
             Map.entry(ErrorCode.DATABASE_UNAVAILABLE, "PostgreSQL cannot be reached; nothing was changed; Retry-After says when to retry"),
             Map.entry(ErrorCode.BACKEND_CAPACITY_EXCEEDED, "the backend holds no more partitions, collections or namespaces"));
 

@@ -9,6 +9,7 @@ import dev.partitiongateway.registry.VectorRegistry;
 import dev.partitiongateway.registry.WriteLocks;
 import io.agroal.api.AgroalDataSource;
 import dev.partitiongateway.spi.Metric;
+import dev.partitiongateway.spi.VectorBackend;
 import dev.partitiongateway.tenant.TenantService;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -102,6 +103,75 @@ public class CollectionService {
             changes.publish(Change.collection(name));
             return c;
         });
+    }
+
+    /**
+     * Moves a collection to another backend kind, for its partitions' next restores: allowed only while no
+     * partition holds vectors in the current backend (every partition with vectors ARCHIVED, or none). Taken
+     * with the collection's writes excluded, so no write lands between the check and the switch. Empty
+     * partitions get their placement on the new backend; archived ones are restored into it.
+     */
+    public void changeBackend(String name, String kind) {
+        if (kind == null || !backends.kinds().contains(kind)) {
+            throw ApiException.invalid("backend", "must be one of the configured backends " + new java.util.TreeSet<>(backends.kinds()));
+        }
+        try (java.sql.Connection c = dataSource.getConnection()) {
+            c.setAutoCommit(false);
+            try {
+                dev.partitiongateway.registry.WriteLocks.excludeCollectionWrites(c, name);
+                CollectionView collection = PartitionLookup.collection(c, name)
+                        .orElseThrow(() -> ApiException.notFound("collection '" + name + "'"));
+                if (!collection.backend().equals(kind)) {
+                    List<PartitionView> empty = new java.util.ArrayList<>();
+                    try (java.sql.PreparedStatement s = c.prepareStatement("SELECT id, placement, state, vector_count, "
+                            + "(SELECT count(*) FROM vector_registry v WHERE v.partition_id = p.id) FROM partitions p WHERE collection = ? FOR UPDATE")) {
+                        s.setString(1, name);
+                        List<Long> emptyIds = new java.util.ArrayList<>();
+                        try (java.sql.ResultSet rs = s.executeQuery()) {
+                            while (rs.next()) {
+                                PartitionState state = PartitionState.valueOf(rs.getString(3));
+                                boolean hasVectors = rs.getLong(4) > 0 || rs.getLong(5) > 0;
+                                if (state == PartitionState.ARCHIVED) {
+                                    continue;
+                                }
+                                if (hasVectors || state != PartitionState.ACTIVE) {
+                                    throw ApiException.conflict("partition " + rs.getString(2) + " is " + state + (hasVectors ? " with vectors" : "")
+                                            + " in backend '" + collection.backend() + "'; a collection changes backend only when every "
+                                            + "partition with vectors is ARCHIVED (archive them, change the backend, restore them)");
+                                }
+                                emptyIds.add(rs.getLong(1));
+                            }
+                        }
+                        empty.addAll(PartitionLookup.byId(c, emptyIds).values());
+                    }
+                    VectorBackend target = backends.get(kind);
+                    target.ensureCollection(collection.spec());
+                    for (PartitionView p : empty) {
+                        target.ensurePartition(p.placementFor(collection, p.tenantId() != null ? p.tenantId() : "_all"));
+                    }
+                    try (java.sql.PreparedStatement s = c.prepareStatement("UPDATE collections SET backend = ?, updated_at = now() WHERE name = ?")) {
+                        s.setString(1, kind);
+                        s.setString(2, name);
+                        s.executeUpdate();
+                    }
+                    try (java.sql.PreparedStatement s = c.prepareStatement(
+                            "UPDATE partitions SET backend = ?, updated_at = now() WHERE collection = ? AND state = 'ACTIVE'")) {
+                        s.setString(1, kind);
+                        s.setString(2, name);
+                        s.executeUpdate();
+                    }
+                }
+                c.commit();
+            } catch (java.sql.SQLException | RuntimeException e) {
+                c.rollback();
+                throw e;
+            } finally {
+                c.setAutoCommit(true);
+            }
+            changes.publishCommitted(c, Change.collection(name));
+        } catch (java.sql.SQLException e) {
+            throw new IllegalStateException("changing the backend of " + name + " failed in the database", e);
+        }
     }
 
     /** A collection's lifecycle policy, read now. */

@@ -34,7 +34,12 @@ public class PartitionDirectory {
     private record Key(String collection, String tenantId) {
     }
 
-    private final LoadingCache<Key, List<PartitionView>> byTenant;
+    /** A tenant's partitions as searches see them: those searched, and the placements of those only in an archive. */
+    private record Entry(List<PartitionView> searchable, List<String> archived) {
+        static final Entry NONE = new Entry(List.of(), List.of());
+    }
+
+    private final LoadingCache<Key, Entry> byTenant;
     private final CollectionCatalog catalog;
     private final ChangeNotifier changes;
 
@@ -44,17 +49,27 @@ public class PartitionDirectory {
         this.byTenant = RefreshAhead.within(Caffeine.newBuilder().maximumSize(1_000_000), config.auth().cacheTtl())
                 .build(key -> catalog.find(key.collection())
                         .map(collection -> QuarkusTransaction.joiningExisting().call(() -> load(collection, key.tenantId())))
-                        .orElse(List.of()));
+                        .orElse(Entry.NONE));
     }
 
-    private static List<PartitionView> load(CollectionView collection, String tenantId) {
+    private static Entry load(CollectionView collection, String tenantId) {
         Integer bucket = bucketOf(collection, tenantId);
-        List<PartitionState> searchable = PartitionState.searchableStates();
+        List<PartitionState> searchable = java.util.Arrays.stream(PartitionState.values()).filter(s -> s.searchable() || s.archived()).toList();
         List<Partition> rows = bucket == null
                 ? Partition.list("collection = ?1 and tenantId = ?2 and state in ?3 order by id", collection.name(), tenantId, searchable)
                 : Partition.list("collection = ?1 and strategy = ?2 and bucket = ?3 and state in ?4 order by id", collection.name(),
                         PartitionStrategy.SHARED_HASH, bucket, searchable);
-        return rows.stream().map(PartitionView::of).toList();
+        List<PartitionView> all = rows.stream().map(PartitionView::of).toList();
+        return new Entry(all.stream().filter(p -> p.state().searchable()).toList(),
+                all.stream().filter(p -> !p.state().searchable()).map(PartitionView::placementName).toList());
+    }
+
+    /**
+     * The placements of the tenant's partitions in the collection that searches cannot read now: their
+     * vectors are only in an archive (ARCHIVED), or being restored (RESTORING). Searches name them.
+     */
+    public List<String> archivedPlacements(String collection, String tenantId) {
+        return byTenant.get(new Key(collection, tenantId)).archived();
     }
 
     /** The bucket a tenant's records go to in a {@code SHARED_HASH} collection, else {@code null}. */
@@ -67,7 +82,7 @@ public class PartitionDirectory {
      * buckets): every shard, DRAINING ones included; empty before its first write.
      */
     public List<PartitionView> tenantPartitions(String collection, String tenantId) {
-        return byTenant.get(new Key(collection, tenantId));
+        return byTenant.get(new Key(collection, tenantId)).searchable();
     }
 
     /**
@@ -77,7 +92,7 @@ public class PartitionDirectory {
     public List<PartitionView> currentTenantPartitions(String collection, String tenantId) {
         Key key = new Key(collection, tenantId);
         byTenant.invalidate(key);
-        return byTenant.get(key);
+        return byTenant.get(key).searchable();
     }
 
     /**
@@ -98,6 +113,11 @@ public class PartitionDirectory {
             existing = List.of(created);
         }
         List<PartitionView> routable = existing.stream().filter(p -> p.state().routable()).toList();
+        for (PartitionView p : existing) {
+            if (p.state().archived()) {
+                throw new ArchivedPartitionException(p);
+            }
+        }
         if (routable.isEmpty()) {
             throw ApiException.conflict("partition " + existing.get(0).placementName() + " is " + existing.get(0).state()
                     + " and takes no writes now; retry later");

@@ -14,14 +14,37 @@ public enum PartitionState {
      * Being emptied into the routable shards of its key (a split, or a cancelled split moving back):
      * searched, fetched and deleted from, never chosen for a new write. Dropped once empty.
      */
-    DRAINING(false, true);
+    DRAINING(false, true),
+    /**
+     * Being copied to object storage by an archive job: still searched, but writes, fetches and deletes
+     * of its ids are refused (409 PARTITION_ARCHIVED) so that the archive is exactly what it holds.
+     */
+    ARCHIVING(false, true, true),
+    /** Its vectors are only in an archive; its placement is dropped. Searches skip it and say so; its ids stay registered. */
+    ARCHIVED(false, false, true),
+    /** Being streamed back from its archive by a restore job: not searched yet, still refused to writes. */
+    RESTORING(false, false, true);
 
     private final boolean routable;
     private final boolean searchable;
+    private final boolean archived;
 
     PartitionState(boolean routable, boolean searchable) {
+        this(routable, searchable, false);
+    }
+
+    PartitionState(boolean routable, boolean searchable, boolean archived) {
         this.routable = routable;
         this.searchable = searchable;
+        this.archived = archived;
+    }
+
+    /**
+     * Whether an archive job owns it (archiving, archived or restoring): a write, fetch or delete of an
+     * id registered in it, or routed to it, is refused with PARTITION_ARCHIVED.
+     */
+    public boolean archived() {
+        return archived;
     }
 
     /** Whether writes may be placed in it. Exactly one routable shard of a key owns each id. */

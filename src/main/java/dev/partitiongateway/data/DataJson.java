@@ -63,10 +63,16 @@ public final class DataJson {
     /**
      * @param partitions the partitions searched
      * @param partial    true when {@code skipped} or {@code failed} is not empty: results may miss matches
+     * @param archived   the caller's partitions whose vectors are only in an archive (ARCHIVED or RESTORING):
+     *                   not searched, and named so that no gap is silent; absent when there are none
      */
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public record SearchResponse(List<Hit> results, List<String> partitions, boolean partial, List<String> skipped,
-                                 List<FailedPartition> failed, Explain explain) {
+                                 List<FailedPartition> failed,
+                                 @org.eclipse.microprofile.openapi.annotations.media.Schema(description = "Placements of your partitions "
+                                         + "that are archived (or being restored) and were not searched: their vectors cannot be among the "
+                                         + "results until they are restored. Absent when none.") List<String> archived,
+                                 Explain explain) {
     }
 
     @JsonInclude(JsonInclude.Include.NON_NULL)

@@ -1,10 +1,13 @@
 package dev.partitiongateway.data;
 
 import dev.partitiongateway.backend.BackendRegistry;
+import dev.partitiongateway.catalog.ArchivedPartitionException;
 import dev.partitiongateway.catalog.CollectionCatalog;
 import dev.partitiongateway.catalog.CollectionService;
 import dev.partitiongateway.catalog.CollectionView;
+import dev.partitiongateway.catalog.PartitionDirectory;
 import dev.partitiongateway.catalog.PartitionView;
+import dev.partitiongateway.jobs.RestoreJob;
 import dev.partitiongateway.filter.FilterParser;
 import dev.partitiongateway.problem.ApiException;
 import dev.partitiongateway.problem.ErrorCode;
@@ -24,7 +27,10 @@ import dev.partitiongateway.tenant.TenantUsage;
 import dev.partitiongateway.tenant.TenantView;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import jakarta.enterprise.context.ApplicationScoped;
+import java.time.Duration;
 import java.time.Instant;
+import java.util.Optional;
+import java.util.function.Supplier;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.HashMap;
@@ -49,9 +55,14 @@ public class VectorService {
     private final QueryRouter queries;
     private final VectorWriter writer;
     private final TenantLimiter limiter;
+    private final PartitionDirectory directory;
+    private final RestoreJob restores;
 
     VectorService(CollectionCatalog catalog, CollectionService collections, BackendRegistry backends, RecordValidator validator,
-                  PartitionRouter router, QueryRouter queries, VectorWriter writer, TenantLimiter limiter) {
+                  PartitionRouter router, QueryRouter queries, VectorWriter writer, TenantLimiter limiter, PartitionDirectory directory,
+                  RestoreJob restores) {
+        this.directory = directory;
+        this.restores = restores;
         this.catalog = catalog;
         this.collections = collections;
         this.backends = backends;
@@ -68,7 +79,7 @@ public class VectorService {
         limiter.admitVectors(tenant, records.size()).ifPresent(refusal -> {
             throw ApiException.rateLimited(refusal.reason(), refusal.retryAfter());
         });
-        VectorWriter.Upserted done = writer.upsert(tenant, collection, records);
+        VectorWriter.Upserted done = restoringOnAccess(collection, () -> writer.upsert(tenant, collection, records));
         return new DataJson.UpsertResponse(records.size(), done.inserted(), done.updated(),
                 new DataJson.Usage(done.usage().vectors(), done.usage().maxVectors()));
     }
@@ -95,6 +106,7 @@ public class VectorService {
                 validator.routing(request.routing(), request.partitions()), validator.maxPartitions(request.maxPartitions()),
                 Boolean.TRUE.equals(request.allowPartial()), Boolean.TRUE.equals(request.explain()));
         QueryRouter.Outcome outcome = queries.search(collection, tenant.id(), backend, plan);
+        List<String> archived = directory.archivedPlacements(collection.name(), tenant.id());
         List<DataJson.Hit> hits = outcome.matches().stream()
                 .map(m -> new DataJson.Hit(m.id(), m.score(), includeMetadata ? m.metadata() : null, includeValues ? m.values() : null))
                 .toList();
@@ -104,7 +116,7 @@ public class VectorService {
         return new DataJson.SearchResponse(hits, outcome.searched(), outcome.partial(),
                 outcome.skipped().isEmpty() ? null : outcome.skipped(),
                 outcome.failed().isEmpty() ? null : outcome.failed().stream().map(f -> new DataJson.FailedPartition(f.partition(), f.reason())).toList(),
-                explain);
+                archived.isEmpty() ? null : archived, explain);
     }
 
     private static Filter and(Filter a, Filter b) {
@@ -115,7 +127,7 @@ public class VectorService {
     public DataJson.VectorJson fetch(TenantView tenant, String collectionName, String id) {
         CollectionView collection = catalog.require(collectionName);
         validator.id(id, "id");
-        return writer.fetch(tenant, collection, List.of(id)).stream()
+        return restoringOnAccess(collection, () -> writer.fetch(tenant, collection, List.of(id))).stream()
                 .findFirst()
                 .map(r -> new DataJson.VectorJson(r.id(), r.values(), r.metadata(), r.timestamp()))
                 .orElseThrow(() -> ApiException.notFound("vector '" + id + "' in collection '" + collectionName + "'"));
@@ -126,7 +138,7 @@ public class VectorService {
         CollectionView collection = catalog.require(collectionName);
         List<String> ids = validator.fetchIds(request == null ? null : request.ids());
         Map<String, VectorRecord> found = new HashMap<>();
-        writer.fetch(tenant, collection, ids).forEach(r -> found.put(r.id(), r));
+        restoringOnAccess(collection, () -> writer.fetch(tenant, collection, ids)).forEach(r -> found.put(r.id(), r));
         List<DataJson.VectorJson> vectors = new ArrayList<>(found.size());
         List<String> missing = new ArrayList<>();
         for (String id : ids) {
@@ -147,14 +159,15 @@ public class VectorService {
         }
         VectorBackend backend = backends.get(collection.backend());
         if (request.ids() != null) {
-            return new DataJson.DeleteResponse(writer.deleteIds(tenant, collection, validator.deleteIds(request.ids())));
+            List<String> ids = validator.deleteIds(request.ids());
+            return new DataJson.DeleteResponse(restoringOnAccess(collection, () -> writer.deleteIds(tenant, collection, ids)));
         }
         Filter filter = FilterParser.parse(request.filter());
         if (filter == null) {
             throw ApiException.invalid("filter", "must not be empty; delete by an explicit filter or by ids");
         }
         Filter checked = supported(filter, backend);
-        return new DataJson.DeleteResponse(writer.deleteMatches(tenant, collection, () -> {
+        return new DataJson.DeleteResponse(restoringOnAccess(collection, () -> writer.deleteMatches(tenant, collection, () -> {
             Map<PartitionView, List<String>> matches = new LinkedHashMap<>();
             for (PartitionView partition : queries.partitionsMatching(collection, tenant.id(), checked)) {
                 List<String> ids = matchingIds(backend, partition.placementFor(collection, tenant.id()), checked);
@@ -163,7 +176,32 @@ public class VectorService {
                 }
             }
             return matches;
-        }));
+        })));
+    }
+
+    /** How long a client is told to wait for a restore started on access before it tries again. */
+    static final Duration RESTORE_RETRY_AFTER = Duration.ofSeconds(30);
+
+    /**
+     * Runs {@code work}; when it meets an archived partition of a collection whose policy says
+     * {@code restoreOnAccess}, starts that partition's restore (unless one is under way) and answers 503
+     * BACKEND_UNAVAILABLE with Retry-After instead of 409 PARTITION_ARCHIVED. Nothing was changed either way.
+     */
+    private <T> T restoringOnAccess(CollectionView collection, Supplier<T> work) {
+        try {
+            return work.get();
+        } catch (ArchivedPartitionException archived) {
+            if (!collections.lifecycle(collection.name()).restoreOnAccess()) {
+                throw archived;
+            }
+            Optional<Long> job = restores.requestOnAccess(archived.partition());
+            if (job.isEmpty()) {
+                throw archived;
+            }
+            throw ApiException.backendUnavailable("partition " + archived.partition().placementName() + " is archived; restore job "
+                    + job.get() + " is bringing it back (collection policy restoreOnAccess); nothing was changed, retry later",
+                    RESTORE_RETRY_AFTER);
+        }
     }
 
     private static List<String> matchingIds(VectorBackend backend, Placement placement, Filter filter) {

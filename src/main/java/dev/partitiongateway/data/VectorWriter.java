@@ -1,6 +1,7 @@
 package dev.partitiongateway.data;
 
 import dev.partitiongateway.backend.BackendRegistry;
+import dev.partitiongateway.catalog.ArchivedPartitionException;
 import dev.partitiongateway.catalog.CollectionView;
 import dev.partitiongateway.catalog.HashShard;
 import dev.partitiongateway.catalog.PartitionLookup;
@@ -90,6 +91,7 @@ public class VectorWriter {
         VectorBackend backend = backends.get(collection.backend());
         return locked(tenant, collection, c -> {
             requireTenant(c, tenant);
+            refuseArchived(c, tenant, collection, records.stream().map(VectorRecord::id).toList());
             Map<String, PartitionView> placed = router.targets(c, collection, tenant.id(), records, backend);
             Map<String, Long> targets = new LinkedHashMap<>();
             Map<Long, PartitionView> partitions = new HashMap<>();
@@ -169,6 +171,20 @@ public class VectorWriter {
     }
 
     /**
+     * 409 PARTITION_ARCHIVED if any of these ids is registered in a partition an archive job owns. Called
+     * holding the tenant's writes shared, which an archive's switch excludes: the answer holds until the
+     * write is done.
+     */
+    private static void refuseArchived(Connection c, TenantView tenant, CollectionView collection, List<String> ids) throws SQLException {
+        Map<String, Long> registered = VectorRegistry.partitionsOf(c, tenant.id(), collection.name(), ids);
+        for (PartitionView p : PartitionLookup.byId(c, new HashSet<>(registered.values())).values()) {
+            if (p.state().archived()) {
+                throw new ArchivedPartitionException(p);
+            }
+        }
+    }
+
+    /**
      * One short transaction: registers those of {@code targets} that are not registered as PENDING
      * (adding them to {@code added}) and reserves exactly their quota; returns the usage after the
      * reservation, or {@code null} if nothing was new. The usage row is locked only until it commits.
@@ -202,6 +218,11 @@ public class VectorWriter {
         try (Connection c = dataSource.getConnection()) {
             registered = VectorRegistry.partitionsOf(c, tenant.id(), collection.name(), ids);
             partitions = new HashMap<>(PartitionLookup.byId(c, registered.values()));
+            for (PartitionView p : partitions.values()) {
+                if (p.state().archived()) {
+                    throw new ArchivedPartitionException(p);
+                }
+            }
         } catch (SQLException e) {
             throw new IllegalStateException("fetch from " + collection.name() + " failed in the database", e);
         }
@@ -260,6 +281,7 @@ public class VectorWriter {
         VectorBackend backend = backends.get(collection.backend());
         return locked(tenant, collection, c -> {
             requireTenant(c, tenant);
+            refuseArchived(c, tenant, collection, ids);
             try {
                 c.setAutoCommit(false);
                 Map<String, VectorRegistry.Row> registered = VectorRegistry.lock(c, tenant.id(), collection.name(), ids);
@@ -302,6 +324,11 @@ public class VectorWriter {
         VectorBackend backend = backends.get(collection.backend());
         return locked(tenant, collection, true, c -> {
             requireTenant(c, tenant);
+            for (PartitionView p : PartitionLookup.tenantPartitions(c, collection, tenant.id())) {
+                if (p.state().archived()) {
+                    throw new ArchivedPartitionException(p); // a delete by filter cannot see what is archived, so it would miss matches
+                }
+            }
             Map<PartitionView, List<String>> matches = scan.scan();
             Map<String, Set<Long>> scannedIn = new LinkedHashMap<>();
             Map<Long, PartitionView> partitions = new HashMap<>();

@@ -167,6 +167,9 @@ public class Reconciler {
                 Moves moves = new Moves(c, tenant, collection, backend, byId);
                 settlePending(c, tenant, collection, backend, byId, moves, judgeBefore, tally);
                 for (PartitionView partition : partitions) {
+                    if (partition.state().archived()) {
+                        continue; // its vectors are in an archive (or on their way): the backend is not where they are
+                    }
                     compare(c, tenant, collection, backend, partition, moves, judgeBefore, tally);
                 }
                 c.commit();

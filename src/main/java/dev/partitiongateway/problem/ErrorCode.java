@@ -13,6 +13,8 @@ public enum ErrorCode {
     METHOD_NOT_ALLOWED(405),
     NOT_ACCEPTABLE(406),
     CONFLICT(409),
+    /** The vectors targeted are in a partition that is archived (or being archived or restored); restore it first. */
+    PARTITION_ARCHIVED(409),
     PAYLOAD_TOO_LARGE(413),
     UNSUPPORTED_MEDIA_TYPE(415),
     RATE_LIMITED(429),

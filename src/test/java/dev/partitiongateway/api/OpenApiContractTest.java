@@ -65,7 +65,8 @@ class OpenApiContractTest {
     private static final Set<String> AUDIENCES = Set.of("Tenant data", "Admin: tenants", "Admin: collections", "Lifecycle", "Operations");
     private static final List<Class<?>> RESOURCES = List.of(TenantAdminResource.class, KeyAdminResource.class,
             CollectionAdminResource.class, ReconcileResource.class, TenantSelfResource.class, TenantCollectionsResource.class,
-            VectorResource.class, JobResource.class, HotPartitionsResource.class, AuditResource.class);
+            VectorResource.class, JobResource.class, HotPartitionsResource.class, AuditResource.class, ArchiveAdminResource.class,
+            MaintenanceResource.class);
 
     final ObjectMapper json = new ObjectMapper();
     JsonNode doc;
@@ -275,6 +276,35 @@ class OpenApiContractTest {
         call("jobEvents", asOperator(), "GET", "/v1/admin/jobs/" + job + "/events", 200);
         call("cancelJob", asOperator(), "POST", "/v1/admin/jobs/" + job + "/cancel", 409);
         call("reconcile", asOperator().queryParam("collection", name), "POST", "/v1/admin/reconcile", 200);
+
+        // Archive and restore, on a collection of its own (the split above may not have been cancelled in time).
+        String archived = name + "_a";
+        String archivedVectors = "/v1/collections/" + archived + "/vectors";
+        call("createCollection", asOperator().body(Map.of("name", archived, "dimension", 2, "metric", "L2")), "POST", "/v1/admin/collections", 201);
+        call("upsertVectors", as(key).body("{\"vectors\":[{\"id\":\"z\",\"values\":[1,0]}]}"), "PUT", archivedVectors, 200);
+        String archivedPlacement = asOperator().get("/v1/admin/collections/" + archived + "/partitions").then().extract().path("partitions[0].placement");
+        String partitionPath = "/v1/admin/collections/" + archived + "/partitions/" + archivedPlacement;
+        call("restorePartition", asOperator(), "POST", partitionPath + "/restore", 409);
+        long archive = ((Number) call("archivePartition", asOperator(), "POST", partitionPath + "/archive", 202).path("job.id")).longValue();
+        call("archivePartition", asOperator(), "POST", partitionPath + "/archive", 409);
+        call("archivePartition", asOperator(), "POST", "/v1/admin/collections/" + archived + "/partitions/nothing_here/archive", 404);
+        SplitApi.awaitJob(archive, "SUCCEEDED", SplitApi.PATIENCE);
+        call("getVector", as(key), "GET", archivedVectors + "/z", 409);
+        call("fetchVectors", as(key).body("{\"ids\":[\"z\"]}"), "POST", archivedVectors + "/fetch", 409);
+        call("upsertVectors", as(key).body("{\"vectors\":[{\"id\":\"z\",\"values\":[1,1]}]}"), "PUT", archivedVectors, 409);
+        call("deleteVectors", as(key).body("{\"ids\":[\"z\"]}"), "POST", archivedVectors + "/delete", 409);
+        call("searchVectors", as(key).body("{\"vector\":[1,0],\"topK\":1}"), "POST", "/v1/collections/" + archived + "/search", 200);
+        Number archiveId = call("listArchives", asOperator().queryParam("collection", archived), "GET", "/v1/admin/archives", 200)
+                .path("archives[0].id");
+        call("listArchives", asOperator().queryParam("limit", 0), "GET", "/v1/admin/archives", 400);
+        call("deleteArchive", asOperator(), "DELETE", "/v1/admin/archives/" + archiveId, 409);
+        call("deleteArchive", asOperator(), "DELETE", "/v1/admin/archives/0", 404);
+        long restore = ((Number) call("restorePartition", asOperator(), "POST", partitionPath + "/restore", 202).path("job.id")).longValue();
+        call("restorePartition", asOperator(), "POST", "/v1/admin/collections/" + archived + "/partitions/nothing_here/restore", 404);
+        SplitApi.awaitJob(restore, "SUCCEEDED", SplitApi.PATIENCE);
+        call("getVector", as(key), "GET", archivedVectors + "/z", 200);
+        call("deleteArchive", asOperator(), "DELETE", "/v1/admin/archives/" + archiveId, 200);
+        call("deleteCollection", asOperator(), "DELETE", "/v1/admin/collections/" + archived, 204);
 
         call("deleteCollection", asOperator(), "DELETE", "/v1/admin/collections/" + timed, 204);
         call("deleteCollection", asOperator(), "DELETE", "/v1/admin/collections/" + timed, 404);
