@@ -276,6 +276,7 @@ class OpenApiContractTest {
         call("jobEvents", asOperator(), "GET", "/v1/admin/jobs/" + job + "/events", 200);
         call("cancelJob", asOperator(), "POST", "/v1/admin/jobs/" + job + "/cancel", 409);
         call("reconcile", asOperator().queryParam("collection", name), "POST", "/v1/admin/reconcile", 200);
+        call("runMaintenance", asOperator(), "POST", "/v1/admin/maintenance", 200);
 
         // Archive and restore, on a collection of its own (the split above may not have been cancelled in time).
         String archived = name + "_a";
