@@ -7,6 +7,7 @@ import static dev.partitiongateway.jobs.SplitShardsTest.onlyPlacement;
 import static dev.partitiongateway.support.SplitApi.PATIENCE;
 import static dev.partitiongateway.support.SplitApi.awaitJob;
 import static dev.partitiongateway.support.SplitApi.split;
+import static dev.partitiongateway.support.TestApi.as;
 import static dev.partitiongateway.support.TestApi.asOperator;
 import static dev.partitiongateway.support.TestApi.createTenant;
 import static dev.partitiongateway.support.TestApi.readWriteKey;
@@ -59,6 +60,19 @@ class SplitRequestsTest {
         assertThat(shards.values()).allMatch(p -> p.get("window") != null);
         assertCounts(collection, tenant, key, 200);
         model.assertStored(List.of());
+        // The moved vectors kept their timestamps: a search over a time range around now finds them, and one before does not.
+        List<Double> w7 = new java.util.ArrayList<>();
+        for (float f : model.live().get("w7")) {
+            w7.add((double) f);
+        }
+        java.time.Instant now = java.time.Instant.now();
+        for (boolean around : List.of(true, false)) {
+            Map<String, Object> range = around ? Map.of("from", now.minusSeconds(3600).toString(), "to", now.plusSeconds(3600).toString())
+                    : Map.of("from", now.minusSeconds(7200).toString(), "to", now.minusSeconds(3600).toString());
+            List<String> found = as(key).body(Map.of("vector", w7, "topK", 3, "filter", Map.of("key", "w7"), "timeRange", range))
+                    .post("/v1/collections/" + collection + "/search").then().statusCode(200).extract().jsonPath().getList("results.id");
+            assertThat(found).as("time range around now: %s", around).isEqualTo(around ? List.of("w7") : List.of());
+        }
         model.fill("later", 20, new Random(5));
         assertCounts(collection, tenant, key, 220);
     }

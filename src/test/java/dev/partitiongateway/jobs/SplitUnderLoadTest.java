@@ -74,6 +74,7 @@ class SplitUnderLoadTest {
     private final Map<String, float[]> live = new ConcurrentHashMap<>();
     private final Map<String, Long> deletedAt = new ConcurrentHashMap<>();
     private final Map<String, Set<String>> doomed = new ConcurrentHashMap<>();
+    private final Map<String, String> doomOf = new ConcurrentHashMap<>();
     private final Queue failures = new Queue();
     private final Map<String, AtomicLong> counts = new ConcurrentHashMap<>();
     private final Map<String, AtomicLong> whileMoving = new ConcurrentHashMap<>();
@@ -123,6 +124,7 @@ class SplitUnderLoadTest {
             pool.shutdownNow();
         }
 
+        System.out.printf("SplitUnderLoadTest: operations %s, of which while vectors were moving %s%n", counts, whileMoving);
         assertThat(failures).as("what the clients saw go wrong").isEmpty();
         assertThat(whileMoving).as("operations while vectors were moving (of %s in all)", counts).containsKeys("upsert", "delete", "search");
         assertThat(whileMoving.get("upsert").get()).as("upserts while moving").isGreaterThanOrEqualTo(10);
@@ -218,7 +220,8 @@ class SplitUnderLoadTest {
         }
         for (String id : again) {
             float[] v = randomVector(random);
-            batch.add(VectorModel.json(id, v, Map.of()));
+            String tag = doomOf.get(id); // a rewrite replaces the metadata: it keeps the vector's tag
+            batch.add(VectorModel.json(id, v, tag == null ? Map.of() : Map.of("doom", tag)));
             written.put(id, v);
         }
         Response r = as(key).body(Map.of("vectors", batch)).put("/v1/collections/" + collection + "/vectors");
@@ -228,6 +231,7 @@ class SplitUnderLoadTest {
             String id = "n" + client + "-" + (created + i);
             owned.add(id);
             doomed.computeIfAbsent(doom, k -> ConcurrentHashMap.newKeySet()).add(id);
+            doomOf.put(id, doom);
         }
         count("upsert");
     }
