@@ -25,6 +25,8 @@ public final class JobContext {
     private final BooleanSupplier stopping;
     private volatile String checkpoint;
     private volatile boolean cancelRequested;
+    /** Progress as a ratio (0 to 1) at the last report, for the job's gauge: read at each scrape, so a field. */
+    private volatile double ratio;
 
     JobContext(Job job, JsonNode params, String checkpoint, JobStore store, String runner, BooleanSupplier stopping) {
         this.job = job;
@@ -64,6 +66,9 @@ public final class JobContext {
     public void progress(long done, Long total, String checkpoint) {
         cancelRequested = store.progress(job.id(), runner, job.attempt(), done, total, checkpoint);
         this.checkpoint = checkpoint;
+        if (total != null && total > 0) {
+            ratio = Math.min(1.0, (double) done / total);
+        }
     }
 
     /**
@@ -75,6 +80,11 @@ public final class JobContext {
         if (!store.fence(c, job.id(), runner, job.attempt())) {
             throw new LeaseLost(job.id());
         }
+    }
+
+    /** Progress as a ratio from 0 to 1, as of the last report that knew the total. */
+    public double ratio() {
+        return ratio;
     }
 
     /** Whether an operator asked to cancel the job (as of the last progress report). */

@@ -6,6 +6,7 @@ import dev.partitiongateway.config.GatewayConfig;
 import dev.partitiongateway.problem.ApiException;
 import dev.partitiongateway.problem.DatabaseOutage;
 import dev.partitiongateway.spi.BackendException;
+import dev.partitiongateway.stats.JobMeters;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.scheduler.Scheduled;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -38,6 +39,7 @@ public class JobRunner {
     private static final Logger LOG = Logger.getLogger(JobRunner.class);
 
     private final JobStore store;
+    private final JobMeters meters;
     private final ObjectMapper json;
     private final GatewayConfig.Jobs config;
     private final String runner;
@@ -47,8 +49,10 @@ public class JobRunner {
     private final ScheduledExecutorService leases = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "job-lease"));
     private volatile boolean stopping;
 
-    JobRunner(JobStore store, ObjectMapper json, GatewayConfig config, ScheduledRounds rounds, @Any Instance<JobHandler> available) {
+    JobRunner(JobStore store, ObjectMapper json, GatewayConfig config, ScheduledRounds rounds, JobMeters meters,
+              @Any Instance<JobHandler> available) {
         this.store = store;
+        this.meters = meters;
         this.json = json;
         this.config = config.jobs();
         this.runner = rounds.runner();
@@ -110,7 +114,7 @@ public class JobRunner {
             }
         }, renewEvery.toMillis(), renewEvery.toMillis(), TimeUnit.MILLISECONDS);
         LOG.infof("job %d (%s %s) attempt %d started by %s", job.id(), job.type(), job.target(), job.attempt(), runner);
-        try {
+        try (JobMeters.Running gauge = meters.running(job.type(), Long.toString(job.id()), ctx::ratio)) {
             JobHandler.Outcome outcome = handlers.get(job.type()).run(ctx);
             store.finish(job.id(), runner, job.attempt(), outcome.state(), outcome.result(), null, Duration.ZERO);
             LOG.infof("job %d (%s %s) %s", job.id(), job.type(), job.target(), outcome.state());

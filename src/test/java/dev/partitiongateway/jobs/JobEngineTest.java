@@ -187,6 +187,24 @@ class JobEngineTest {
     }
 
     @Test
+    void should_export_a_running_jobs_progress_and_remove_it_when_the_job_ends() throws Exception {
+        long id = enqueue(StepJobs.TYPE, Map.of("steps", 100, "sleepMs", 30));
+        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+        while (job(id).getInt("job.done") < 5 && System.nanoTime() < deadline) {
+            Thread.sleep(50);
+        }
+        String series = "gateway_job_progress_ratio{job=\"" + id + "\",kind=\"" + StepJobs.TYPE + "\"}";
+
+        String running = io.restassured.RestAssured.get("/q/metrics").then().statusCode(200).extract().asString();
+        assertThat(running).contains(series);
+        assertThat(running).contains("gateway_jobs_running{kind=\"" + StepJobs.TYPE + "\"} 1.0");
+
+        awaitState(id, "SUCCEEDED");
+        Thread.sleep(200); // the gauge goes when the run returns, just after the outcome is recorded
+        assertThat(io.restassured.RestAssured.get("/q/metrics").then().extract().asString()).doesNotContain(series);
+    }
+
+    @Test
     void should_retry_a_transient_failure_from_the_checkpoint() throws Exception {
         long id = enqueue(StepJobs.TYPE, Map.of("steps", 3, "failOnceAt", 1));
 
