@@ -93,6 +93,42 @@ class MaintenancePassTest {
         fetch(idleKey, collection, "i1").statusCode(409);
     }
 
+    @Test
+    void should_delete_archives_past_the_policy_but_never_a_partitions_only_copy() throws Exception {
+        String collection = createCollection("expiring", 2, "L2");
+        String restored = createTenant(uniqueTenantId("restored"), 100);
+        String archived = createTenant(uniqueTenantId("archived"), 100);
+        String restoredKey = readWriteKey(restored);
+        String archivedKey = readWriteKey(archived);
+        upsert(restoredKey, collection, vectors("r", 3)).statusCode(200);
+        upsert(archivedKey, collection, vectors("a", 3)).statusCode(200);
+        String restoredPlacement = placementOf(collection, restored);
+        String archivedPlacement = placementOf(collection, archived);
+        for (String placement : List.of(restoredPlacement, archivedPlacement)) {
+            long job = ((Number) asOperator().post("/v1/admin/collections/" + collection + "/partitions/" + placement + "/archive")
+                    .then().statusCode(202).extract().path("job.id")).longValue();
+            awaitJob(job, "SUCCEEDED", PATIENCE);
+        }
+        long restore = ((Number) asOperator().post("/v1/admin/collections/" + collection + "/partitions/" + restoredPlacement + "/restore")
+                .then().statusCode(202).extract().path("job.id")).longValue();
+        awaitJob(restore, "SUCCEEDED", PATIENCE);
+        // both archives are 3 days old now
+        sql("UPDATE archives SET created_at = now() - interval '3 days' WHERE collection = ?", collection);
+        asOperator().body("{\"lifecycle\":{\"deleteArchivesAfterDays\":2}}").patch("/v1/admin/collections/" + collection)
+                .then().statusCode(200);
+
+        List<Integer> deleted = asOperator().post("/v1/admin/maintenance").then().statusCode(200).extract().path("archivesDeleted");
+
+        List<Map<String, Object>> left = asOperator().queryParam("collection", collection).get("/v1/admin/archives").then().statusCode(200)
+                .extract().jsonPath().getList("archives");
+        assertThat(deleted).hasSize(1);
+        assertThat(left).filteredOn(a -> a.get("deletedAt") == null).extracting(a -> a.get("placement")).containsExactly(archivedPlacement);
+        fetch(restoredKey, collection, "r1").statusCode(200);
+        awaitJob(((Number) asOperator().post("/v1/admin/collections/" + collection + "/partitions/" + archivedPlacement + "/restore")
+                .then().statusCode(202).extract().path("job.id")).longValue(), "SUCCEEDED", PATIENCE);
+        fetch(archivedKey, collection, "a2").statusCode(200);
+    }
+
     static List<Map<String, Object>> vectors(String prefix, int n) {
         List<Map<String, Object>> vectors = new ArrayList<>();
         for (int i = 0; i < n; i++) {
