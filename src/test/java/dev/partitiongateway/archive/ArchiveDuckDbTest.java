@@ -7,7 +7,6 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.sql.Array;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -50,7 +49,7 @@ class ArchiveDuckDbTest {
 
     @Test
     void should_count_records_and_tenants_as_the_manifest_does() throws SQLException {
-        try (Connection duckdb = DriverManager.getConnection("jdbc:duckdb:"); Statement sql = duckdb.createStatement();
+        try (Connection duckdb = duckdb(); Statement sql = duckdb.createStatement();
              ResultSet row = sql.executeQuery("SELECT count(*), count(DISTINCT tenant), min(len(\"values\")), max(len(\"values\"))"
                      + " FROM read_parquet('" + files + "')")) {
             row.next();
@@ -64,7 +63,7 @@ class ArchiveDuckDbTest {
     @Test
     void should_read_every_id_vector_metadata_and_timestamp_as_archived() throws SQLException {
         List<ArchivedRecord> read = new ArrayList<>();
-        try (Connection duckdb = DriverManager.getConnection("jdbc:duckdb:"); Statement sql = duckdb.createStatement();
+        try (Connection duckdb = duckdb(); Statement sql = duckdb.createStatement();
              ResultSet row = sql.executeQuery("SELECT id, tenant, \"values\", metadata, \"timestamp\" FROM read_parquet('" + files
                      + "', file_row_number = true) ORDER BY filename, file_row_number")) {
             while (row.next()) {
@@ -86,7 +85,7 @@ class ArchiveDuckDbTest {
     @Test
     void should_see_the_standard_parquet_types() throws SQLException {
         List<String> columns = new ArrayList<>();
-        try (Connection duckdb = DriverManager.getConnection("jdbc:duckdb:"); Statement sql = duckdb.createStatement();
+        try (Connection duckdb = duckdb(); Statement sql = duckdb.createStatement();
              ResultSet row = sql.executeQuery("DESCRIBE SELECT * FROM read_parquet('" + files + "')")) {
             while (row.next()) {
                 columns.add(row.getString("column_name") + " " + row.getString("column_type"));
@@ -94,5 +93,13 @@ class ArchiveDuckDbTest {
         }
         assertThat(columns).containsExactly("id VARCHAR", "tenant VARCHAR", "values FLOAT[]", "metadata VARCHAR",
                 "timestamp TIMESTAMP WITH TIME ZONE");
+    }
+
+    /**
+     * An in-memory DuckDB, through its driver directly: DriverManager may have been initialised by another
+     * test's class loader and then not offer a driver this class can see.
+     */
+    private static Connection duckdb() throws java.sql.SQLException {
+        return new org.duckdb.DuckDBDriver().connect("jdbc:duckdb:", new java.util.Properties());
     }
 }
