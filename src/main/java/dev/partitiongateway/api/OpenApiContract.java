@@ -49,6 +49,7 @@ public class OpenApiContract implements OASFilter {
             Map.entry("restorePartition", EnumSet.of(ErrorCode.CONFLICT)),
             Map.entry("deleteArchive", EnumSet.of(ErrorCode.CONFLICT)),
             Map.entry("listJobs", EnumSet.of(ErrorCode.VALIDATION_FAILED)),
+            Map.entry("getHistory", EnumSet.of(ErrorCode.NOT_FOUND)),
             Map.entry("cancelJob", EnumSet.of(ErrorCode.CONFLICT)),
             Map.entry("reconcile", EnumSet.of(ErrorCode.CONFLICT, ErrorCode.BACKEND_UNAVAILABLE)),
             Map.entry("upsertVectors", EnumSet.of(ErrorCode.QUOTA_EXCEEDED, ErrorCode.CONFLICT, ErrorCode.PARTITION_ARCHIVED,

@@ -25,6 +25,7 @@ public class PartitionStats {
     private final Map<Long, PartitionLoad> loads = new ConcurrentHashMap<>();
     private final Clock clock;
     private final int windowMinutes;
+    private final CollectionHistory history;
 
     @Inject
     PartitionStats(GatewayConfig config) {
@@ -34,6 +35,7 @@ public class PartitionStats {
     PartitionStats(Clock clock, int windowMinutes) {
         this.clock = clock;
         this.windowMinutes = windowMinutes;
+        this.history = new CollectionHistory(clock);
     }
 
     static int windowMinutes(java.time.Duration window) {
@@ -50,11 +52,18 @@ public class PartitionStats {
      */
     public void searched(Collection<PartitionView> partitions, Map<String, Long> latencyMicros) {
         long now = clock.millis();
+        long slowest = -1;
+        String collection = null;
         for (PartitionView p : partitions) {
             Long micros = latencyMicros.get(p.placementName());
             if (micros != null) {
                 load(p).searched(now, micros);
+                slowest = Math.max(slowest, micros);
+                collection = p.collection();
             }
+        }
+        if (collection != null) {
+            history.searched(collection, slowest); // one request, as long as its slowest call (they run in parallel)
         }
     }
 
@@ -67,6 +76,7 @@ public class PartitionStats {
             PartitionView p = partitions.get(id);
             if (p != null) {
                 load(p).written(now, count);
+                history.written(p.collection(), count);
             }
         });
     }
@@ -110,6 +120,11 @@ public class PartitionStats {
 
     long now() {
         return clock.millis();
+    }
+
+    /** Each collection's last hour on this process, minute by minute. */
+    CollectionHistory history() {
+        return history;
     }
 
     int windowMinutes() {

@@ -1,5 +1,8 @@
 package dev.partitiongateway.stats;
 
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicReferenceArray;
 import java.util.concurrent.atomic.LongAdder;
 import org.HdrHistogram.AbstractHistogram;
@@ -168,6 +171,41 @@ final class SlidingWindow {
 
     private static double millis(long micros) {
         return micros / 1000.0;
+    }
+
+    /** One minute of the ring: its searches' latencies (a copy) and the vectors written in it. */
+    record Minute(long minute, long inserts, AbstractHistogram latency) {
+        long searches() {
+            return latency.getTotalCount();
+        }
+    }
+
+    /**
+     * Copies of the minutes from {@code fromMinute} to {@code nowMillis}'s minute that saw a search or a
+     * write, oldest first. A minute still being recorded is copied as it is at this instant.
+     */
+    List<Minute> minutes(long fromMinute, long nowMillis) {
+        long current = Math.floorDiv(nowMillis, MINUTE_MILLIS);
+        List<Minute> found = new ArrayList<>();
+        for (int i = 0; i < ring.length(); i++) {
+            Bucket b = ring.get(i);
+            if (b == null || b.minute < fromMinute || b.minute > current) {
+                continue;
+            }
+            AbstractHistogram copy = new PackedHistogram(1, HIGHEST_MICROS, SIGNIFICANT_DIGITS);
+            b.addTo(copy);
+            long inserts = b.inserts.sum();
+            if (copy.getTotalCount() > 0 || inserts > 0) {
+                found.add(new Minute(b.minute, inserts, copy));
+            }
+        }
+        found.sort(Comparator.comparingLong(Minute::minute));
+        return found;
+    }
+
+    /** An empty latency histogram of the precision the window records with. */
+    static AbstractHistogram emptyLatency() {
+        return new PackedHistogram(1, HIGHEST_MICROS, SIGNIFICANT_DIGITS);
     }
 
     /** Drops the buckets that left the window, so that an idle partition holds no histogram. */

@@ -66,7 +66,7 @@ class OpenApiContractTest {
     private static final List<Class<?>> RESOURCES = List.of(TenantAdminResource.class, KeyAdminResource.class,
             CollectionAdminResource.class, ReconcileResource.class, TenantSelfResource.class, TenantCollectionsResource.class,
             VectorResource.class, JobResource.class, HotPartitionsResource.class, AuditResource.class, ArchiveAdminResource.class,
-            MaintenanceResource.class);
+            MaintenanceResource.class, HistoryResource.class);
 
     final ObjectMapper json = new ObjectMapper();
     JsonNode doc;
@@ -251,6 +251,9 @@ class OpenApiContractTest {
         call("listHotPartitions", asOperator().queryParam("cursor", "nonsense"), "GET", "/v1/admin/hot", 400);
         call("listAuditEntries", asOperator().queryParam("action", "createTenant").queryParam("limit", 5), "GET", "/v1/admin/audit", 200);
         call("listAuditEntries", asOperator().queryParam("since", "yesterday"), "GET", "/v1/admin/audit", 400);
+        call("getHistory", asOperator().queryParam("collection", name).queryParam("minutes", 5), "GET", "/v1/admin/history", 200);
+        call("getHistory", asOperator().queryParam("minutes", 61), "GET", "/v1/admin/history", 400);
+        call("getHistory", asOperator().queryParam("collection", "no_such_collection"), "GET", "/v1/admin/history", 404);
         String placement = asOperator().get("/v1/admin/collections/" + name + "/partitions").then().extract().path("partitions[0].placement");
         String splitPath = "/v1/admin/collections/" + name + "/partitions/" + placement + "/split";
         long job;
