@@ -195,7 +195,8 @@ public class Archiver {
         }
     }
 
-    static String archiveKey(String collection, String placement, String archiveId) {
+    /** Where an archive's files live in the store: {@code collection/placement/archiveId}. */
+    public static String archiveKey(String collection, String placement, String archiveId) {
         return collection + "/" + placement + "/" + archiveId;
     }
 

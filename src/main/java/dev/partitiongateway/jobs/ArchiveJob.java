@@ -145,6 +145,32 @@ public class ArchiveJob implements JobHandler {
         return archive(ctx, collection, backend, partition);
     }
 
+    /**
+     * A failure that is not retried (the object store refuses, attempts ran out): while ARCHIVING, the
+     * partition is still whole in the backend, so it becomes ACTIVE again (writes accepted) and the files
+     * this archive uploaded are deleted. Once ARCHIVED it stays so: its archive is then its only copy.
+     */
+    @Override
+    public void abandon(JobContext ctx, Throwable cause) throws Exception {
+        Optional<CollectionView> found = collection(ctx.job().collection());
+        PartitionView partition = found.isEmpty() ? null : partition(ctx.job().partitionId());
+        if (partition == null || partition.state() != PartitionState.ARCHIVING) {
+            return;
+        }
+        setState(ctx, found.get(), partition, PartitionState.ARCHIVING, PartitionState.ACTIVE, null);
+        LOG.warnf("archive of %s in %s failed for good; the partition is ACTIVE again: %s", partition.placementName(),
+                found.get().name(), cause.getMessage());
+        Checkpoint checkpoint = readCheckpoint(ctx.checkpoint());
+        if (checkpoint != null) {
+            String key = Archiver.archiveKey(found.get().name(), partition.placementName(), checkpoint.archive().archiveId());
+            try {
+                archiver.delete(key);
+            } catch (IOException | RuntimeException e) {
+                LOG.warnf("the abandoned archive %s could not be deleted (it is no partition's archive; delete it by hand): %s", key, e.getMessage());
+            }
+        }
+    }
+
     private Outcome archive(JobContext ctx, CollectionView collection, VectorBackend backend, PartitionView partition) throws Exception {
         ArchiveHeader header = new ArchiveHeader(collection.spec(), partition.id(), partition.placementName(), strategy(partition),
                 partition.tenantId(), backend.kind());

@@ -20,6 +20,15 @@ public interface JobHandler {
     /** Runs the job, or resumes it from {@code ctx.checkpoint()}. An exception fails it (or retries it later, if transient). */
     Outcome run(JobContext ctx) throws Exception;
 
+    /**
+     * The run failed and no retry follows: the job is about to be recorded FAILED. Called while this run
+     * still holds the job (batches fenced with {@code ctx} still commit), to give clients back what the job
+     * had taken from them (e.g. an archive gives the partition back to writes). If it throws, the job is
+     * recorded FAILED all the same and what it leaves is logged. By default, nothing.
+     */
+    default void abandon(JobContext ctx, Throwable cause) throws Exception {
+    }
+
     /** How a run ended. */
     record Outcome(JobState state, Map<String, Object> result) {
         public static Outcome succeeded(Map<String, Object> result) {

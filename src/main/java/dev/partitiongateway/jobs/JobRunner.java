@@ -121,13 +121,13 @@ public class JobRunner {
         } catch (JobContext.LeaseLost e) {
             LOG.warnf("job %d: %s", job.id(), e.getMessage());
         } catch (Exception | Error e) {
-            fail(job, e);
+            fail(job, ctx, e);
         } finally {
             renewal.cancel(false);
         }
     }
 
-    private void fail(Job job, Throwable e) {
+    private void fail(Job job, JobContext ctx, Throwable e) {
         boolean transientFailure = e instanceof BackendException.Unavailable || e instanceof BackendException.Timeout
                 || DatabaseOutage.isCause(e);
         String error = e instanceof ApiException || e instanceof BackendException ? e.getMessage() : e.toString();
@@ -138,6 +138,11 @@ public class JobRunner {
                 LOG.warnf("job %d (%s %s) attempt %d failed, retried in %s: %s", job.id(), job.type(), job.target(), job.attempt(),
                         backoff, error);
             } else {
+                try {
+                    handlers.get(job.type()).abandon(ctx, e);
+                } catch (Exception | Error undo) {
+                    LOG.errorf(undo, "job %d (%s %s) failed and what it holds could not be given back", job.id(), job.type(), job.target());
+                }
                 store.finish(job.id(), runner, job.attempt(), JobState.FAILED, null, error, null);
                 LOG.errorf(e, "job %d (%s %s) failed", job.id(), job.type(), job.target());
             }

@@ -231,6 +231,30 @@ class ArchiveRestoreTest {
     }
 
     @Test
+    void should_give_the_partition_back_to_writes_when_an_archive_fails_for_good() throws Exception {
+        Fixture f = fill("archfail", 120);
+        // A file where the archive's directory must go: the local store cannot upload a part (a failure no retry cures).
+        Path blocker = ((LocalArchiveStore) store).root().resolve(f.collection()).resolve(f.placement());
+        Files.createDirectories(blocker.getParent());
+        Files.writeString(blocker, "not a directory");
+        try {
+            JsonPath failed = awaitJob(archive(f.collection(), f.placement()), "FAILED", PATIENCE);
+            assertThat(failed.getInt("job.attempt")).as("not retried").isEqualTo(1);
+            assertThat(state(f.collection(), f.placement())).as("not left ARCHIVING").isEqualTo("ACTIVE");
+            assertThat(archiveRowCount(f.placement())).isZero();
+            assertThat(fetchAll(f.key(), f.collection(), 120)).isEqualTo(f.stored());
+            as(f.key()).body(Map.of("vectors", List.of(Map.of("id", "after-failure", "values", List.of(1, 2, 3, 4)))))
+                    .put("/v1/collections/" + f.collection() + "/vectors").then().statusCode(200);
+            assertThat(usage(f.key())).isEqualTo(121);
+        } finally {
+            Files.delete(blocker);
+        }
+        // With the store writable again, the same partition archives.
+        awaitJob(archive(f.collection(), f.placement()), "SUCCEEDED", PATIENCE);
+        assertThat(state(f.collection(), f.placement())).isEqualTo("ARCHIVED");
+    }
+
+    @Test
     void should_fail_a_restore_from_a_damaged_archive_and_leave_the_partition_archived_with_nothing_lost() throws Exception {
         Fixture f = fill("archcorrupt", 200);
         awaitJob(archive(f.collection(), f.placement()), "SUCCEEDED", PATIENCE);
