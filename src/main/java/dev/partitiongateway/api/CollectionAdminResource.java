@@ -426,7 +426,18 @@ public class CollectionAdminResource {
     @Tag(name = "Lifecycle")
     @POST
     @Path("{name}/tenants/{tenant}/promote")
-    public Response promote(@PathParam("name") String name, @PathParam("tenant") String tenant, @Valid PromoteRequest body) {
+    @Consumes(MediaType.WILDCARD) // an empty body needs no Content-Type; a body that is not empty must be JSON
+    @org.eclipse.microprofile.openapi.annotations.parameters.RequestBody(required = false, content = @Content(
+            mediaType = "application/json", schema = @Schema(implementation = PromoteRequest.class)))
+    public Response promote(@PathParam("name") String name, @PathParam("tenant") String tenant,
+                            @jakarta.ws.rs.HeaderParam("Content-Type") String contentType, String body)
+            throws com.fasterxml.jackson.core.JsonProcessingException {
+        if (body != null && !body.isEmpty()) {
+            if (!isJson(contentType)) {
+                throw new jakarta.ws.rs.NotSupportedException("a promotion's body, when there is one, is application/json");
+            }
+            json.readValue(body, PromoteRequest.class); // strict: only {} (or whitespace around it) is accepted
+        }
         if (!COLLECTION_NAMES.matcher(name).matches()) {
             throw ApiException.notFound("collection '" + shown(name) + "'");
         }
@@ -437,6 +448,14 @@ public class CollectionAdminResource {
         }
         Job job = promote.request(name, tenant, "operator");
         return Response.accepted(JobResource.JobJson.of(job)).location(URI.create("/v1/admin/jobs/" + job.id())).build();
+    }
+
+    private static boolean isJson(String contentType) {
+        try {
+            return contentType != null && MediaType.valueOf(contentType).isCompatible(MediaType.APPLICATION_JSON_TYPE);
+        } catch (IllegalArgumentException malformed) {
+            return false;
+        }
     }
 
     /** Starts an archive of one partition to the archive store, as a job. */

@@ -67,11 +67,15 @@ class PromoteUnderLoadTest {
     private static final int DIM = 8;
     private static final int BUCKETS = 4;
     private static final int VECTORS = 3_000;
+    private static final List<String> EXPECTED_WHILE_MOVING = List.of("a-upsert", "a-delete", "a-search", "a-fetch", "b-upsert",
+            "b-delete", "b-search");
 
     @Inject
     BackendRegistry backends;
     @Inject
     AgroalDataSource dataSource;
+    @Inject
+    dev.partitiongateway.config.GatewayConfig config;
 
     private final Map<String, Map<String, float[]>> live = new ConcurrentHashMap<>();
     private final Map<String, Long> deletedAt = new ConcurrentHashMap<>();
@@ -98,10 +102,19 @@ class PromoteUnderLoadTest {
         assertThat(neighbourBefore).containsOnlyKeys(bucket);
         assertThat(rowsByPlacement(dataSource, collection, promoted)).containsOnlyKeys(bucket);
 
+        // In the order the mover walks them: the third batch is held below, so the clients rewrite and delete ids of
+        // the first two (moved by then; a write of a held batch's id would wait for it) and new ones; searches and
+        // fetches look for ids of every batch, moved and not.
+        List<String> ordered = inMoveOrder(collection, promoted);
+        assertThat(ordered).containsExactlyInAnyOrderElementsOf(aIds);
         List<String> untouched = new ArrayList<>();
         List<List<String>> owned = List.of(new ArrayList<>(), new ArrayList<>());
-        for (int i = 0; i < aIds.size(); i++) {
-            (i % 10 == 0 ? untouched : owned.get(i % 2)).add(aIds.get(i));
+        for (int i = 0; i < ordered.size(); i++) {
+            if (i % 10 == 0) {
+                untouched.add(ordered.get(i));
+            } else if (i < 2 * config.split().batchSize()) {
+                owned.get(i % 2).add(ordered.get(i));
+            }
         }
         List<String> bUntouched = bIds.subList(0, 100);
         List<String> bOwned = new ArrayList<>(bIds.subList(100, bIds.size()));
@@ -117,13 +130,14 @@ class PromoteUnderLoadTest {
         long job;
         try (Connection held = dataSource.getConnection()) {
             SplitApi.sleep(300);
-            // The row of a vector in the mover's second batch, held for 3 s: the move stays half done meanwhile.
+            // The row of a vector in the mover's second batch, held until every kind of request was seen while the
+            // move is half done (at most 20 s: a guard, not an assertion).
             held.setAutoCommit(false);
-            lockRow(held, collection, promoted, rowAt(collection, promoted, 1500));
+            lockRow(held, collection, promoted, ordered.get(2 * config.split().batchSize() + config.split().batchSize() / 2));
             job = promote(collection, promoted);
-            long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(3);
-            while (System.nanoTime() < until) {
-                moving = "RUNNING".equals(SplitApi.job(job).getString("job.state"));
+            long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+            while (System.nanoTime() < until && !whileMoving.keySet().containsAll(EXPECTED_WHILE_MOVING)) {
+                moving = "RUNNING".equals(SplitApi.job(job).getString("job.state")) && SplitApi.job(job).getLong("job.done") > 0;
                 SplitApi.sleep(50);
             }
             held.rollback();
@@ -139,8 +153,7 @@ class PromoteUnderLoadTest {
         }
 
         assertThat(failures).as("what the clients saw go wrong").isEmpty();
-        assertThat(whileMoving).as("operations while vectors were moving").containsKeys("a-upsert", "a-delete", "a-search", "b-upsert",
-                "b-search");
+        assertThat(whileMoving.keySet()).as("operations while vectors were moving").containsAll(EXPECTED_WHILE_MOVING);
 
         // Both tenants exactly as the model says, counts exact.
         List<String> deleted = new ArrayList<>(deletedAt.keySet());
@@ -228,8 +241,11 @@ class PromoteUnderLoadTest {
             batch.add(VectorModel.json(id, v, Map.of()));
             written.put(id, v);
         }
+        java.util.Set<String> again = new java.util.HashSet<>();
         for (int i = 0; i < 3 && !owned.isEmpty(); i++) {
-            String id = owned.get(random.nextInt(owned.size()));
+            again.add(owned.get(random.nextInt(owned.size())));
+        }
+        for (String id : again) {
             float[] v = randomVector(random);
             batch.add(VectorModel.json(id, v, Map.of()));
             written.put(id, v);
@@ -295,17 +311,20 @@ class PromoteUnderLoadTest {
         assertThat(VectorModel.toFloats(r.jsonPath().getList("values"))).as("values of %s", id).containsExactly(expected);
     }
 
-    private String rowAt(String collection, String tenant, int offset) throws Exception {
+    /** The tenant's ids in the order the mover walks its registry rows (in batches of gateway.split.batch-size). */
+    private List<String> inMoveOrder(String collection, String tenant) throws Exception {
+        List<String> ids = new ArrayList<>();
         try (Connection c = dataSource.getConnection(); PreparedStatement s = c.prepareStatement("""
-                SELECT external_id FROM vector_registry WHERE tenant_id = ? AND collection = ? ORDER BY tenant_id, external_id OFFSET ? LIMIT 1""")) {
+                SELECT external_id FROM vector_registry WHERE tenant_id = ? AND collection = ? ORDER BY tenant_id, external_id""")) {
             s.setString(1, tenant);
             s.setString(2, collection);
-            s.setInt(3, offset);
             try (ResultSet rs = s.executeQuery()) {
-                rs.next();
-                return rs.getString(1);
+                while (rs.next()) {
+                    ids.add(rs.getString(1));
+                }
             }
         }
+        return ids;
     }
 
     static void lockRow(Connection c, String collection, String tenant, String id) throws Exception {
