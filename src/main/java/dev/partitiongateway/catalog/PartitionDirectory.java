@@ -69,7 +69,7 @@ public class PartitionDirectory {
             List<Partition> own = Partition.list("collection = ?1 and strategy = ?2 and tenantId = ?3 and state in ?4 order by id",
                     collection.name(), PartitionStrategy.TENANT, tenantId, searchable);
             if (!own.isEmpty()) {
-                boolean settled = own.stream().allMatch(p -> p.promotingFrom == null && p.state.routable());
+                boolean settled = own.stream().allMatch(p -> p.promotingFrom == null && p.state != PartitionState.DRAINING);
                 boolean outward = own.stream().anyMatch(p -> p.state.routable());
                 if (!settled && outward) {
                     leaving = rows.stream().map(p -> p.placement).collect(java.util.stream.Collectors.toUnmodifiableSet());

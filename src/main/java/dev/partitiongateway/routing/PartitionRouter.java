@@ -72,9 +72,11 @@ public class PartitionRouter {
                                               VectorBackend backend) throws SQLException {
         PartitioningStrategy strategy = strategy(collection);
         // A tenant promoted out of its shared bucket writes to its own partition (not while a cancelled
-        // promotion moves it back: then its own partition is DRAINING and the bucket takes its writes).
+        // promotion moves it back: then its own partition is DRAINING and the bucket takes its writes). If its
+        // own partition is archived, its writes are refused as in any archived partition, never sent to the bucket.
         boolean promoted = collection.partitioning() instanceof Partitioning.SharedHash
-                && PartitionLookup.dedicated(c, collection.name(), tenantId).stream().anyMatch(p -> p.state().routable());
+                && PartitionLookup.dedicated(c, collection.name(), tenantId).stream()
+                        .anyMatch(p -> p.state().routable() || p.state().archived());
         Map<PartitionKey, List<PartitionView>> shardsOf = new HashMap<>();
         Map<String, PartitionView> targets = new LinkedHashMap<>();
         for (VectorRecord record : prepared) {
