@@ -21,6 +21,7 @@ import dev.partitiongateway.jobs.JobStore;
 import dev.partitiongateway.jobs.RetentionJob;
 import dev.partitiongateway.jobs.ArchiveJob;
 import dev.partitiongateway.jobs.RestoreJob;
+import dev.partitiongateway.jobs.PromoteJob;
 import dev.partitiongateway.jobs.SplitJob;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import jakarta.ws.rs.PATCH;
@@ -165,10 +166,12 @@ public class CollectionAdminResource {
     private final SplitJob split;
     private final ArchiveJob archive;
     private final RestoreJob restore;
+    private final PromoteJob promote;
     private final ObjectMapper json;
 
     CollectionAdminResource(CollectionService collections, CollectionCatalog catalog, PartitionStatsStore stats, RetentionJob retention,
-                            JobStore jobs, SplitJob split, ArchiveJob archive, RestoreJob restore, ObjectMapper json) {
+                            JobStore jobs, SplitJob split, ArchiveJob archive, RestoreJob restore, PromoteJob promote, ObjectMapper json) {
+        this.promote = promote;
         this.archive = archive;
         this.restore = restore;
         this.jobs = jobs;
@@ -400,6 +403,59 @@ public class CollectionAdminResource {
         }
         Job job = split.request(name, partition, body.into(), "operator");
         return Response.accepted(JobResource.JobJson.of(job)).location(URI.create("/v1/admin/jobs/" + job.id())).build();
+    }
+
+    /** A promotion takes no options: the body is empty or {@code {}}. */
+    public record PromoteRequest() {
+    }
+
+    static final java.util.regex.Pattern TENANT_IDS = java.util.regex.Pattern.compile(TenantAdminResource.TENANT_ID);
+
+    /** Starts the promotion of one tenant out of its shared bucket into a partition of its own, as a job. */
+    @Operation(operationId = "promoteTenant", summary = "Promote a tenant out of its shared bucket, live",
+            description = "In a SHARED_HASH collection, gives the tenant a partition of its own and moves its vectors (only its) out of "
+                    + "its shared bucket into it, while it goes on upserting, deleting, fetching and searching, as a PROMOTE job: follow it "
+                    + "with getJob or jobEvents, stop it with cancelJob (what was moved moves back to the bucket). From the job's switch on, "
+                    + "the tenant's new writes go to its own partition and its searches cover both until every vector has left the bucket; "
+                    + "then only its own partition. The other tenants of the bucket are not moved and do not wait. The body is empty or {}. "
+                    + "A tenant without vectors can be promoted too. 404 for an unknown collection or tenant; 409 if the collection is not "
+                    + "SHARED_HASH, the tenant is promoted already, its bucket is being split, or the bucket has an unfinished job (a "
+                    + "promotion of this or another of its tenants: one at a time per bucket).")
+    @APIResponse(responseCode = "202", description = "The promotion job was created (PENDING); Location names it.",
+            content = @Content(mediaType = "application/json", schema = @Schema(implementation = JobResource.JobJson.class)))
+    @Tag(name = "Lifecycle")
+    @POST
+    @Path("{name}/tenants/{tenant}/promote")
+    @Consumes(MediaType.WILDCARD) // an empty body needs no Content-Type; a body that is not empty must be JSON
+    @org.eclipse.microprofile.openapi.annotations.parameters.RequestBody(required = false, content = @Content(
+            mediaType = "application/json", schema = @Schema(implementation = PromoteRequest.class)))
+    public Response promote(@PathParam("name") String name, @PathParam("tenant") String tenant,
+                            @jakarta.ws.rs.HeaderParam("Content-Type") String contentType, String body)
+            throws com.fasterxml.jackson.core.JsonProcessingException {
+        if (body != null && !body.isEmpty()) {
+            if (!isJson(contentType)) {
+                throw new jakarta.ws.rs.NotSupportedException("a promotion's body, when there is one, is application/json");
+            }
+            json.readValue(body, PromoteRequest.class); // strict: only {} (or whitespace around it) is accepted
+        }
+        if (!COLLECTION_NAMES.matcher(name).matches()) {
+            throw ApiException.notFound("collection '" + shown(name) + "'");
+        }
+        if (!TENANT_IDS.matcher(tenant).matches()) {
+            // Not echoed unless printable: a problem detail never carries control characters or lone surrogates back.
+            throw ApiException.notFound(tenant.chars().allMatch(ch -> ch >= 0x20 && ch < 0x7f) ? "tenant '" + shown(tenant) + "'"
+                    : "tenant (the id has characters no tenant id has)");
+        }
+        Job job = promote.request(name, tenant, "operator");
+        return Response.accepted(JobResource.JobJson.of(job)).location(URI.create("/v1/admin/jobs/" + job.id())).build();
+    }
+
+    private static boolean isJson(String contentType) {
+        try {
+            return contentType != null && MediaType.valueOf(contentType).isCompatible(MediaType.APPLICATION_JSON_TYPE);
+        } catch (IllegalArgumentException malformed) {
+            return false;
+        }
     }
 
     /** Starts an archive of one partition to the archive store, as a job. */

@@ -44,6 +44,7 @@ public class OpenApiContract implements OASFilter {
             Map.entry("deleteCollection", EnumSet.of(ErrorCode.BACKEND_UNAVAILABLE)),
             Map.entry("runRetention", EnumSet.of(ErrorCode.VALIDATION_FAILED, ErrorCode.BACKEND_UNAVAILABLE)),
             Map.entry("splitPartition", EnumSet.of(ErrorCode.CONFLICT)),
+            Map.entry("promoteTenant", EnumSet.of(ErrorCode.CONFLICT, ErrorCode.BACKEND_UNAVAILABLE)),
             Map.entry("archivePartition", EnumSet.of(ErrorCode.CONFLICT)),
             Map.entry("updateCollection", EnumSet.of(ErrorCode.CONFLICT)),
             Map.entry("restorePartition", EnumSet.of(ErrorCode.CONFLICT)),

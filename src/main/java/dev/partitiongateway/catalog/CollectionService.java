@@ -264,7 +264,8 @@ public class CollectionService {
         Integer bucket = PartitionDirectory.bucketOf(CollectionView.of(collection), tenantId);
         return bucket == null
                 ? Partition.find("collection = ?1 and tenantId = ?2 and id > ?3 order by id", name, tenantId, afterId).page(0, limit).list()
-                : Partition.find("collection = ?1 and bucket = ?2 and id > ?3 order by id", name, bucket, afterId).page(0, limit).list();
+                : Partition.find("collection = ?1 and (bucket = ?2 or tenantId = ?4) and id > ?3 order by id", name, bucket, afterId, tenantId)
+                        .page(0, limit).list(); // its bucket, and its own partition if it was promoted
     }
 
     /** Per shared bucket among these partitions: its tenants and how many vectors each holds there. */

@@ -48,6 +48,12 @@ public class Partition extends PanacheEntityBase {
     /** The partition it was split from, if any (that one is gone once empty). */
     @Column(name = "split_of")
     public Long splitOf;
+    /**
+     * For a tenant's own partition in a {@code SHARED_HASH} collection (a promoted tenant): the bucket its
+     * vectors are still being moved out of, {@code null} once the promotion is complete.
+     */
+    @Column(name = "promoting_from")
+    public Integer promotingFrom;
     @Column(name = "created_at")
     public Instant createdAt;
     @Column(name = "updated_at")

@@ -34,9 +34,13 @@ public class PartitionDirectory {
     private record Key(String collection, String tenantId) {
     }
 
-    /** A tenant's partitions as searches see them: those searched, and the placements of those only in an archive. */
-    private record Entry(List<PartitionView> searchable, List<String> archived) {
-        static final Entry NONE = new Entry(List.of(), List.of());
+    /**
+     * A tenant's partitions as searches see them: those searched, the placements of those only in an
+     * archive, and the placements its vectors are being moved out of while they stay routable for other
+     * tenants (its shared bucket, while it is promoted out of it).
+     */
+    private record Entry(List<PartitionView> searchable, List<String> archived, java.util.Set<String> leaving) {
+        static final Entry NONE = new Entry(List.of(), List.of(), java.util.Set.of());
     }
 
     private final LoadingCache<Key, Entry> byTenant;
@@ -59,9 +63,35 @@ public class PartitionDirectory {
                 ? Partition.list("collection = ?1 and tenantId = ?2 and state in ?3 order by id", collection.name(), tenantId, searchable)
                 : Partition.list("collection = ?1 and strategy = ?2 and bucket = ?3 and state in ?4 order by id", collection.name(),
                         PartitionStrategy.SHARED_HASH, bucket, searchable);
+        java.util.Set<String> leaving = java.util.Set.of();
+        if (bucket != null) {
+            // A promoted tenant: its own partition, and its bucket only while its vectors may still be there.
+            List<Partition> own = Partition.list("collection = ?1 and strategy = ?2 and tenantId = ?3 and state in ?4 order by id",
+                    collection.name(), PartitionStrategy.TENANT, tenantId, searchable);
+            if (!own.isEmpty()) {
+                boolean settled = own.stream().allMatch(p -> p.promotingFrom == null && p.state != PartitionState.DRAINING);
+                boolean outward = own.stream().anyMatch(p -> p.state.routable());
+                if (!settled && outward) {
+                    leaving = rows.stream().map(p -> p.placement).collect(java.util.stream.Collectors.toUnmodifiableSet());
+                }
+                List<Partition> both = new ArrayList<>(own);
+                if (!settled) {
+                    both.addAll(rows);
+                }
+                rows = both;
+            }
+        }
         List<PartitionView> all = rows.stream().map(PartitionView::of).toList();
         return new Entry(all.stream().filter(p -> p.state().searchable()).toList(),
-                all.stream().filter(p -> !p.state().searchable()).map(PartitionView::placementName).toList());
+                all.stream().filter(p -> !p.state().searchable()).map(PartitionView::placementName).toList(), leaving);
+    }
+
+    /**
+     * The placements among {@link #tenantPartitions} that the tenant's vectors are being moved out of while
+     * they stay routable (its shared bucket while it is promoted): a search treats them like DRAINING ones.
+     */
+    public java.util.Set<String> leavingPlacements(String collection, String tenantId) {
+        return byTenant.get(new Key(collection, tenantId)).leaving();
     }
 
     /**
@@ -290,6 +320,46 @@ public class PartitionDirectory {
             s.setLong(1, partition.id());
             s.setLong(2, partition.id());
             return s.executeUpdate() == 1;
+        }
+    }
+
+    // ---------------------------------------------------------------- promotions
+
+    /**
+     * The directory switch that starts a promotion, in the caller's transaction (which must hold off the
+     * tenant's writes): inserts the tenant's own partition, ACTIVE, promoting from {@code bucket}. From
+     * its commit on, every write of the tenant goes to it. Announce it with {@link #announce} after the commit.
+     */
+    public PartitionView beginPromotion(Connection c, CollectionView collection, String tenantId, int bucket) throws SQLException {
+        long id;
+        try (PreparedStatement insert = c.prepareStatement("""
+                INSERT INTO partitions (collection, tenant_id, strategy, backend, placement, state, vector_count, promoting_from,
+                                        created_at, updated_at)
+                VALUES (?, ?, 'TENANT', ?, ?, 'ACTIVE', 0, ?, now(), now())
+                RETURNING id""")) {
+            insert.setString(1, collection.name());
+            insert.setString(2, tenantId);
+            insert.setString(3, collection.backend());
+            insert.setString(4, new PartitionKey.Dedicated().placementName(tenantId));
+            insert.setInt(5, bucket);
+            try (ResultSet rs = insert.executeQuery()) {
+                rs.next();
+                id = rs.getLong(1);
+            }
+        }
+        return PartitionLookup.byId(c, List.of(id)).get(id);
+    }
+
+    /** The switch that cancels a promotion, in the caller's transaction (same locks): the tenant's own partition DRAINING, back into its bucket. */
+    public void reversePromotion(Connection c, PartitionView own) throws SQLException {
+        setState(c, List.of(own.id()), PartitionState.DRAINING);
+    }
+
+    /** Ends a promotion whose vectors have all left the bucket (in the caller's transaction): searches no longer cover the bucket. */
+    public void completePromotion(Connection c, PartitionView own) throws SQLException {
+        try (PreparedStatement s = c.prepareStatement("UPDATE partitions SET promoting_from = NULL, updated_at = now() WHERE id = ?")) {
+            s.setLong(1, own.id());
+            s.executeUpdate();
         }
     }
 

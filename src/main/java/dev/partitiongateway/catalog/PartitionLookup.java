@@ -39,17 +39,22 @@ public final class PartitionLookup {
         return found;
     }
 
-    /** The partitions that may hold the tenant's records in a collection: its own, and its shared bucket. */
+    /**
+     * The partitions that may hold the tenant's records in a collection: its own, and its shared bucket
+     * (with buckets, its own exist only if it was promoted out of its bucket).
+     */
     public static List<PartitionView> tenantPartitions(Connection c, CollectionView collection, String tenantId) throws SQLException {
         Integer bucket = PartitionDirectory.bucketOf(collection, tenantId);
         List<PartitionView> found = new ArrayList<>();
         try (PreparedStatement s = c.prepareStatement("SELECT " + COLUMNS + " FROM partitions WHERE collection = ? AND "
-                + (bucket == null ? "tenant_id = ?" : "strategy = 'SHARED_HASH' AND bucket = ?") + " ORDER BY id")) {
+                + (bucket == null ? "tenant_id = ?" : "((strategy = 'SHARED_HASH' AND bucket = ?) OR (strategy = 'TENANT' AND tenant_id = ?))")
+                + " ORDER BY id")) {
             s.setString(1, collection.name());
             if (bucket == null) {
                 s.setString(2, tenantId);
             } else {
                 s.setInt(2, bucket);
+                s.setString(3, tenantId);
             }
             try (ResultSet rs = s.executeQuery()) {
                 while (rs.next()) {
@@ -86,6 +91,80 @@ public final class PartitionLookup {
      */
     public static PartitionView routableOwner(Connection c, PartitionView partition, String id) throws SQLException {
         return HashShard.ownerOf(keyShards(c, partition), id);
+    }
+
+    /**
+     * The partitions that vectors of {@code tenantId} registered in {@code partition} are being moved to,
+     * or an empty list if they are not moving; of these, {@link HashShard#ownerOf} names each id's.
+     * <ul>
+     *   <li>a shared bucket, while the tenant has a routable partition of its own (a promotion): that one
+     *       (its shards, if it was split);</li>
+     *   <li>a DRAINING partition (a split, or a split being cancelled): the routable shards of its key;</li>
+     *   <li>a promoted tenant's own DRAINING partition with no routable shard (a promotion being cancelled):
+     *       the shards of the tenant's bucket.</li>
+     * </ul>
+     */
+    public static List<PartitionView> moveTargets(Connection c, PartitionView partition, String tenantId) throws SQLException {
+        if (partition.shared()) {
+            List<PartitionView> own = keyShards(c, partition.collection(), PartitionStrategy.TENANT, tenantId, null, null, null);
+            if (own.stream().anyMatch(p -> p.state().routable())) {
+                return own;
+            }
+        }
+        if (partition.state().routable()) {
+            return List.of();
+        }
+        List<PartitionView> key = keyShards(c, partition);
+        if (key.stream().noneMatch(p -> p.state().routable()) && partition.strategy() == PartitionStrategy.TENANT) {
+            Optional<CollectionView> collection = collection(c, partition.collection());
+            Integer bucket = collection.isEmpty() ? null : PartitionDirectory.bucketOf(collection.get(), tenantId);
+            if (bucket != null) {
+                return keyShards(c, partition.collection(), PartitionStrategy.SHARED_HASH, null, null, null, bucket);
+            }
+        }
+        return key;
+    }
+
+    /** The partition {@code id} of {@code tenantId} registered in {@code partition} is being moved to, or {@code null}. */
+    public static PartitionView moveTarget(Connection c, PartitionView partition, String tenantId, String id) throws SQLException {
+        return HashShard.ownerOf(moveTargets(c, partition, tenantId), id);
+    }
+
+    /** The partitions of the tenant's own key in a collection (strategy TENANT), in any state, oldest first. */
+    public static List<PartitionView> dedicated(Connection c, String collection, String tenantId) throws SQLException {
+        return keyShards(c, collection, PartitionStrategy.TENANT, tenantId, null, null, null);
+    }
+
+    /** The bucket a promotion is moving a partition's tenant out of (or back into), or {@code null}. */
+    public static Integer promotingFrom(Connection c, long partitionId) throws SQLException {
+        try (PreparedStatement s = c.prepareStatement("SELECT promoting_from FROM partitions WHERE id = ?")) {
+            s.setLong(1, partitionId);
+            try (ResultSet rs = s.executeQuery()) {
+                if (!rs.next()) {
+                    return null;
+                }
+                int bucket = rs.getInt(1);
+                return rs.wasNull() ? null : bucket;
+            }
+        }
+    }
+
+    /** Whether a promotion is under way in the collection for the tenant, or out of the bucket. */
+    public static boolean promotionUnderway(Connection c, String collection, String tenantId, Integer bucket) throws SQLException {
+        try (PreparedStatement s = c.prepareStatement("""
+                SELECT 1 FROM partitions WHERE collection = ? AND strategy = 'TENANT' AND promoting_from IS NOT NULL
+                AND (tenant_id = ? OR promoting_from = ?) LIMIT 1""")) {
+            s.setString(1, collection);
+            s.setString(2, tenantId);
+            if (bucket == null) {
+                s.setNull(3, java.sql.Types.INTEGER);
+            } else {
+                s.setInt(3, bucket);
+            }
+            try (ResultSet rs = s.executeQuery()) {
+                return rs.next();
+            }
+        }
     }
 
     private static List<PartitionView> keyShards(Connection c, String collection, PartitionStrategy strategy, String tenantId,

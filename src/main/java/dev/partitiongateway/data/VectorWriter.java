@@ -240,10 +240,10 @@ public class VectorWriter {
                 PartitionView where = partitions.get(e.getValue());
                 if (!e.getValue().equals(registered.get(e.getKey()))) {
                     elsewhere.put(e.getKey(), e.getValue());
-                } else if (where != null && !where.state().routable()) {
+                } else if (where != null) {
                     List<PartitionView> shards = shardsOf.get(where.id());
                     if (shards == null) {
-                        shards = PartitionLookup.keyShards(c, where);
+                        shards = PartitionLookup.moveTargets(c, where, tenant.id());
                         shardsOf.put(where.id(), shards);
                     }
                     PartitionView owner = HashShard.ownerOf(shards, e.getKey());
@@ -354,8 +354,8 @@ public class VectorWriter {
                     }
                     PartitionView where = partitions.containsKey(named) ? partitions.get(named)
                             : PartitionLookup.byId(c, List.of(named)).get(named);
-                    if (where != null && !where.state().routable()) {
-                        PartitionView owner = PartitionLookup.routableOwner(c, where, e.getKey());
+                    if (where != null) {
+                        PartitionView owner = PartitionLookup.moveTarget(c, where, tenant.id(), e.getKey());
                         if (owner != null && foundIn.contains(owner.id())) {
                             counted.put(e.getKey(), e.getValue()); // moved by a split that died before its commit
                         }
@@ -533,8 +533,9 @@ public class VectorWriter {
     }
 
     /**
-     * For ids whose (locked) rows name a DRAINING partition: also deletes them from the shard their key
-     * routes them to, where a split that died between its backend calls and its commit left the only copy.
+     * For ids whose (locked) rows name a partition they are being moved out of (a DRAINING one, or a shared
+     * bucket the tenant is promoted out of): also deletes them from where they are moving to, where a move
+     * that died between its backend calls and its commit left the only copy.
      */
     private static void deleteMovedCopies(Connection c, VectorBackend backend, CollectionView collection, TenantView tenant,
                                           Map<String, Long> partitionOf, Map<Long, PartitionView> partitions) throws SQLException {
@@ -542,10 +543,10 @@ public class VectorWriter {
         Map<Long, List<PartitionView>> shardsOf = new HashMap<>();
         for (Map.Entry<String, Long> e : partitionOf.entrySet()) {
             PartitionView where = partitions.get(e.getValue());
-            if (where != null && !where.state().routable()) {
+            if (where != null) {
                 List<PartitionView> shards = shardsOf.get(where.id());
                 if (shards == null) {
-                    shards = PartitionLookup.keyShards(c, where);
+                    shards = PartitionLookup.moveTargets(c, where, tenant.id());
                     shardsOf.put(where.id(), shards);
                 }
                 PartitionView owner = HashShard.ownerOf(shards, e.getKey());

@@ -111,6 +111,10 @@ public class ArchiveJob implements JobHandler {
         if (partition.state() != PartitionState.ACTIVE && partition.state() != PartitionState.ARCHIVING) {
             throw ApiException.conflict("partition " + partition.placementName() + " is " + partition.state() + "; only an ACTIVE partition is archived");
         }
+        if (PartitionLookup.promotingFrom(c, partition.id()) != null) {
+            throw ApiException.conflict("partition " + partition.placementName() + " is its tenant's own partition, still being filled "
+                    + "from its shared bucket by a promotion; archive it once the promotion is done");
+        }
         if (PartitionLookup.keyShards(c, partition).size() > 1) {
             throw ApiException.conflict("partition " + partition.placementName() + " is one shard of a split key; archiving one shard "
                     + "of a key is not supported");

@@ -57,7 +57,10 @@ import org.jboss.logging.Logger;
  * batch of it holds the tenant shared, so a pass never sees one half done. A split that died half-way
  * through a batch may have left a vector in that shard only, while its row still names the DRAINING
  * partition: that is a move to complete (the row is pointed at the shard), never a loss, and the copy
- * in the shard is never deleted as stale while the DRAINING partition does not hold the vector.
+ * in the shard is never deleted as stale while the DRAINING partition does not hold the vector. A
+ * promotion moves one tenant's vectors out of its shared bucket (which stays routable for the others)
+ * into its own partition the same way, and is understood the same way: the bucket is, for that tenant,
+ * the partition being emptied, and its own partition where each vector goes.
  * With an eventually consistent backend, rows changed within {@code gateway.reconciler.settle} are
  * not judged. Every repair is counted in {@code gateway_reconciler_repairs_total{kind}}.
  */
@@ -352,7 +355,11 @@ public class Reconciler {
             return repointed;
         }
 
-        /** The routable shard that owns {@code id} in the key of partition {@code named}, if that one is DRAINING; else {@code null}. */
+        /**
+         * Where {@code id}, registered in partition {@code named}, is being moved to: the routable shard of its
+         * key that owns it if that one is DRAINING, the tenant's own partition if {@code named} is the bucket it
+         * is promoted out of (see {@link PartitionLookup#moveTargets}); else {@code null}.
+         */
         private PartitionView ownerIfDraining(long named, String id) throws SQLException {
             PartitionView where = partitions.get(named);
             if (where == null) {
@@ -362,12 +369,9 @@ public class Reconciler {
                 }
                 partitions.put(named, where);
             }
-            if (where.state().routable()) {
-                return null;
-            }
             List<PartitionView> key = shards.get(named);
             if (key == null) {
-                key = PartitionLookup.keyShards(c, where);
+                key = PartitionLookup.moveTargets(c, where, tenant);
                 shards.put(named, key);
                 key.forEach(p -> partitions.putIfAbsent(p.id(), p));
             }

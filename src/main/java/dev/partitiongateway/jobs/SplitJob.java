@@ -112,10 +112,15 @@ public class SplitJob implements JobHandler {
         }
     }
 
-    /** 409 unless the partition takes writes and no partition of its key is being emptied. */
+    /** 409 unless the partition takes writes, no partition of its key is being emptied, and no promotion moves vectors in or out of it. */
     private static void requireSplittable(Connection c, PartitionView source) throws SQLException {
         if (!source.state().routable()) {
             throw ApiException.conflict("partition " + source.placementName() + " is " + source.state() + "; it cannot be split now");
+        }
+        if ((source.shared() || source.strategy() == dev.partitiongateway.catalog.PartitionStrategy.TENANT)
+                && PartitionLookup.promotionUnderway(c, source.collection(), source.shared() ? null : source.tenantId(), source.bucket())) {
+            throw ApiException.conflict("partition " + source.placementName() + " is part of a tenant's promotion out of its shared bucket; "
+                    + "split it once the promotion is done");
         }
         for (PartitionView shard : PartitionLookup.keyShards(c, source)) {
             if (!shard.state().routable()) {

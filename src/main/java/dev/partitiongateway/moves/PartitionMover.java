@@ -61,8 +61,9 @@ import org.jboss.logging.Logger;
  * eventually consistent backend, such a row written less than {@code gateway.reconciler.settle} ago is
  * left for a later pass (the record may not be visible yet).
  *
- * <p>Reusable by anything that empties a partition into others (a split, the cancel of a split; later
- * promotion and migration): the destination of each id is the routable shard of its key that owns it.
+ * <p>Reusable by anything that empties a partition, or one tenant's rows of it, into others (a split
+ * and its cancel, a promotion out of a shared bucket and its cancel; later migration): the destination
+ * of each id is what {@link PartitionLookup#moveTargets} names for it.
  */
 @ApplicationScoped
 public class PartitionMover {
@@ -111,9 +112,17 @@ public class PartitionMover {
 
     /** How many registry rows (any state) name the partition. */
     public long remaining(long partitionId) {
+        return remaining(partitionId, null);
+    }
+
+    /** How many registry rows (any state) of {@code tenant} ({@code null}: of every tenant) name the partition. */
+    public long remaining(long partitionId, String tenant) {
         try (Connection c = dataSource.getConnection(); PreparedStatement s = c.prepareStatement(
-                "SELECT count(*) FROM vector_registry WHERE partition_id = ?")) {
+                "SELECT count(*) FROM vector_registry WHERE partition_id = ?" + (tenant == null ? "" : " AND tenant_id = ?"))) {
             s.setLong(1, partitionId);
+            if (tenant != null) {
+                s.setString(2, tenant);
+            }
             try (ResultSet rs = s.executeQuery()) {
                 rs.next();
                 return rs.getLong(1);
@@ -128,14 +137,26 @@ public class PartitionMover {
      * that owns it, from {@code from}, until no registry row names {@code source} or {@code hooks} stop it.
      */
     public Drained drain(CollectionView collection, PartitionView source, Cursor from, Hooks hooks) throws SQLException, InterruptedException {
+        return drain(collection, source, null, from, hooks);
+    }
+
+    /**
+     * The same, restricted to the rows of {@code tenant} ({@code null}: every tenant's): moves every vector of
+     * the tenant that the registry places in {@code source} to the partition it is moving to
+     * ({@link PartitionLookup#moveTargets}: a shard of a split key, a promoted tenant's own partition, or
+     * its bucket when a promotion is cancelled), until no row of the tenant names {@code source}. The
+     * other tenants' rows of a shared {@code source} are neither read nor locked.
+     */
+    public Drained drain(CollectionView collection, PartitionView source, String tenant, Cursor from, Hooks hooks)
+            throws SQLException, InterruptedException {
         VectorBackend backend = backends.get(collection.backend());
         Cursor cursor = from == null ? Cursor.START : from;
         long moved = 0;
         boolean deferred = false;
         while (true) {
-            Batch batch = batch(collection, source, backend, cursor, hooks);
+            Batch batch = batch(collection, source, tenant, backend, cursor, hooks);
             if (batch.next() == null) {
-                if (!deferred && remaining(source.id()) == 0) {
+                if (!deferred && remaining(source.id(), tenant) == 0) {
                     return new Drained(true, moved);
                 }
                 // Rows left for the backend to settle, or rows behind the cursor (a reconciler adopted them): another pass.
@@ -200,13 +221,13 @@ public class PartitionMover {
 
     // ---------------------------------------------------------------- one batch
 
-    private Batch batch(CollectionView collection, PartitionView source, VectorBackend backend, Cursor cursor, Hooks hooks)
-            throws SQLException {
+    private Batch batch(CollectionView collection, PartitionView source, String onlyTenant, VectorBackend backend, Cursor cursor,
+                        Hooks hooks) throws SQLException {
         try (Connection c = dataSource.getConnection()) {
             c.setAutoCommit(false);
             try {
                 long started = System.nanoTime();
-                List<Row> page = page(c, source.id(), cursor, config.split().batchSize());
+                List<Row> page = page(c, source.id(), onlyTenant, cursor, config.split().batchSize());
                 if (page.isEmpty()) {
                     c.rollback();
                     return new Batch(0, 0, null);
@@ -246,19 +267,22 @@ public class PartitionMover {
     /** Moves the locked rows' records and points the rows at their shards; returns {moved, deferred}. */
     private int[] move(Connection c, CollectionView collection, PartitionView source, VectorBackend backend, String tenant,
                        Map<String, VectorRegistry.Row> rows, Map<String, Instant> updated) throws SQLException {
-        List<PartitionView> shards = PartitionLookup.keyShards(c, source);
-        PartitionView current = shards.stream().filter(p -> p.id() == source.id()).findFirst()
-                .orElseThrow(() -> new IllegalStateException("partition " + source.placementName() + " vanished under its locked rows"));
-        if (current.state().routable()) {
-            throw new IllegalStateException("partition " + source.placementName() + " is " + current.state() + ", not draining");
+        PartitionView current = PartitionLookup.byId(c, List.of(source.id())).get(source.id());
+        if (current == null) {
+            throw new IllegalStateException("partition " + source.placementName() + " vanished under its locked rows");
+        }
+        List<PartitionView> shards = PartitionLookup.moveTargets(c, current, tenant);
+        if (shards.stream().noneMatch(p -> p.state().routable())) {
+            throw new IllegalStateException("partition " + source.placementName() + " is " + current.state()
+                    + " and nothing of " + tenant + " is moving out of it");
         }
         Map<Long, PartitionView> byId = new HashMap<>();
         shards.forEach(p -> byId.put(p.id(), p));
         Map<String, PartitionView> owner = new LinkedHashMap<>();
         for (String id : rows.keySet()) {
             PartitionView o = HashShard.ownerOf(shards, id);
-            if (o == null) {
-                throw new IllegalStateException("no routable shard of " + source.placementName() + "'s key owns '" + id + "'");
+            if (o == null || o.id() == source.id()) {
+                throw new IllegalStateException("no routable partition that " + source.placementName() + " is emptied into owns '" + id + "'");
             }
             owner.put(id, o);
         }
@@ -374,13 +398,17 @@ public class PartitionMover {
         return grouped;
     }
 
-    /** The next rows naming the partition after the cursor, in (tenant, id) order, read without locks. */
-    private static List<Row> page(Connection c, long partitionId, Cursor cursor, int limit) throws SQLException {
+    /** The next rows naming the partition (of one tenant, if given) after the cursor, in (tenant, id) order, read without locks. */
+    private static List<Row> page(Connection c, long partitionId, String tenant, Cursor cursor, int limit) throws SQLException {
         boolean start = cursor.tenant() == null;
         try (PreparedStatement s = c.prepareStatement("SELECT tenant_id, external_id, updated_at FROM vector_registry WHERE partition_id = ?"
+                + (tenant == null ? "" : " AND tenant_id = ?")
                 + (start ? "" : " AND (tenant_id, external_id) > (?, ?)") + " ORDER BY tenant_id, external_id LIMIT ?")) {
             int i = 1;
             s.setLong(i++, partitionId);
+            if (tenant != null) {
+                s.setString(i++, tenant);
+            }
             if (!start) {
                 s.setString(i++, cursor.tenant());
                 s.setString(i++, cursor.afterId());

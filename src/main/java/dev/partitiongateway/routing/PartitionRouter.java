@@ -4,6 +4,7 @@ import dev.partitiongateway.catalog.CollectionView;
 import dev.partitiongateway.catalog.HashShard;
 import dev.partitiongateway.catalog.PartitionDirectory;
 import dev.partitiongateway.catalog.PartitionKey;
+import dev.partitiongateway.catalog.PartitionLookup;
 import dev.partitiongateway.catalog.PartitionView;
 import dev.partitiongateway.catalog.Partitioning;
 import dev.partitiongateway.config.GatewayConfig;
@@ -21,7 +22,9 @@ import java.util.Map;
 
 /**
  * Where records go: the collection's strategy prepares each record and names its partition, and the
- * directory creates partitions on first use. The one place that chooses placements for writes.
+ * directory creates partitions on first use. The one place that chooses placements for writes. Called
+ * holding the tenant's writes shared, which a promotion's directory switch excludes: whether the tenant
+ * is promoted does not change between this read and the write.
  */
 @ApplicationScoped
 public class PartitionRouter {
@@ -68,10 +71,16 @@ public class PartitionRouter {
     public Map<String, PartitionView> targets(Connection c, CollectionView collection, String tenantId, List<VectorRecord> prepared,
                                               VectorBackend backend) throws SQLException {
         PartitioningStrategy strategy = strategy(collection);
+        // A tenant promoted out of its shared bucket writes to its own partition (not while a cancelled
+        // promotion moves it back: then its own partition is DRAINING and the bucket takes its writes). If its
+        // own partition is archived, its writes are refused as in any archived partition, never sent to the bucket.
+        boolean promoted = collection.partitioning() instanceof Partitioning.SharedHash
+                && PartitionLookup.dedicated(c, collection.name(), tenantId).stream()
+                        .anyMatch(p -> p.state().routable() || p.state().archived());
         Map<PartitionKey, List<PartitionView>> shardsOf = new HashMap<>();
         Map<String, PartitionView> targets = new LinkedHashMap<>();
         for (VectorRecord record : prepared) {
-            PartitionKey key = strategy.keyFor(record, tenantId);
+            PartitionKey key = promoted ? new PartitionKey.Dedicated() : strategy.keyFor(record, tenantId);
             List<PartitionView> shards = shardsOf.get(key);
             if (shards == null) {
                 shards = directory.ensure(c, collection, tenantId, key, backend);

@@ -55,6 +55,8 @@ import org.jboss.logging.Logger;
  * DRAINING ones are searched first and the routable ones after, and a vector is always found in one
  * of the two. A vector found in both counts once, the routable copy winning; each backend is asked for
  * up to twice {@code topK} then, so that copies counted once still leave {@code topK} distinct ids.
+ * While a tenant is promoted out of its shared bucket, the bucket is such a source for that tenant
+ * (though it stays routable for the others), and the tenant's own partition the routable copy.
  */
 @ApplicationScoped
 public class QueryRouter {
@@ -142,10 +144,11 @@ public class QueryRouter {
         Map<String, Placement> placements = new LinkedHashMap<>();
         Map<String, String> describes = new HashMap<>();
         Set<String> draining = new java.util.HashSet<>();
+        Set<String> leaving = directory.leavingPlacements(collection.name(), tenantId);
         for (PartitionView p : targets) {
             placements.put(p.placementName(), p.placementFor(collection, tenantId));
             describes.put(p.placementName(), describe(strategy, p));
-            if (!p.state().routable()) {
+            if (!p.state().routable() || leaving.contains(p.placementName())) {
                 draining.add(p.placementName());
             }
         }

@@ -276,6 +276,18 @@ class OpenApiContractTest {
         SplitApi.awaitJob(job, "CANCELLED", SplitApi.PATIENCE);
         call("getJob", asOperator(), "GET", "/v1/admin/jobs/" + job, 200);
         call("getJob", asOperator(), "GET", "/v1/admin/jobs/999999999", 404);
+        String shared = name + "_s";
+        asOperator().body(Map.of("name", shared, "dimension", 4, "metric", "COSINE", "partitioning", Map.of("strategy", "SHARED_HASH",
+                "buckets", 2))).post("/v1/admin/collections").then().statusCode(201);
+        String promotePath = "/v1/admin/collections/" + shared + "/tenants/" + tenant + "/promote";
+        long promotion = ((Number) call("promoteTenant", asOperator(), "POST", promotePath, 202).path("job.id")).longValue();
+        SplitApi.awaitJob(promotion, "SUCCEEDED", SplitApi.PATIENCE);
+        call("promoteTenant", asOperator().body("{}"), "POST", promotePath, 409);
+        call("promoteTenant", asOperator().body("{\"x\":1}"), "POST", promotePath, 400);
+        call("promoteTenant", asOperator().contentType("text/plain").body("x"), "POST", promotePath, 415);
+        call("promoteTenant", asOperator(), "POST", "/v1/admin/collections/" + shared + "/tenants/nobody/promote", 404);
+        call("promoteTenant", asOperator(), "POST", "/v1/admin/collections/" + name + "/tenants/" + tenant + "/promote", 409);
+        asOperator().delete("/v1/admin/collections/" + shared).then().statusCode(204);
         call("jobEvents", asOperator(), "GET", "/v1/admin/jobs/" + job + "/events", 200);
         call("cancelJob", asOperator(), "POST", "/v1/admin/jobs/" + job + "/cancel", 409);
         call("reconcile", asOperator().queryParam("collection", name), "POST", "/v1/admin/reconcile", 200);
