@@ -6,6 +6,7 @@ import static dev.partitiongateway.support.DataApi.upsert;
 import static dev.partitiongateway.support.DataApi.vector;
 import static dev.partitiongateway.support.TestApi.OPERATOR_KEY;
 import static dev.partitiongateway.support.TestApi.asOperator;
+import static dev.partitiongateway.support.TestApi.createTenant;
 import static dev.partitiongateway.support.TestApi.readWriteKey;
 import static dev.partitiongateway.support.TestApi.uniqueTenantId;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -14,6 +15,7 @@ import dev.partitiongateway.stats.HeatEvaluation;
 import dev.partitiongateway.stats.HeatRules;
 import dev.partitiongateway.stats.HistoryStore;
 import dev.partitiongateway.stats.PartitionStatsFlush;
+import dev.partitiongateway.support.Collections;
 import dev.partitiongateway.support.EmbeddedPostgresResource;
 import io.quarkus.test.common.TestResourceScope;
 import io.quarkus.test.common.WithTestResource;
@@ -211,6 +213,72 @@ class ConsoleBrowserTest {
                 .filter(e -> e.getLevel().intValue() >= Level.SEVERE.intValue()).map(LogEntry::getMessage).toList();
     }
 
+    /** Watches a job's row until it reads SUCCEEDED at 100%; returns the percentages it showed on the way. */
+    private List<Double> followToSuccess(String jobRow) {
+        List<Double> seen = new ArrayList<>();
+        waiting().until(d -> {
+            // Read in one script: the row is replaced at every event.
+            @SuppressWarnings("unchecked")
+            List<String> read = (List<String>) js("const r = document.querySelector(arguments[0]);"
+                    + " return r ? [r.dataset.state, r.querySelector('[role=progressbar]').getAttribute('aria-valuenow')] : null;",
+                    jobRow);
+            if (read == null) {
+                return false;
+            }
+            double percent = Double.parseDouble(read.get(1));
+            if (seen.isEmpty() || seen.get(seen.size() - 1) != percent) {
+                seen.add(percent);
+            }
+            return "SUCCEEDED".equals(read.get(0)) && percent == 100.0;
+        });
+        return seen;
+    }
+
+    private void signIn() {
+        browser.get(console.toString());
+        visible(By.id("operator-key")).sendKeys(OPERATOR_KEY);
+        browser.findElement(By.cssSelector("#signin button[type=submit]")).click();
+        visible(By.id("overview-view"));
+    }
+
+    @Test
+    void should_promote_a_tenant_out_of_its_shared_bucket_after_a_confirmation() throws Exception {
+        String collection = Collections.create("consolebucket", 4, "L2", Map.of("strategy", "SHARED_HASH", "buckets", 2));
+        String tenant = createTenant(uniqueTenantId("promoted"), 1000);
+        String key = readWriteKey(tenant);
+        List<Map<String, Object>> vectors = new ArrayList<>();
+        for (int i = 0; i < 400; i++) {
+            vectors.add(vector("p-" + i, 1, i % 5, i % 7, 1));
+        }
+        upsert(key, collection, vectors).statusCode(200);
+
+        signIn();
+        browser.get(console.toString() + "/#/collections/" + collection);
+        String button = "#partitions-table tbody tr button.promote[data-tenant='" + tenant + "']";
+        text(button);
+        click(button);
+        assertThat(text("#confirm-message")).contains("Promote tenant " + tenant, "400 vectors", "dedicated partition");
+        click("#confirm-ok");
+        waiting().until(ExpectedConditions.urlContains("#/jobs"));
+        Integer jobId = asOperator().queryParam("collection", collection).queryParam("type", "PROMOTE").get("/v1/admin/jobs")
+                .then().statusCode(200).extract().path("jobs[0].job.id");
+        assertThat(jobId).as("the button started a PROMOTE job").isNotNull();
+        String jobRow = "#jobs-table tbody tr[data-job='" + jobId + "']";
+        assertThat(followToSuccess(jobRow)).isSorted();
+        assertThat(text(jobRow)).contains("PROMOTE", tenant, "SUCCEEDED", "100%");
+
+        // What the console showed happened: the tenant's 400 vectors are in a partition of its own, none left in the bucket.
+        List<Map<String, Object>> partitions = asOperator().queryParam("tenant", tenant).get("/v1/admin/collections/" + collection + "/partitions")
+                .then().statusCode(200).extract().path("partitions");
+        assertThat(partitions).filteredOn(p -> tenant.equals(p.get("tenant"))).singleElement()
+                .satisfies(p -> assertThat(((Number) p.get("vectorCount")).longValue()).isEqualTo(400));
+        assertThat(partitions).filteredOn(p -> "SHARED_HASH".equals(p.get("strategy")))
+                .allSatisfy(p -> assertThat(String.valueOf(p.get("bucket"))).doesNotContain(tenant));
+        assertThat(severeLogs()).isEmpty();
+        click("#sign-out");
+        visible(By.id("operator-key"));
+    }
+
     @Test
     void should_sign_in_show_usage_and_a_hot_partition_and_follow_an_archive_to_100_percent() throws Exception {
         Fixture f = fixture();
@@ -274,22 +342,7 @@ class ConsoleBrowserTest {
                 .then().statusCode(200).extract().path("jobs[0].job.id");
         assertThat(jobId).as("the button started an ARCHIVE job").isNotNull();
         String jobRow = "#jobs-table tbody tr[data-job='" + jobId + "']";
-        List<Double> seen = new ArrayList<>();
-        waiting().until(d -> {
-            // Read in one script: the row is replaced at every event.
-            @SuppressWarnings("unchecked")
-            List<String> read = (List<String>) js("const r = document.querySelector(arguments[0]);"
-                    + " return r ? [r.dataset.state, r.querySelector('[role=progressbar]').getAttribute('aria-valuenow')] : null;",
-                    jobRow);
-            if (read == null) {
-                return false;
-            }
-            double percent = Double.parseDouble(read.get(1));
-            if (seen.isEmpty() || seen.get(seen.size() - 1) != percent) {
-                seen.add(percent);
-            }
-            return "SUCCEEDED".equals(read.get(0)) && percent == 100.0;
-        });
+        List<Double> seen = followToSuccess(jobRow);
         assertThat(seen).as("progress never goes back").isSorted();
         assertThat(text(jobRow)).contains("ARCHIVE", f.placement(), "SUCCEEDED", "100%", "1,200 of 1,200");
         shoot("console-jobs.png");
