@@ -15,6 +15,7 @@ import static dev.partitiongateway.support.TestApi.uniqueTenantId;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.partitiongateway.support.SplitApi;
 import dev.partitiongateway.backend.BackendRegistry;
 import dev.partitiongateway.config.GatewayConfig;
 import dev.partitiongateway.spi.BackendException;
@@ -79,13 +80,17 @@ class SplitCancelTest {
         ExecutorService writer = Executors.newSingleThreadExecutor();
         List<String> deleted = new ArrayList<>();
         long job;
+        long movedBeforeCancel;
         Future<?> writes;
         try (Connection c = dataSource.getConnection()) {
             c.setAutoCommit(false);
             lock(c, collection, tenant, held);
             job = split(collection, whole, 2);
             writes = writer.submit(() -> write(model, collection, stop, deleted));
-            awaitProgress(job, batch, PATIENCE);
+            // The first batch: less than a whole batch when the writer deleted or rewrote some of its ids first (CI saw 999 of
+            // 1000). The split then waits for the held row, so what it moved stays put until the cancel.
+            awaitProgress(job, batch / 2, PATIENCE);
+            movedBeforeCancel = SplitApi.job(job).getLong("job.done");
             asOperator().post("/v1/admin/jobs/" + job + "/cancel").then().statusCode(200);
             c.rollback();
         }
@@ -95,7 +100,7 @@ class SplitCancelTest {
         writer.shutdownNow();
 
         assertThat(cancelled.getList("job.result.shards", String.class)).containsExactlyInAnyOrder(whole + "_s2_0", whole + "_s2_1");
-        assertThat(cancelled.getLong("job.done")).as("moved there and back").isGreaterThanOrEqualTo(2L * batch);
+        assertThat(cancelled.getLong("job.done")).as("moved there and back").isGreaterThanOrEqualTo(2L * movedBeforeCancel);
         Map<String, Map<String, Object>> partitions = byPlacement(collection, tenant);
         assertThat(partitions.keySet()).containsExactly(whole);
         assertThat(partitions.get(whole).get("state")).isEqualTo("ACTIVE");
