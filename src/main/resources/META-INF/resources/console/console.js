@@ -106,6 +106,16 @@ function confirmAction(message, askInto) {
 
 const views = ['signin', 'overview', 'tenants', 'collections', 'partitions', 'jobs'];
 let refreshTimer = null;
+/** Counts routings: a routing that finished after a newer one started sets no refresh of its own. */
+let generation = 0;
+
+function parseHash() {
+  try {
+    return (location.hash || '#/overview').split('/').map(decodeURIComponent);
+  } catch (malformed) {
+    return ['#', 'overview'];
+  }
+}
 
 function show(view) {
   for (const v of views) $(`#${v}-view`).hidden = v !== view;
@@ -115,6 +125,7 @@ function show(view) {
 }
 
 async function route() {
+  const mine = ++generation;
   clearInterval(refreshTimer);
   if (!sessionStorage.getItem(KEY)) {
     $('#nav').hidden = true;
@@ -122,7 +133,7 @@ async function route() {
     return;
   }
   $('#nav').hidden = false;
-  const [, view, name] = (location.hash || '#/overview').split('/').map(decodeURIComponent);
+  const [, view, name] = parseHash();
   const target = view === 'collections' && name ? 'partitions' : (views.includes(view) && view !== 'signin' ? view : 'overview');
   const render = {
     overview: renderOverview,
@@ -135,17 +146,24 @@ async function route() {
   try {
     showProblem(null);
     await render();
-    refreshTimer = setInterval(() => render().catch(showProblem), REFRESH_MS);
+    if (mine === generation) {
+      refreshTimer = setInterval(() => render().catch(showProblem), REFRESH_MS);
+    }
   } catch (error) {
     showProblem(error);
   }
 }
 
+/** Shows {@code hash}: through the hashchange event when it changes, at once when it is already there. */
+function navigate(hash) {
+  if (location.hash === hash) route();
+  else location.hash = hash;
+}
+
 function signOut() {
   sessionStorage.removeItem(KEY);
   stopStreams();
-  location.hash = '';
-  route();
+  navigate('#/overview');
 }
 
 async function signIn(event) {
@@ -157,8 +175,7 @@ async function signIn(event) {
     await api('/v1/admin/tenants?limit=1');
     $('#operator-key').value = '';
     error.hidden = true;
-    location.hash = '#/overview';
-    route();
+    navigate('#/overview');
   } catch (e) {
     sessionStorage.removeItem(KEY);
     error.textContent = e.status === 401 || e.status === 403
@@ -270,7 +287,7 @@ let partitionsOf = null;
 async function act(path, body) {
   try {
     const answer = await api(path, { method: 'POST', body });
-    location.hash = '#/jobs';
+    navigate('#/jobs');
     if (answer && answer.job) follow(answer.job.id);
   } catch (error) {
     showProblem(error);
