@@ -1,7 +1,5 @@
 package dev.partitiongateway.jobs;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.partitiongateway.backend.BackendRegistry;
 import dev.partitiongateway.catalog.CollectionView;
@@ -157,7 +155,7 @@ public class PromoteJob implements JobHandler {
         }
         CollectionView collection = found.get();
         int bucket = PartitionDirectory.bucketOf(collection, tenant);
-        Progress progress = new Progress(ctx);
+        MoveProgress progress = new MoveProgress(ctx, json);
         List<PartitionView> own = own(collection, tenant);
         if (own.isEmpty()) {
             if (ctx.cancelRequested()) {
@@ -196,7 +194,7 @@ public class PromoteJob implements JobHandler {
             }
             if (empty && complete(ctx, collection, tenant, bucket)) {
                 progress.finish();
-                LOG.infof("promotion of %s in %s out of bucket %d: done, %d vectors moved", tenant, collection.name(), bucket, progress.done);
+                LOG.infof("promotion of %s in %s out of bucket %d: done, %d vectors moved", tenant, collection.name(), bucket, progress.done());
                 List<PartitionView> promoted = own(collection, tenant);
                 return promoted.isEmpty() ? Outcome.succeeded(result(ctx, "the tenant no longer exists", null))
                         : Outcome.succeeded(result(ctx, "promoted", promoted.get(0).placementName()));
@@ -267,7 +265,7 @@ public class PromoteJob implements JobHandler {
     }
 
     /** Empties the tenant's own (DRAINING) partition back into its bucket and drops it: CANCELLED. */
-    private Outcome moveBack(JobContext ctx, CollectionView collection, String tenant, List<PartitionView> own, Progress progress)
+    private Outcome moveBack(JobContext ctx, CollectionView collection, String tenant, List<PartitionView> own, MoveProgress progress)
             throws Exception {
         progress.stopOnCancel = false;
         for (PartitionView p : own) {
@@ -352,73 +350,6 @@ public class PromoteJob implements JobHandler {
         long until = System.nanoTime() + config.split().announceGrace().toNanos();
         while (System.nanoTime() < until && !ctx.stopRequested()) {
             Thread.sleep(Math.min(100, Math.max(1, (until - System.nanoTime()) / 1_000_000)));
-        }
-    }
-
-    /**
-     * Progress as vectors moved (either way) and what is left to move, and the checkpoint: the partition
-     * being emptied of the tenant and the (tenant, id) after which to resume. Also the mover's fence and
-     * stop signal (cancel or shutdown).
-     */
-    private final class Progress implements PartitionMover.Hooks {
-        private final JobContext ctx;
-        private long done;
-        private long base;
-        private long left;
-        private long draining;
-        /** Whether a cancel asked stops the drain (it does not once the drain is the move back, or a cancel was refused). */
-        boolean stopOnCancel = true;
-
-        Progress(JobContext ctx) {
-            this.ctx = ctx;
-            this.done = ctx.job().done();
-        }
-
-        PartitionMover.Cursor cursorFor(PartitionView partition, long remaining) {
-            draining = partition.id();
-            base = done;
-            left = remaining;
-            JsonNode checkpoint = read(ctx.checkpoint());
-            if (checkpoint != null && checkpoint.path("partition").asLong() == partition.id() && checkpoint.hasNonNull("tenant")) {
-                return new PartitionMover.Cursor(checkpoint.get("tenant").asText(), checkpoint.path("after").asText());
-            }
-            return PartitionMover.Cursor.START;
-        }
-
-        @Override
-        public void fence(Connection c) throws SQLException {
-            ctx.fence(c);
-        }
-
-        void finish() {
-            ctx.progress(done, done, ctx.checkpoint());
-        }
-
-        @Override
-        public boolean afterBatch(long moved, PartitionMover.Cursor next) {
-            done = base + moved;
-            Map<String, Object> checkpoint = new LinkedHashMap<>();
-            checkpoint.put("partition", draining);
-            checkpoint.put("tenant", next.tenant());
-            checkpoint.put("after", next.afterId());
-            ctx.progress(done, done + Math.max(0, left - moved), write(checkpoint));
-            return (stopOnCancel && ctx.cancelRequested()) || ctx.stopRequested();
-        }
-
-        private JsonNode read(String text) {
-            try {
-                return text == null ? null : json.readTree(text);
-            } catch (JsonProcessingException e) {
-                return null; // an unreadable checkpoint: start over, which is always safe
-            }
-        }
-
-        private String write(Map<String, Object> value) {
-            try {
-                return json.writeValueAsString(value);
-            } catch (JsonProcessingException e) {
-                throw new IllegalStateException(e);
-            }
         }
     }
 

@@ -1,7 +1,5 @@
 package dev.partitiongateway.jobs;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.partitiongateway.backend.BackendRegistry;
 import dev.partitiongateway.catalog.CollectionView;
@@ -143,7 +141,7 @@ public class SplitJob implements JobHandler {
             return Outcome.succeeded(result(ctx, "the source partition no longer exists", List.of()));
         }
         CollectionView collection = found.get();
-        Progress progress = new Progress(ctx);
+        MoveProgress progress = new MoveProgress(ctx, json);
         if (source.state().routable()) {
             List<PartitionView> made = shardsOf(sourceId);
             if (ctx.cancelRequested() || !made.isEmpty()) {
@@ -173,7 +171,7 @@ public class SplitJob implements JobHandler {
                     shards.add(shard.placementName());
                 }
                 progress.finish();
-                LOG.infof("split of %s in %s into %d: done, %d vectors moved", source.placementName(), collection.name(), into, progress.done);
+                LOG.infof("split of %s in %s into %d: done, %d vectors moved", source.placementName(), collection.name(), into, progress.done());
                 return Outcome.succeeded(result(ctx, "split", shards));
             }
         }
@@ -255,7 +253,7 @@ public class SplitJob implements JobHandler {
     }
 
     /** Empties and drops whatever shards the split made (after the reverse switch, they are DRAINING): the job is CANCELLED. */
-    private Outcome moveBack(JobContext ctx, CollectionView collection, PartitionView source, Progress progress) throws Exception {
+    private Outcome moveBack(JobContext ctx, CollectionView collection, PartitionView source, MoveProgress progress) throws Exception {
         progress.stopOnCancel = false;
         List<String> dropped = new ArrayList<>();
         for (PartitionView shard : shardsOf(source.id())) {
@@ -298,75 +296,6 @@ public class SplitJob implements JobHandler {
         } else {
             WriteLocks.excludeTenantWrites(c, source.tenantId());
             WriteLocks.keepCollection(c, collection.name());
-        }
-    }
-
-    /**
-     * Progress of the job as vectors moved (either way) and what is left to move, and the checkpoint:
-     * the partition being emptied and the (tenant, id) after which to resume. Also the mover's fence and
-     * stop signal (cancel or shutdown).
-     */
-    private final class Progress implements PartitionMover.Hooks {
-        private final JobContext ctx;
-        private long done;
-        private long base;
-        private long left;
-        private long draining;
-        /** Whether a cancel asked stops the drain (it does not once the drain is the move back, or a cancel was refused). */
-        boolean stopOnCancel = true;
-
-        Progress(JobContext ctx) {
-            this.ctx = ctx;
-            this.done = ctx.job().done();
-        }
-
-        /** Where to resume emptying {@code partition}, which has {@code remaining} rows now. */
-        PartitionMover.Cursor cursorFor(PartitionView partition, long remaining) {
-            draining = partition.id();
-            base = done;
-            left = remaining;
-            JsonNode checkpoint = read(ctx.checkpoint());
-            if (checkpoint != null && checkpoint.path("partition").asLong() == partition.id() && checkpoint.hasNonNull("tenant")) {
-                return new PartitionMover.Cursor(checkpoint.get("tenant").asText(), checkpoint.path("after").asText());
-            }
-            return PartitionMover.Cursor.START;
-        }
-
-        @Override
-        public void fence(Connection c) throws SQLException {
-            ctx.fence(c);
-        }
-
-        /** Nothing is left to move: the total is what was moved (vectors deleted or rewritten meanwhile needed no move). */
-        void finish() {
-            ctx.progress(done, done, ctx.checkpoint());
-        }
-
-        @Override
-        public boolean afterBatch(long moved, PartitionMover.Cursor next) {
-            done = base + moved;
-            Map<String, Object> checkpoint = new LinkedHashMap<>();
-            checkpoint.put("partition", draining);
-            checkpoint.put("tenant", next.tenant());
-            checkpoint.put("after", next.afterId());
-            ctx.progress(done, done + Math.max(0, left - moved), write(checkpoint));
-            return (stopOnCancel && ctx.cancelRequested()) || ctx.stopRequested();
-        }
-
-        private JsonNode read(String text) {
-            try {
-                return text == null ? null : json.readTree(text);
-            } catch (JsonProcessingException e) {
-                return null; // an unreadable checkpoint: start over, which is always safe
-            }
-        }
-
-        private String write(Map<String, Object> value) {
-            try {
-                return json.writeValueAsString(value);
-            } catch (JsonProcessingException e) {
-                throw new IllegalStateException(e);
-            }
         }
     }
 
