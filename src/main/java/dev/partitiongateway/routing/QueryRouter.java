@@ -266,19 +266,23 @@ public class QueryRouter {
         Map<String, Placement> first = new LinkedHashMap<>();
         Map<String, Placement> then = new LinkedHashMap<>();
         placements.forEach((name, placement) -> (draining.contains(name) ? first : then).put(name, placement));
+        // One call in all, to a backend in this process: made on this thread (no hand-off to the pool and back).
+        boolean inline = backend.capabilities().inProcess() && (first.isEmpty() || then.isEmpty())
+                && (placements.size() == 1 || backend.capabilities().multiPlacementSearch());
         for (Map<String, Placement> group : List.of(first, then)) {
             if (!group.isEmpty()) {
-                runGroup(backend, group, query, allowPartial, start, deadlineNanos, results);
+                runGroup(backend, group, query, allowPartial, start, deadlineNanos, inline, results);
             }
         }
         return results;
     }
 
     private void runGroup(VectorBackend backend, Map<String, Placement> placements, SearchQuery query, boolean allowPartial, long start,
-                          long deadlineNanos, Results results) {
+                          long deadlineNanos, boolean inline, Results results) {
         if (placements.size() > 1 && backend.capabilities().multiPlacementSearch()) {
             List<Placement> all = List.copyOf(placements.values());
-            Call call = await(submit(() -> backend.search(all, query)), deadlineNanos);
+            Call call = inline ? direct(() -> backend.search(all, query), deadlineNanos)
+                    : await(submit(() -> backend.search(all, query)), deadlineNanos);
             long micros = (System.nanoTime() - start) / 1000;
             if (call.reason() == null && !call.notFound()) {
                 results.matches.addAll(call.matches());
@@ -291,6 +295,17 @@ public class QueryRouter {
             }
             // One of them is unknown to the backend (never written to, or dropped since the directory was read),
             // or partial results are allowed: ask each on its own, in the time left, to learn which.
+        }
+        if (inline && placements.size() == 1) {
+            Map.Entry<String, Placement> only = placements.entrySet().iterator().next();
+            Call call = direct(() -> backend.search(List.of(only.getValue()), query), deadlineNanos);
+            results.latencyMicros.put(only.getKey(), (System.nanoTime() - start) / 1000);
+            if (call.reason() == null) {
+                results.matches.addAll(call.matches());
+            } else {
+                results.failed.put(only.getKey(), call);
+            }
+            return;
         }
         Map<String, CompletableFuture<List<Match>>> calls = new LinkedHashMap<>();
         placements.forEach((name, placement) -> calls.put(name, submit(() -> backend.search(List.of(placement), query))));
@@ -309,36 +324,58 @@ public class QueryRouter {
         return CompletableFuture.supplyAsync(search, executor);
     }
 
+    /**
+     * A call made on this thread. An answer after the deadline counts as missing it, as it would on the
+     * pool; the only difference is that the search learns it when the call returns.
+     */
+    private Call direct(Supplier<List<Match>> search, long deadlineNanos) {
+        List<Match> matches;
+        try {
+            matches = search.get();
+        } catch (RuntimeException e) {
+            return failure(e);
+        }
+        return System.nanoTime() - deadlineNanos > 0 ? missedDeadline(null) : new Call(matches);
+    }
+
     private Call await(CompletableFuture<List<Match>> future, long deadlineNanos) {
         try {
             return new Call(future.get(Math.max(0, deadlineNanos - System.nanoTime()), TimeUnit.NANOSECONDS));
         } catch (java.util.concurrent.TimeoutException e) {
             future.cancel(true);
-            String reason = "no answer within the " + deadline.toMillis() + " ms search deadline";
-            return Call.failed(reason, new BackendException.Timeout("the search missed its " + deadline.toMillis() + " ms deadline", e));
+            return missedDeadline(e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return Call.failed("interrupted", new BackendException.Unavailable("search interrupted", e));
         } catch (java.util.concurrent.ExecutionException e) {
-            Throwable cause = e.getCause() instanceof CompletionException && e.getCause().getCause() != null ? e.getCause().getCause() : e.getCause();
-            if (cause instanceof BackendException.NotFound) {
-                return Call.unknownPlacement(); // never created on the backend, or dropped: it holds nothing
-            }
-            if (cause instanceof BackendException.Rejected || cause instanceof BackendException.CapacityExceeded) {
-                throw (BackendException) cause; // the request itself is wrong: not a partition failure
-            }
-            if (cause instanceof BackendException b) {
-                LOG.debugf("partition search failed: %s", b.toString());
-                String reason = b instanceof BackendException.Timeout ? "timed out"
-                        : b.getCause() instanceof CircuitBreakerOpenException ? "backend held off after repeated failures"
-                        : "backend unavailable";
-                return Call.failed(reason, b);
-            }
-            if (cause instanceof RuntimeException r) {
-                throw r;
-            }
-            throw new IllegalStateException(cause);
+            return failure(e.getCause() instanceof CompletionException && e.getCause().getCause() != null ? e.getCause().getCause() : e.getCause());
         }
+    }
+
+    private Call missedDeadline(Throwable cause) {
+        String reason = "no answer within the " + deadline.toMillis() + " ms search deadline";
+        return Call.failed(reason, new BackendException.Timeout("the search missed its " + deadline.toMillis() + " ms deadline", cause));
+    }
+
+    /** What a call that threw means: a partition holding nothing, a failed partition, or a refusal of the whole search. */
+    private static Call failure(Throwable cause) {
+        if (cause instanceof BackendException.NotFound) {
+            return Call.unknownPlacement(); // never created on the backend, or dropped: it holds nothing
+        }
+        if (cause instanceof BackendException.Rejected || cause instanceof BackendException.CapacityExceeded) {
+            throw (BackendException) cause; // the request itself is wrong: not a partition failure
+        }
+        if (cause instanceof BackendException b) {
+            LOG.debugf("partition search failed: %s", b.toString());
+            String reason = b instanceof BackendException.Timeout ? "timed out"
+                    : b.getCause() instanceof CircuitBreakerOpenException ? "backend held off after repeated failures"
+                    : "backend unavailable";
+            return Call.failed(reason, b);
+        }
+        if (cause instanceof RuntimeException r) {
+            throw r;
+        }
+        throw new IllegalStateException(cause);
     }
 
     /**

@@ -14,6 +14,11 @@ import java.util.Set;
  * @param constantTimeDropPartition dropping a placement does not depend on how many records it holds
  * @param consistency               when reads see acknowledged writes
  * @param maxIdLength               longest external id accepted
+ * @param inProcess                 calls run inside the gateway's process and never wait on a network
+ *                                  (the embedded Lucene): the core makes a search's only call on the
+ *                                  request thread instead of handing it to the fan-out pool, since such a
+ *                                  call could not be abandoned at a deadline anyway; calls to a remote
+ *                                  backend always run on the pool, under the search deadline
  */
 public record Capabilities(
         boolean multiPlacementSearch,
@@ -21,7 +26,8 @@ public record Capabilities(
         Set<FilterOperator> filterOperators,
         boolean constantTimeDropPartition,
         Consistency consistency,
-        int maxIdLength) {
+        int maxIdLength,
+        boolean inProcess) {
 
     public Capabilities {
         filterOperators = Set.copyOf(filterOperators);

@@ -112,7 +112,7 @@ public final class LuceneBackend implements VectorBackend {
     static final int MAX_BATCH_SIZE = 10_000;
     static final int MAX_ID_LENGTH = 512;
     private static final Capabilities CAPABILITIES = new Capabilities(
-            true, MAX_BATCH_SIZE, EnumSet.allOf(FilterOperator.class), true, Consistency.STRONG, MAX_ID_LENGTH);
+            true, MAX_BATCH_SIZE, EnumSet.allOf(FilterOperator.class), true, Consistency.STRONG, MAX_ID_LENGTH, true);
 
     /** Collection names become folder names, so nothing else may reach the disk. */
     private static final Pattern COLLECTION_NAME = Pattern.compile("[a-z][a-z0-9_]{0,62}");

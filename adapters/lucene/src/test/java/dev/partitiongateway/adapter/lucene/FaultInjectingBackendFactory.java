@@ -212,7 +212,7 @@ public class FaultInjectingBackendFactory implements VectorBackendFactory {
             public Capabilities capabilities() {
                 Capabilities c = lucene.capabilities();
                 return new Capabilities(Faults.multiPlacementSearch, c.maxBatchSize(), c.filterOperators(), c.constantTimeDropPartition(),
-                        c.consistency(), c.maxIdLength());
+                        c.consistency(), c.maxIdLength(), false); // it stands for a remote backend: slow, failing, timing out
             }
 
             @Override

@@ -113,7 +113,7 @@ public final class MilvusBackend implements VectorBackend {
         this.options = Objects.requireNonNull(options, "options");
         this.consistency = ConsistencyLevel.valueOf(options.consistencyLevel());
         this.capabilities = new Capabilities(true, MAX_BATCH_SIZE, EnumSet.allOf(FilterOperator.class), false,
-                consistency == ConsistencyLevel.STRONG ? Consistency.STRONG : Consistency.EVENTUAL, MAX_ID_LENGTH);
+                consistency == ConsistencyLevel.STRONG ? Consistency.STRONG : Consistency.EVENTUAL, MAX_ID_LENGTH, false);
         ConnectConfig.ConnectConfigBuilder connect = ConnectConfig.builder()
                 .uri(options.uri())
                 .connectTimeoutMs(options.connectTimeout().toMillis())

@@ -69,7 +69,7 @@ public final class PineconeBackend implements VectorBackend {
     private static final int UPSERT_OVERHEAD_PER_RECORD = 8;
 
     private static final Capabilities CAPABILITIES = new Capabilities(false, MAX_BATCH, EnumSet.allOf(FilterOperator.class),
-            true, Consistency.EVENTUAL, MAX_ID_LENGTH);
+            true, Consistency.EVENTUAL, MAX_ID_LENGTH, false);
 
     private final PineconeOptions options;
     private final IndexDirectory indexes;

@@ -138,7 +138,7 @@ public final class QdrantBackend implements VectorBackend {
         this.registry = new PlacementRegistry(client, rpc, names, options.registryCollection(), options.placementCacheTtl());
         this.indexes = new PayloadIndexes(client, rpc, options.indexFilteredKeys(), options.maxMetadataIndexes());
         this.capabilities = new Capabilities(true, options.maxBatchSize(), EnumSet.allOf(FilterOperator.class),
-                options.partitionMode() == PartitionMode.COLLECTION, Consistency.STRONG, MAX_ID_LENGTH);
+                options.partitionMode() == PartitionMode.COLLECTION, Consistency.STRONG, MAX_ID_LENGTH, false);
         this.readConsistency = options.readConsistency() == null ? null : ReadConsistency.newBuilder()
                 .setType(ReadConsistencyType.valueOf(options.readConsistency().substring(0, 1).toUpperCase(Locale.ROOT)
                         + options.readConsistency().substring(1).toLowerCase(Locale.ROOT))).build();
