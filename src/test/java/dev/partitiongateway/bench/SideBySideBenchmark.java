@@ -7,6 +7,7 @@ import static dev.partitiongateway.support.TestApi.uniqueTenantId;
 
 import dev.partitiongateway.adapter.lucene.FaultInjectingBackendFactory;
 import dev.partitiongateway.adapter.lucene.FaultInjectingBackendFactory.Faults;
+import dev.partitiongateway.adapter.lucene.LuceneBackend;
 import dev.partitiongateway.backend.BackendRegistry;
 import dev.partitiongateway.catalog.CollectionCatalog;
 import dev.partitiongateway.catalog.CollectionView;
@@ -85,7 +86,9 @@ class SideBySideBenchmark {
     private static final int TOP_K = Integer.getInteger("bench.topK", 10);
     private static final int REMOTE_MILLIS = Integer.getInteger("bench.remoteMillis", 20);
     private static final int TENANT_BATCH = Integer.getInteger("bench.tenantBatch", 10);
-    private static final int IDLE_PARTITIONS = Integer.getInteger("bench.idlePartitions", 2000);
+    /** Counts of idle placements to measure, comma-separated (e.g. 10000,100000). */
+    private static final String IDLE_PARTITIONS = System.getProperty("bench.idlePartitions", "10000");
+    private static final int MAX_OPEN_INDEXES = Integer.getInteger("bench.maxOpenIndexes", 256);
     private static final boolean WRITE_DOCS = Boolean.parseBoolean(System.getProperty("bench.writeDocs", "true"));
     /** Which parts to run (comma-separated: search, upsert, tenants, remote, resources); all by default. A partial run never writes the docs. */
     private static final List<String> ONLY = List.of(System.getProperty("bench.only", "search,upsert,tenants,remote,resources").split(","));
@@ -317,27 +320,76 @@ class SideBySideBenchmark {
 
     // ---------------------------------------------------------------- resources
 
+    /**
+     * Idle placements on a Lucene adapter of its own, with at most {@code bench.maxOpenIndexes} open (the
+     * gateway's {@code gateway.lucene.max-open-indexes}): each placement is created and written once, the
+     * least recently used are closed. The heap of an idle placement is the growth from {@code cap}
+     * placements (all open) to N (still {@code cap} open), divided by the N - cap closed ones. The indexes
+     * live on tmpfs when there is one: 100,000 commits with fsync would take the run's time and measure the
+     * disk, while heap and descriptors do not depend on it.
+     */
     private void resources(StringBuilder out) throws Exception {
-        VectorBackend backend = backends.get("lucene");
-        CollectionSpec spec = new CollectionSpec("bench_idle_" + UUID.randomUUID().toString().replace("-", "").substring(0, 8), DIM, Metric.COSINE);
-        backend.ensureCollection(spec);
+        for (String count : IDLE_PARTITIONS.split(",")) {
+            int partitions = Integer.parseInt(count.trim());
+            Path shm = Path.of("/dev/shm");
+            Path root = Files.createTempDirectory(Files.isDirectory(shm) && Files.isWritable(shm) ? shm : Path.of(System.getProperty("java.io.tmpdir")),
+                    "pgw-idle-");
+            LuceneBackend lucene = new LuceneBackend(root, new LuceneBackend.Options(16, 100, 100, MAX_OPEN_INDEXES));
+            try {
+                idle(out, lucene, partitions, root);
+            } finally {
+                lucene.close();
+                try (var files = Files.walk(root)) {
+                    files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+                }
+            }
+        }
+    }
+
+    private void idle(StringBuilder out, LuceneBackend lucene, int partitions, Path root) throws Exception {
+        CollectionSpec spec = new CollectionSpec("bench_idle", DIM, Metric.COSINE);
+        lucene.ensureCollection(spec);
         long heapBefore = usedHeapAfterGc();
         long fdsBefore = openFileDescriptors();
         long started = System.nanoTime();
-        for (int i = 0; i < IDLE_PARTITIONS; i++) {
+        long heapAtCap = 0;
+        for (int i = 0; i < partitions; i++) {
+            if (i == MAX_OPEN_INDEXES) {
+                heapAtCap = usedHeapAfterGc();
+            }
             Placement placement = Placement.dedicated(spec, "p" + i, "t" + i);
-            backend.ensurePartition(placement);
-            backend.upsert(placement, records("r", 0, 1));
+            lucene.ensurePartition(placement);
+            lucene.upsert(placement, records("r", 0, 1));
         }
         double seconds = (System.nanoTime() - started) / 1e9;
-        long heapAfter = usedHeapAfterGc();
-        long fdsAfter = openFileDescriptors();
-        out.append(String.format("| %d idle placements on the adapter (each created and written once, %.0f s): heap per placement | %.2f KB | "
-                        + "| | under 1 KB per idle partition |%n", IDLE_PARTITIONS, seconds, (heapAfter - heapBefore) / 1024.0 / IDLE_PARTITIONS));
-        out.append(String.format("| the same: file descriptors opened, in total | %d | | | bounded by gateway.lucene.max-open-indexes |%n",
-                fdsAfter - fdsBefore));
-        out.append(String.format("| the same: health of the backend | %s | | | |%n", backend.health().detail()));
-        backend.dropCollection(spec);
+        long heapAtEnd = usedHeapAfterGc();
+        long fds = openFileDescriptors() - fdsBefore;
+        // A search of a placement closed long ago reopens it (and closes the least recently used one).
+        SearchQuery query = new SearchQuery(point(), TOP_K, null, false, true);
+        long[] reopen = new long[50];
+        long[] open = new long[50];
+        for (int i = 0; i < reopen.length; i++) {
+            Placement cold = Placement.dedicated(spec, "p" + i, "t" + i);
+            long t0 = System.nanoTime();
+            lucene.search(List.of(cold), query);
+            reopen[i] = System.nanoTime() - t0;
+            Placement warm = Placement.dedicated(spec, "p" + (partitions - 1), "t" + (partitions - 1));
+            t0 = System.nanoTime();
+            lucene.search(List.of(warm), query);
+            open[i] = System.nanoTime() - t0;
+        }
+        Arrays.sort(reopen);
+        Arrays.sort(open);
+        String what = String.format("%,d placements on the adapter, at most %d open (each created and written once, %.0f s, %s)", partitions,
+                MAX_OPEN_INDEXES, seconds, root.startsWith("/dev/shm") ? "tmpfs" : "disk");
+        out.append(String.format("| %s: heap per idle placement | %.3f KB | | | under 1 KB per idle partition |%n", what,
+                (heapAtEnd - heapAtCap) / 1024.0 / (partitions - MAX_OPEN_INDEXES)));
+        out.append(String.format("|  ↳ heap of the %d open ones, each | %.1f KB | | | |%n", MAX_OPEN_INDEXES,
+                (heapAtCap - heapBefore) / 1024.0 / MAX_OPEN_INDEXES));
+        out.append(String.format("|  ↳ file descriptors held, in total | %d | | | bounded by the cap |%n", fds));
+        out.append(String.format("|  ↳ search p50 of an idle placement (reopened) / of an open one (ms) | %.2f | %.2f | | |%n",
+                Measurements.percentileMs(reopen, 50), Measurements.percentileMs(open, 50)));
+        out.append(String.format("|  ↳ backend health | %s | | | |%n", lucene.health().detail().replace(root.toString(), "<root>")));
     }
 
     // ---------------------------------------------------------------- plumbing
