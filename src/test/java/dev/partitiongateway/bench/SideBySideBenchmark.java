@@ -27,6 +27,8 @@ import io.quarkus.test.common.TestResourceScope;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.junit.QuarkusTestProfile;
+import io.quarkus.test.junit.TestProfile;
 import jakarta.inject.Inject;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
@@ -76,8 +78,17 @@ import org.junit.jupiter.api.Test;
  * Run with {@code ./mvnw -B -o -Pbench test -Dtest=SideBySideBenchmark}.
  */
 @QuarkusTest
+@TestProfile(SideBySideBenchmark.FewOpenIndexes.class)
 @WithTestResource(value = EmbeddedPostgresResource.class, scope = TestResourceScope.GLOBAL)
 class SideBySideBenchmark {
+
+    /** The gateway's Lucene keeps at most {@code bench.maxOpenIndexes} indexes open, as the adapter measured on its own does. */
+    public static class FewOpenIndexes implements QuarkusTestProfile {
+        @Override
+        public Map<String, String> getConfigOverrides() {
+            return Map.of("gateway.lucene.max-open-indexes", String.valueOf(MAX_OPEN_INDEXES));
+        }
+    }
 
     private static final int DIM = Integer.getInteger("bench.dim", 128);
     private static final int VECTORS = Integer.getInteger("bench.vectors", 5000);
@@ -89,6 +100,7 @@ class SideBySideBenchmark {
     /** Counts of idle placements to measure, comma-separated (e.g. 10000,100000). */
     private static final String IDLE_PARTITIONS = System.getProperty("bench.idlePartitions", "10000");
     private static final int MAX_OPEN_INDEXES = Integer.getInteger("bench.maxOpenIndexes", 256);
+    private static final int TENANTS = Integer.getInteger("bench.tenants", 1000);
     private static final boolean WRITE_DOCS = Boolean.parseBoolean(System.getProperty("bench.writeDocs", "true"));
     /** Which parts to run (comma-separated: search, upsert, tenants, remote, resources); all by default. A partial run never writes the docs. */
     private static final List<String> ONLY = List.of(System.getProperty("bench.only", "search,upsert,tenants,remote,resources").split(","));
@@ -118,6 +130,8 @@ class SideBySideBenchmark {
             .setConnectionManager(pool())
             .disableAutomaticRetries().disableCookieManagement().disableRedirectHandling().build();
     private final Random random = new Random(42);
+    /** Heap of one open index, as the last idle-placement measurement found it. */
+    private double lastOpenIndexKb;
     private float[][] centroids;
 
     /** One timed phase: requests done, their latencies, and the wall time. */
@@ -165,6 +179,7 @@ class SideBySideBenchmark {
         }
         if (ONLY.contains("resources")) {
             resources(out);
+            gatewayTenants(out);
         }
         out.append(String.format("%nLoad average at the end: %.1f.%n", Measurements.loadAverage()));
         System.out.println("\n" + out);
@@ -346,6 +361,38 @@ class SideBySideBenchmark {
         }
     }
 
+    /**
+     * Heap of the gateway per tenant that has a key, wrote one vector and searched once, with everything
+     * of it still in the caches (tenant, key, directory, limits, partition statistics): the most an idle
+     * tenant holds until its cache entries expire ({@code gateway.auth.cache-ttl}) and the statistics flush
+     * forgets its quiet partition. Its index is closed by the adapter's cap like any idle one.
+     */
+    private void gatewayTenants(StringBuilder out) throws Exception {
+        String collection = collection("lucene");
+        String path = "/v1/collections/" + collection;
+        List<String> keys = new ArrayList<>();
+        for (int i = 0; i < TENANTS; i++) {
+            keys.add(readWriteKey(createTenant(uniqueTenantId("bench_idle"), 1000)));
+        }
+        long heapBefore = usedHeapAfterGc();
+        long started = System.nanoTime();
+        for (String key : keys) {
+            post("PUT", path + "/vectors", key, upsertBody("i", 0, 1));
+            post("POST", path + "/search", key, "{\"vector\":" + json(point()) + ",\"topK\":1}");
+        }
+        double seconds = (System.nanoTime() - started) / 1e9;
+        long heapAfter = usedHeapAfterGc();
+        out.append(String.format("| %,d tenants through the gateway, each with a key and one partition written once and searched once "
+                        + "(%.0f s): heap per tenant, everything of it cached, at most %d indexes open | %.1f KB | | | "
+                        + "(an idle tenant's entries then expire) |%n",
+                TENANTS, seconds, MAX_OPEN_INDEXES, (heapAfter - heapBefore) / 1024.0 / TENANTS));
+        out.append(String.format("|  ↳ the gateway's Lucene backend | %s | | | |%n", backends.get("lucene").health().detail().replaceAll("^.*, ", "")));
+        if (lastOpenIndexKb > 0) {
+            double own = (heapAfter - heapBefore) / 1024.0 / TENANTS - Math.min(TENANTS, MAX_OPEN_INDEXES) * lastOpenIndexKb / TENANTS;
+            out.append(String.format("|  ↳ of which the gateway's own (less the open indexes, at the adapter's size above) | %.1f KB | | | |%n", own));
+        }
+    }
+
     private void idle(StringBuilder out, LuceneBackend lucene, int partitions, Path root) throws Exception {
         CollectionSpec spec = new CollectionSpec("bench_idle", DIM, Metric.COSINE);
         lucene.ensureCollection(spec);
@@ -384,8 +431,8 @@ class SideBySideBenchmark {
                 MAX_OPEN_INDEXES, seconds, root.startsWith("/dev/shm") ? "tmpfs" : "disk");
         out.append(String.format("| %s: heap per idle placement | %.3f KB | | | under 1 KB per idle partition |%n", what,
                 (heapAtEnd - heapAtCap) / 1024.0 / (partitions - MAX_OPEN_INDEXES)));
-        out.append(String.format("|  ↳ heap of the %d open ones, each | %.1f KB | | | |%n", MAX_OPEN_INDEXES,
-                (heapAtCap - heapBefore) / 1024.0 / MAX_OPEN_INDEXES));
+        lastOpenIndexKb = (heapAtCap - heapBefore) / 1024.0 / MAX_OPEN_INDEXES;
+        out.append(String.format("|  ↳ heap of the %d open ones, each | %.1f KB | | | |%n", MAX_OPEN_INDEXES, lastOpenIndexKb));
         out.append(String.format("|  ↳ file descriptors held, in total | %d | | | bounded by the cap |%n", fds));
         out.append(String.format("|  ↳ search p50 of an idle placement (reopened) / of an open one (ms) | %.2f | %.2f | | |%n",
                 Measurements.percentileMs(reopen, 50), Measurements.percentileMs(open, 50)));
