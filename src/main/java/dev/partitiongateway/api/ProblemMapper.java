@@ -133,6 +133,14 @@ public class ProblemMapper {
         if (e.getCause() instanceof JsonProcessingException jpe) {
             return json(jpe, uri);
         }
+        if (code == ErrorCode.NOT_FOUND || code == ErrorCode.METHOD_NOT_ALLOWED) {
+            java.util.Set<String> allowed = RouteTable.allowed(uri.getPath());
+            if (!allowed.isEmpty()) {
+                // The path exists; the method does not (see RouteTable for why RESTEasy can say 404 here).
+                return Response.fromResponse(problem(ErrorCode.METHOD_NOT_ALLOWED, "method not allowed on " + uri.getPath()
+                        + "; allowed: " + String.join(", ", allowed), null, uri)).header("Allow", String.join(", ", allowed)).build();
+            }
+        }
         String detail = switch (code) {
             case NOT_FOUND -> "no such resource: " + uri.getPath();
             case METHOD_NOT_ALLOWED -> "method not allowed on " + uri.getPath();

@@ -2,6 +2,7 @@ package dev.partitiongateway.api;
 
 import static dev.partitiongateway.support.TestApi.asOperator;
 import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.notNullValue;
 
@@ -10,6 +11,12 @@ import io.quarkus.test.common.TestResourceScope;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
 import org.junit.jupiter.api.Test;
 
 @QuarkusTest
@@ -53,6 +60,52 @@ class ProblemDetailsTest {
     void should_answer_a_wrong_method_with_a_405_problem() {
         asOperator().put("/v1/admin/tenants").then().statusCode(405).contentType("application/problem+json")
                 .body("code", equalTo("METHOD_NOT_ALLOWED"));
+    }
+
+    @Test
+    void should_answer_a_wrong_method_on_a_tenant_data_path_with_405_not_404() {
+        // Two resource classes share the /v1/collections prefix; RESTEasy alone answered these 404.
+        for (String method : List.of("POST", "DELETE", "PATCH")) {
+            given().contentType(ContentType.JSON).body("{}").request(method, "/v1/collections/docs/vectors").then().statusCode(405)
+                    .contentType("application/problem+json").body("code", equalTo("METHOD_NOT_ALLOWED")).header("Allow", equalTo("OPTIONS, PUT"));
+        }
+        for (String method : List.of("PUT", "PATCH", "DELETE", "POST")) {
+            given().contentType(ContentType.JSON).body("{}").request(method, "/v1/collections/docs/vectors/v1").then().statusCode(405)
+                    .body("code", equalTo("METHOD_NOT_ALLOWED")).header("Allow", equalTo("GET, HEAD, OPTIONS"));
+        }
+        given().get("/v1/collections/docs/vectors/v1/more").then().statusCode(404).body("code", equalTo("NOT_FOUND"));
+        given().get("/v1/collections/docs/nothing").then().statusCode(404).body("code", equalTo("NOT_FOUND"));
+    }
+
+    /** Every documented path, asked with each method it does not document: 405 with the documented ones in Allow, never 404. */
+    @Test
+    void should_answer_every_undocumented_method_of_every_documented_path_with_405() {
+        Map<String, Map<String, Object>> paths = given().get("/q/openapi?format=json").then().statusCode(200).extract().jsonPath().getMap("paths");
+        List<String> verbs = List.of("GET", "PUT", "POST", "DELETE", "PATCH");
+        // A concrete path of each template; its methods are those of every template it matches (GET .../vectors/delete is a
+        // GET of the vector with id "delete").
+        Map<String, Set<String>> documented = new TreeMap<>();
+        paths.keySet().forEach(template -> documented.put(template.replaceAll("\\{[^}]+}", "x1"), new TreeSet<>()));
+        paths.forEach((template, operations) -> documented.forEach((path, methods) -> {
+            if (path.matches(template.replaceAll("\\{[^}]+}", "[^/]+"))) {
+                operations.keySet().stream().map(m -> m.toUpperCase(Locale.ROOT)).filter(verbs::contains).forEach(methods::add);
+            }
+        }));
+        assertThat(documented).hasSizeGreaterThan(30);
+        documented.forEach((path, methods) -> {
+            Set<String> allow = new TreeSet<>(methods);
+            allow.add("OPTIONS");
+            if (methods.contains("GET")) {
+                allow.add("HEAD");
+            }
+            for (String method : verbs) {
+                if (!methods.contains(method)) {
+                    given().contentType(ContentType.JSON).body("{}").request(method, path).then()
+                            .statusCode(405).contentType("application/problem+json").body("code", equalTo("METHOD_NOT_ALLOWED"))
+                            .header("Allow", equalTo(String.join(", ", allow)));
+                }
+            }
+        });
     }
 
     @Test
