@@ -395,14 +395,8 @@ public class CollectionAdminResource {
     @POST
     @Path("{name}/partitions/{partition}/split")
     public Response split(@PathParam("name") String name, @PathParam("partition") String partition, @NotNull @Valid SplitRequest body) {
-        if (!COLLECTION_NAMES.matcher(name).matches()) {
-            throw ApiException.notFound("collection '" + shown(name) + "'");
-        }
-        if (!PLACEMENT_NAMES.matcher(partition).matches()) {
-            throw ApiException.notFound("partition '" + shown(partition) + "' of collection '" + name + "'");
-        }
-        Job job = split.request(name, partition, body.into(), "operator");
-        return Response.accepted(JobResource.JobJson.of(job)).location(URI.create("/v1/admin/jobs/" + job.id())).build();
+        checkNames(name, partition);
+        return accepted(split.request(name, partition, body.into(), "operator"));
     }
 
     /** A promotion takes no options: the body is empty or {@code {}}. */
@@ -446,8 +440,7 @@ public class CollectionAdminResource {
             throw ApiException.notFound(tenant.chars().allMatch(ch -> ch >= 0x20 && ch < 0x7f) ? "tenant '" + shown(tenant) + "'"
                     : "tenant (the id has characters no tenant id has)");
         }
-        Job job = promote.request(name, tenant, "operator");
-        return Response.accepted(JobResource.JobJson.of(job)).location(URI.create("/v1/admin/jobs/" + job.id())).build();
+        return accepted(promote.request(name, tenant, "operator"));
     }
 
     private static boolean isJson(String contentType) {
@@ -474,8 +467,7 @@ public class CollectionAdminResource {
     @Path("{name}/partitions/{partition}/archive")
     public Response archive(@PathParam("name") String name, @PathParam("partition") String partition) {
         checkNames(name, partition);
-        Job job = archive.request(name, partition, "operator");
-        return Response.accepted(JobResource.JobJson.of(job)).location(URI.create("/v1/admin/jobs/" + job.id())).build();
+        return accepted(archive.request(name, partition, "operator"));
     }
 
     /** Starts a restore of one archived partition, as a job. */
@@ -492,7 +484,11 @@ public class CollectionAdminResource {
     @Path("{name}/partitions/{partition}/restore")
     public Response restore(@PathParam("name") String name, @PathParam("partition") String partition) {
         checkNames(name, partition);
-        Job job = restore.request(name, partition, "operator");
+        return accepted(restore.request(name, partition, "operator"));
+    }
+
+    /** 202 with the job created, and its URL in Location. */
+    private static Response accepted(Job job) {
         return Response.accepted(JobResource.JobJson.of(job)).location(URI.create("/v1/admin/jobs/" + job.id())).build();
     }
 

@@ -12,6 +12,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import javax.sql.DataSource;
 
 /** Directory and catalog rows read on a caller's own connection (write paths and jobs: no second pooled connection). */
 public final class PartitionLookup {
@@ -20,6 +21,20 @@ public final class PartitionLookup {
             + "vector_count, hash_modulus, hash_residue";
 
     private PartitionLookup() {
+    }
+
+    /** The collection as PostgreSQL has it now, read on a connection of its own (jobs act on nothing older). */
+    public static Optional<CollectionView> collection(DataSource dataSource, String name) throws SQLException {
+        try (Connection c = dataSource.getConnection()) {
+            return collection(c, name);
+        }
+    }
+
+    /** The partition as PostgreSQL has it now, read on a connection of its own; {@code null} once it is gone. */
+    public static PartitionView partition(DataSource dataSource, long id) throws SQLException {
+        try (Connection c = dataSource.getConnection()) {
+            return byId(c, List.of(id)).get(id);
+        }
     }
 
     public static Map<Long, PartitionView> byId(Connection c, Collection<Long> ids) throws SQLException {

@@ -125,8 +125,8 @@ public class ArchiveJob implements JobHandler {
 
     @Override
     public Outcome run(JobContext ctx) throws Exception {
-        Optional<CollectionView> found = collection(ctx.job().collection());
-        PartitionView partition = found.isEmpty() ? null : partition(ctx.job().partitionId());
+        Optional<CollectionView> found = PartitionLookup.collection(dataSource, ctx.job().collection());
+        PartitionView partition = found.isEmpty() ? null : PartitionLookup.partition(dataSource, ctx.job().partitionId());
         if (partition == null) {
             return Outcome.succeeded(result(ctx, "the partition no longer exists", null, 0));
         }
@@ -137,7 +137,7 @@ public class ArchiveJob implements JobHandler {
                 return Outcome.cancelled(result(ctx, "cancelled before it started", null, 0));
             }
             setState(ctx, collection, partition, PartitionState.ACTIVE, PartitionState.ARCHIVING, null);
-            partition = partition(partition.id());
+            partition = PartitionLookup.partition(dataSource, partition.id());
         }
         if (partition.state() == PartitionState.ARCHIVED) {
             dropPlacement(backend, collection, partition);
@@ -156,8 +156,8 @@ public class ArchiveJob implements JobHandler {
      */
     @Override
     public void abandon(JobContext ctx, Throwable cause) throws Exception {
-        Optional<CollectionView> found = collection(ctx.job().collection());
-        PartitionView partition = found.isEmpty() ? null : partition(ctx.job().partitionId());
+        Optional<CollectionView> found = PartitionLookup.collection(dataSource, ctx.job().collection());
+        PartitionView partition = found.isEmpty() ? null : PartitionLookup.partition(dataSource, ctx.job().partitionId());
         if (partition == null || partition.state() != PartitionState.ARCHIVING) {
             return;
         }
@@ -453,18 +453,6 @@ public class ArchiveJob implements JobHandler {
 
     private long countRows(long partitionId) throws SQLException {
         return countRows(dataSource, partitionId);
-    }
-
-    private Optional<CollectionView> collection(String name) throws SQLException {
-        try (Connection c = dataSource.getConnection()) {
-            return PartitionLookup.collection(c, name);
-        }
-    }
-
-    private PartitionView partition(long id) throws SQLException {
-        try (Connection c = dataSource.getConnection()) {
-            return PartitionLookup.byId(c, List.of(id)).get(id);
-        }
     }
 
     static Optional<PartitionView> byPlacement(Connection c, String collection, String placement) throws SQLException {

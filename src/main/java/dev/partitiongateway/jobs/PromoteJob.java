@@ -149,7 +149,7 @@ public class PromoteJob implements JobHandler {
     @Override
     public Outcome run(JobContext ctx) throws Exception {
         String tenant = ctx.params().path("tenant").asText();
-        Optional<CollectionView> found = collection(ctx.job().collection());
+        Optional<CollectionView> found = PartitionLookup.collection(dataSource, ctx.job().collection());
         if (found.isEmpty()) {
             return Outcome.succeeded(result(ctx, "the collection no longer exists", null));
         }
@@ -278,7 +278,7 @@ public class PromoteJob implements JobHandler {
                 if (ctx.stopRequested()) {
                     return Outcome.yielded();
                 }
-                if (drained.empty() && (partition(p.id()) == null || mover.dropDrained(collection, p, progress))) {
+                if (drained.empty() && (PartitionLookup.partition(dataSource, p.id()) == null || mover.dropDrained(collection, p, progress))) {
                     break;
                 }
             }
@@ -354,18 +354,6 @@ public class PromoteJob implements JobHandler {
     }
 
     // ---------------------------------------------------------------- reads
-
-    private Optional<CollectionView> collection(String name) throws SQLException {
-        try (Connection c = dataSource.getConnection()) {
-            return PartitionLookup.collection(c, name);
-        }
-    }
-
-    private PartitionView partition(long id) throws SQLException {
-        try (Connection c = dataSource.getConnection()) {
-            return PartitionLookup.byId(c, List.of(id)).get(id);
-        }
-    }
 
     private List<PartitionView> own(CollectionView collection, String tenant) throws SQLException {
         try (Connection c = dataSource.getConnection()) {

@@ -134,8 +134,8 @@ public class SplitJob implements JobHandler {
     public Outcome run(JobContext ctx) throws Exception {
         long sourceId = ctx.job().partitionId();
         int into = ctx.params().path("into").asInt();
-        Optional<CollectionView> found = collection(ctx.job().collection());
-        PartitionView source = found.isEmpty() ? null : partition(sourceId);
+        Optional<CollectionView> found = PartitionLookup.collection(dataSource, ctx.job().collection());
+        PartitionView source = found.isEmpty() ? null : PartitionLookup.partition(dataSource, sourceId);
         if (source == null) {
             // Dropped by this job's last run (it died before recording its outcome), or with its tenant, window or collection.
             return Outcome.succeeded(result(ctx, "the source partition no longer exists", List.of()));
@@ -158,11 +158,11 @@ public class SplitJob implements JobHandler {
             if (ctx.cancelRequested() && progress.stopOnCancel) {
                 if (reverseSwitch(ctx, collection, source)) {
                     awaitAnnouncement(ctx);
-                    return moveBack(ctx, collection, partition(sourceId), progress);
+                    return moveBack(ctx, collection, PartitionLookup.partition(dataSource, sourceId), progress);
                 }
                 progress.stopOnCancel = false;
             }
-            if (drained.empty() && partition(sourceId) == null) {
+            if (drained.empty() && PartitionLookup.partition(dataSource, sourceId) == null) {
                 return Outcome.succeeded(result(ctx, "the source partition no longer exists", List.of()));
             }
             if (drained.empty() && mover.dropDrained(collection, source, progress)) {
@@ -206,7 +206,7 @@ public class SplitJob implements JobHandler {
             }
             directory.announce(c, source);
         }
-        return partition(source.id());
+        return PartitionLookup.partition(dataSource, source.id());
     }
 
     /**
@@ -265,7 +265,7 @@ public class SplitJob implements JobHandler {
                 if (ctx.stopRequested()) {
                     return Outcome.yielded();
                 }
-                if (drained.empty() && (partition(shard.id()) == null || mover.dropDrained(collection, shard, progress))) {
+                if (drained.empty() && (PartitionLookup.partition(dataSource, shard.id()) == null || mover.dropDrained(collection, shard, progress))) {
                     dropped.add(shard.placementName());
                     break;
                 }
@@ -300,18 +300,6 @@ public class SplitJob implements JobHandler {
     }
 
     // ---------------------------------------------------------------- reads
-
-    private Optional<CollectionView> collection(String name) throws SQLException {
-        try (Connection c = dataSource.getConnection()) {
-            return PartitionLookup.collection(c, name);
-        }
-    }
-
-    private PartitionView partition(long id) throws SQLException {
-        try (Connection c = dataSource.getConnection()) {
-            return PartitionLookup.byId(c, List.of(id)).get(id);
-        }
-    }
 
     /** The shards the split of {@code sourceId} made that still exist. */
     private List<PartitionView> shardsOf(long sourceId) throws SQLException {

@@ -8,6 +8,8 @@ import static dev.partitiongateway.support.TestApi.uniqueTenantId;
 import dev.partitiongateway.adapter.lucene.FaultInjectingBackendFactory;
 import dev.partitiongateway.adapter.lucene.FaultInjectingBackendFactory.Faults;
 import dev.partitiongateway.adapter.lucene.LuceneBackend;
+import dev.partitiongateway.bench.ClosedLoop.Call;
+import dev.partitiongateway.bench.ClosedLoop.Phase;
 import dev.partitiongateway.backend.BackendRegistry;
 import dev.partitiongateway.catalog.CollectionCatalog;
 import dev.partitiongateway.catalog.CollectionView;
@@ -32,7 +34,6 @@ import io.quarkus.test.junit.TestProfile;
 import jakarta.inject.Inject;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
-import java.net.URI;
 import java.net.URL;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -44,21 +45,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.UUID;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.apache.http.client.methods.CloseableHttpResponse;
-import org.apache.http.client.methods.HttpEntityEnclosingRequestBase;
-import org.apache.http.client.methods.HttpPost;
-import org.apache.http.client.methods.HttpPut;
-import org.apache.http.entity.ContentType;
-import org.apache.http.entity.StringEntity;
-import org.apache.http.impl.client.CloseableHttpClient;
-import org.apache.http.impl.client.HttpClients;
-import org.apache.http.impl.conn.PoolingHttpClientConnectionManager;
-import org.apache.http.util.EntityUtils;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -120,42 +107,15 @@ class SideBySideBenchmark {
     @Inject
     TenantCache tenants;
 
-    /**
-     * A blocking keep-alive client: the calling thread writes the request and reads the answer itself.
-     * The JDK's {@code java.net.http} client hands each exchange between its selector thread and an
-     * executor, which cost about 1 ms per request here (measured: 3.2 ms against 2.0 ms of server time),
-     * and that is the client's cost, not the gateway's.
-     */
-    private final CloseableHttpClient http = HttpClients.custom()
-            .setConnectionManager(pool())
-            .disableAutomaticRetries().disableCookieManagement().disableRedirectHandling().build();
+    private ClosedLoop.Http http;
     private final Random random = new Random(42);
     /** Heap of one open index, as the last idle-placement measurement found it. */
     private double lastOpenIndexKb;
     private float[][] centroids;
 
-    /** One timed phase: requests done, their latencies, and the wall time. */
-    private record Phase(long[] sortedNanos, long wallNanos) {
-        double perSecond() {
-            return sortedNanos.length / (wallNanos / 1e9);
-        }
-
-        double p50() {
-            return Measurements.percentileMs(sortedNanos, 50);
-        }
-
-        double p99() {
-            return Measurements.percentileMs(sortedNanos, 99);
-        }
-    }
-
-    @FunctionalInterface
-    private interface Call {
-        void run(int client, int n) throws Exception;
-    }
-
     @Test
     void measure() throws Exception {
+        http = new ClosedLoop.Http(base.toString());
         centroids = new float[64][];
         for (int i = 0; i < centroids.length; i++) {
             centroids[i] = ClusteredVectors.gaussian(random, DIM, 1);
@@ -239,21 +199,6 @@ class SideBySideBenchmark {
             row(out, "search throughput, " + clients + (clients == 1 ? " client" : " clients") + " (QPS)", gQps, bQps,
                     String.format("%.2fx", gQps / bQps), clients == 8 ? "at least 0.8x" : "");
         }
-    }
-
-    /** {@code bench.rounds} rounds of one phase per call, in an order that rotates from round to round; the phases per call. */
-    private List<List<Phase>> alternate(int clients, Call... calls) throws Exception {
-        List<List<Phase>> phases = new ArrayList<>();
-        for (int i = 0; i < calls.length; i++) {
-            phases.add(new ArrayList<>());
-        }
-        for (int round = 0; round < ROUNDS; round++) {
-            for (int i = 0; i < calls.length; i++) {
-                int which = (round + i) % calls.length;
-                phases.get(which).add(run(clients, calls[which]));
-            }
-        }
-        return phases;
     }
 
     // ---------------------------------------------------------------- upserts
@@ -442,66 +387,19 @@ class SideBySideBenchmark {
     // ---------------------------------------------------------------- plumbing
 
     private Phase run(int clients, Call call) throws Exception {
-        return run(clients, -1, call);
+        return ClosedLoop.run(clients, PHASE_MILLIS, -1, call);
     }
 
-    /** {@code clients} threads call in a loop for {@code bench.phaseMillis}, or {@code requests} calls each when given. */
     private Phase run(int clients, int requests, Call call) throws Exception {
-        ExecutorService pool = Executors.newFixedThreadPool(clients);
-        CountDownLatch start = new CountDownLatch(1);
-        List<Future<long[]>> futures = new ArrayList<>();
-        long[] deadline = new long[1];
-        for (int c = 0; c < clients; c++) {
-            int client = c;
-            futures.add(pool.submit(() -> {
-                start.await();
-                long[] samples = new long[1024];
-                int n = 0;
-                while (requests < 0 ? System.nanoTime() < deadline[0] : n < requests) {
-                    long t0 = System.nanoTime();
-                    call.run(client, n);
-                    if (n == samples.length) {
-                        samples = Arrays.copyOf(samples, n * 2);
-                    }
-                    samples[n++] = System.nanoTime() - t0;
-                }
-                return Arrays.copyOf(samples, n);
-            }));
-        }
-        long t0 = System.nanoTime();
-        deadline[0] = t0 + PHASE_MILLIS * 1_000_000;
-        start.countDown();
-        List<long[]> all = new ArrayList<>();
-        try {
-            for (Future<long[]> f : futures) {
-                all.add(f.get());
-            }
-        } finally {
-            pool.shutdownNow();
-        }
-        long wall = System.nanoTime() - t0;
-        long[] merged = all.stream().flatMapToLong(Arrays::stream).sorted().toArray();
-        return new Phase(merged, wall);
+        return ClosedLoop.run(clients, PHASE_MILLIS, requests, call);
     }
 
-    private static PoolingHttpClientConnectionManager pool() {
-        PoolingHttpClientConnectionManager pool = new PoolingHttpClientConnectionManager();
-        pool.setMaxTotal(64);
-        pool.setDefaultMaxPerRoute(64);
-        return pool;
+    private List<List<Phase>> alternate(int clients, Call... calls) throws Exception {
+        return ClosedLoop.alternate(ROUNDS, clients, PHASE_MILLIS, calls);
     }
 
     private void post(String method, String path, String key, String body) throws IOException {
-        HttpEntityEnclosingRequestBase request = "PUT".equals(method) ? new HttpPut() : new HttpPost();
-        request.setURI(URI.create(base.toString().replaceAll("/$", "") + path));
-        request.setHeader("Authorization", "Bearer " + key);
-        request.setEntity(new StringEntity(body, ContentType.APPLICATION_JSON));
-        try (CloseableHttpResponse response = http.execute(request)) {
-            String answer = EntityUtils.toString(response.getEntity(), StandardCharsets.UTF_8);
-            if (response.getStatusLine().getStatusCode() != 200) {
-                throw new IllegalStateException(method + " " + path + " answered " + response.getStatusLine().getStatusCode() + ": " + answer);
-            }
-        }
+        http.send(method, path, key, body);
     }
 
     private String collection(String kind) {
@@ -550,8 +448,7 @@ class SideBySideBenchmark {
     }
 
     private static double median(List<Phase> phases, java.util.function.ToDoubleFunction<Phase> figure) {
-        double[] values = phases.stream().mapToDouble(figure).sorted().toArray();
-        return values[values.length / 2];
+        return ClosedLoop.median(phases, figure);
     }
 
     private static void row(StringBuilder out, String what, double gateway, double bare, String ratio, String target) {
