@@ -190,11 +190,11 @@ class SideBySideBenchmark {
             double gQps = median(gateway, Phase::perSecond);
             double bQps = median(bare, Phase::perSecond);
             if (clients == 1) {
-                row(out, "search p50, 1 client (ms)", gP50, bP50, String.format("+%.2f ms", gP50 - bP50), "at most +0.3 ms");
-                row(out, "search p99, 1 client (ms)", gP99, bP99, String.format("+%.2f ms", gP99 - bP99), "at most +1 ms");
+                row(out, "search p50, 1 client (ms)", gP50, bP50, String.format("%+.2f ms", gP50 - bP50), "at most +0.3 ms");
+                row(out, "search p99, 1 client (ms)", gP99, bP99, String.format("%+.2f ms", gP99 - bP99), "at most +1 ms");
                 double sP50 = median(rounds.get(2), Phase::p50);
-                row(out, "&nbsp;&nbsp;↳ p50 of VectorService called in-process: no HTTP, JSON or auth (ms)", sP50, bP50,
-                        String.format("+%.2f ms", sP50 - bP50), "(where the time goes)");
+                row(out, " ↳ p50 of VectorService called in-process: no HTTP, JSON or auth (ms)", sP50, bP50,
+                        String.format("%+.2f ms", sP50 - bP50), "(where the time goes)");
             }
             row(out, "search throughput, " + clients + (clients == 1 ? " client" : " clients") + " (QPS)", gQps, bQps,
                     String.format("%.2fx", gQps / bQps), clients == 8 ? "at least 0.8x" : "");

@@ -9,6 +9,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.partitiongateway.backend.BackendRegistry;
 import dev.partitiongateway.catalog.CollectionCatalog;
 import dev.partitiongateway.catalog.CollectionView;
+import dev.partitiongateway.catalog.PartitionDirectory;
 import dev.partitiongateway.spi.BackendException;
 import dev.partitiongateway.spi.Capabilities;
 import dev.partitiongateway.spi.CollectionSpec;
@@ -21,6 +22,7 @@ import dev.partitiongateway.spi.SearchQuery;
 import dev.partitiongateway.spi.VectorBackend;
 import dev.partitiongateway.spi.VectorRecord;
 import dev.partitiongateway.spi.filter.Filter;
+import dev.partitiongateway.stats.PartitionStats;
 import dev.partitiongateway.support.Collections;
 import dev.partitiongateway.support.EmbeddedPostgresResource;
 import io.quarkus.test.common.TestResourceScope;
@@ -37,6 +39,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import org.eclipse.microprofile.context.ManagedExecutor;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -54,6 +57,14 @@ class InlineSearchCallTest {
     CollectionCatalog catalog;
     @Inject
     BackendRegistry backends;
+    @Inject
+    PartitionDirectory directory;
+    @Inject
+    PartitionRouter partitions;
+    @Inject
+    ManagedExecutor executor;
+    @Inject
+    PartitionStats stats;
 
     @Test
     void should_make_the_only_call_to_an_in_process_backend_on_the_calling_thread() {
@@ -104,13 +115,16 @@ class InlineSearchCallTest {
     @Test
     void should_fail_an_answer_after_the_deadline_on_the_calling_thread_as_on_the_pool() {
         Setup one = setup("TENANT", 1);
-        Duration pastDeadline = Duration.ofMillis(2300); // gateway.search.deadline is 2 s
+        // The gateway's router with a deadline of 200 ms instead of gateway.search.deadline's 2 s, so the test waits less.
+        QueryRouter shortDeadline = new QueryRouter(directory, partitions, executor, Duration.ofMillis(200));
+        shortDeadline.stats = stats;
+        Duration pastDeadline = Duration.ofMillis(400);
         for (boolean inProcess : new boolean[] {true, false}) {
             Recording slow = new Recording(backends.get("lucene"), inProcess, false, pastDeadline);
 
-            assertThatThrownBy(() -> queries.search(one.collection, one.tenant, slow, plan(false)))
-                    .as("in process: %s", inProcess).isInstanceOf(BackendException.Timeout.class).hasMessageContaining("deadline");
-            QueryRouter.Outcome partial = queries.search(one.collection, one.tenant, slow, plan(true));
+            assertThatThrownBy(() -> shortDeadline.search(one.collection, one.tenant, slow, plan(false)))
+                    .as("in process: %s", inProcess).isInstanceOf(BackendException.Timeout.class).hasMessageContaining("200 ms deadline");
+            QueryRouter.Outcome partial = shortDeadline.search(one.collection, one.tenant, slow, plan(true));
             assertThat(partial.matches()).isEmpty();
             assertThat(partial.failed()).singleElement().satisfies(f -> assertThat(f.reason()).contains("deadline"));
         }
