@@ -10,7 +10,6 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -165,19 +164,10 @@ class BeforeAfterBenchmark {
     }
 
     private String upsertBody(String prefix, int first, int count) {
-        StringBuilder body = new StringBuilder(count * DIM * 12).append("{\"vectors\":[");
-        for (int i = 0; i < count; i++) {
-            body.append(i == 0 ? "" : ",").append("{\"id\":\"").append(prefix).append(first + i).append("\",\"values\":")
-                    .append(json(point())).append('}');
-        }
-        return body.append("]}").toString();
+        return ClusteredVectors.upsertBody(prefix, first, count, this::point);
     }
 
     private static String json(float[] vector) {
-        StringBuilder s = new StringBuilder(vector.length * 12).append('[');
-        for (int i = 0; i < vector.length; i++) {
-            s.append(i == 0 ? "" : ",").append(vector[i]);
-        }
-        return s.append(']').toString();
+        return ClusteredVectors.json(vector);
     }
 }

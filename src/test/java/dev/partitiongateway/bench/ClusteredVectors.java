@@ -1,6 +1,7 @@
 package dev.partitiongateway.bench;
 
 import java.util.Random;
+import java.util.function.Supplier;
 
 /**
  * Synthetic embeddings with neighbourhood structure for the benchmarks: random centroids plus
@@ -28,5 +29,24 @@ public final class ClusteredVectors {
             v[d] += centroid[d];
         }
         return v;
+    }
+
+    /** The body of an upsert of {@code count} vectors from {@code points}, with ids {@code prefix + first} onwards. */
+    public static String upsertBody(String prefix, int first, int count, Supplier<float[]> points) {
+        StringBuilder body = new StringBuilder(count * 128 * 12).append("{\"vectors\":[");
+        for (int i = 0; i < count; i++) {
+            body.append(i == 0 ? "" : ",").append("{\"id\":\"").append(prefix).append(first + i).append("\",\"values\":")
+                    .append(json(points.get())).append('}');
+        }
+        return body.append("]}").toString();
+    }
+
+    /** A vector as a JSON array. */
+    public static String json(float[] vector) {
+        StringBuilder s = new StringBuilder(vector.length * 12).append('[');
+        for (int i = 0; i < vector.length; i++) {
+            s.append(i == 0 ? "" : ",").append(vector[i]);
+        }
+        return s.append(']').toString();
     }
 }

@@ -431,20 +431,11 @@ class SideBySideBenchmark {
     }
 
     private String upsertBody(String prefix, int first, int count) {
-        StringBuilder body = new StringBuilder(count * DIM * 12).append("{\"vectors\":[");
-        for (int i = 0; i < count; i++) {
-            body.append(i == 0 ? "" : ",").append("{\"id\":\"").append(prefix).append(first + i).append("\",\"values\":")
-                    .append(json(point())).append('}');
-        }
-        return body.append("]}").toString();
+        return ClusteredVectors.upsertBody(prefix, first, count, this::point);
     }
 
     private static String json(float[] vector) {
-        StringBuilder s = new StringBuilder(vector.length * 12).append('[');
-        for (int i = 0; i < vector.length; i++) {
-            s.append(i == 0 ? "" : ",").append(vector[i]);
-        }
-        return s.append(']').toString();
+        return ClusteredVectors.json(vector);
     }
 
     private static double median(List<Phase> phases, java.util.function.ToDoubleFunction<Phase> figure) {

@@ -12,19 +12,15 @@ import dev.partitiongateway.catalog.CollectionView;
 import dev.partitiongateway.catalog.PartitionDirectory;
 import dev.partitiongateway.spi.BackendException;
 import dev.partitiongateway.spi.Capabilities;
-import dev.partitiongateway.spi.CollectionSpec;
-import dev.partitiongateway.spi.BackendHealth;
 import dev.partitiongateway.spi.Match;
 import dev.partitiongateway.spi.Placement;
-import dev.partitiongateway.spi.RecordCursor;
-import dev.partitiongateway.spi.ScanRequest;
 import dev.partitiongateway.spi.SearchQuery;
 import dev.partitiongateway.spi.VectorBackend;
-import dev.partitiongateway.spi.VectorRecord;
 import dev.partitiongateway.spi.filter.Filter;
 import dev.partitiongateway.stats.PartitionStats;
 import dev.partitiongateway.support.Collections;
 import dev.partitiongateway.support.EmbeddedPostgresResource;
+import dev.partitiongateway.support.ForwardingBackend;
 import io.quarkus.test.common.TestResourceScope;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
@@ -33,7 +29,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
-import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -162,8 +157,7 @@ class InlineSearchCallTest {
     }
 
     /** The real backend, claiming to run in this process or not, recording the thread of each search call. */
-    private static final class Recording implements VectorBackend {
-        final VectorBackend delegate;
+    private static final class Recording extends ForwardingBackend {
         final boolean inProcess;
         final boolean multiPlacement;
         final Duration delay;
@@ -171,7 +165,7 @@ class InlineSearchCallTest {
         final List<List<Placement>> calls = java.util.Collections.synchronizedList(new ArrayList<>());
 
         Recording(VectorBackend delegate, boolean inProcess, boolean multiPlacement, Duration delay) {
-            this.delegate = delegate;
+            super(delegate);
             this.inProcess = inProcess;
             this.multiPlacement = multiPlacement;
             this.delay = delay;
@@ -197,66 +191,6 @@ class InlineSearchCallTest {
             Capabilities c = delegate.capabilities();
             return new Capabilities(multiPlacement, c.maxBatchSize(), c.filterOperators(), c.constantTimeDropPartition(), c.consistency(),
                     c.maxIdLength(), inProcess);
-        }
-
-        @Override
-        public String kind() {
-            return delegate.kind();
-        }
-
-        @Override
-        public void ensureCollection(CollectionSpec spec) {
-            delegate.ensureCollection(spec);
-        }
-
-        @Override
-        public void dropCollection(CollectionSpec spec) {
-            delegate.dropCollection(spec);
-        }
-
-        @Override
-        public void ensurePartition(Placement placement) {
-            delegate.ensurePartition(placement);
-        }
-
-        @Override
-        public void dropPartition(Placement placement) {
-            delegate.dropPartition(placement);
-        }
-
-        @Override
-        public void upsert(Placement placement, List<VectorRecord> records) {
-            delegate.upsert(placement, records);
-        }
-
-        @Override
-        public List<VectorRecord> fetch(Placement placement, Collection<String> ids) {
-            return delegate.fetch(placement, ids);
-        }
-
-        @Override
-        public long delete(Placement placement, Collection<String> ids) {
-            return delegate.delete(placement, ids);
-        }
-
-        @Override
-        public long deleteByFilter(Placement placement, Filter filter) {
-            return delegate.deleteByFilter(placement, filter);
-        }
-
-        @Override
-        public long count(Placement placement, Filter filter) {
-            return delegate.count(placement, filter);
-        }
-
-        @Override
-        public RecordCursor scan(Placement placement, ScanRequest request) {
-            return delegate.scan(placement, request);
-        }
-
-        @Override
-        public BackendHealth health() {
-            return delegate.health();
         }
 
         @Override

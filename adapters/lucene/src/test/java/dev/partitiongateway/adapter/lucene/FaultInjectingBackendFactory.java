@@ -1,15 +1,14 @@
 package dev.partitiongateway.adapter.lucene;
 
 import dev.partitiongateway.spi.BackendException;
-import dev.partitiongateway.spi.BackendHealth;
 import dev.partitiongateway.spi.Capabilities;
-import dev.partitiongateway.spi.CollectionSpec;
 import dev.partitiongateway.spi.Match;
 import dev.partitiongateway.spi.Placement;
 import dev.partitiongateway.spi.RecordCursor;
 import dev.partitiongateway.spi.ScanRequest;
 import dev.partitiongateway.spi.SearchQuery;
 import dev.partitiongateway.spi.VectorBackend;
+import dev.partitiongateway.support.ForwardingBackend;
 import dev.partitiongateway.spi.VectorBackendFactory;
 import dev.partitiongateway.spi.VectorRecord;
 import dev.partitiongateway.spi.filter.Filter;
@@ -202,7 +201,7 @@ public class FaultInjectingBackendFactory implements VectorBackendFactory {
     @Override
     public VectorBackend create() {
         LuceneBackend lucene = new LuceneBackend(Path.of(dataDir).resolve(KIND), new LuceneBackend.Options(16, 100, 100));
-        return new VectorBackend() {
+        return new ForwardingBackend(lucene) {
             @Override
             public String kind() {
                 return KIND;
@@ -213,26 +212,6 @@ public class FaultInjectingBackendFactory implements VectorBackendFactory {
                 Capabilities c = lucene.capabilities();
                 return new Capabilities(Faults.multiPlacementSearch, c.maxBatchSize(), c.filterOperators(), c.constantTimeDropPartition(),
                         c.consistency(), c.maxIdLength(), false); // it stands for a remote backend: slow, failing, timing out
-            }
-
-            @Override
-            public void ensureCollection(CollectionSpec spec) {
-                lucene.ensureCollection(spec);
-            }
-
-            @Override
-            public void dropCollection(CollectionSpec spec) {
-                lucene.dropCollection(spec);
-            }
-
-            @Override
-            public void ensurePartition(Placement placement) {
-                lucene.ensurePartition(placement);
-            }
-
-            @Override
-            public void dropPartition(Placement placement) {
-                lucene.dropPartition(placement);
             }
 
             @Override
@@ -283,16 +262,6 @@ public class FaultInjectingBackendFactory implements VectorBackendFactory {
             @Override
             public RecordCursor scan(Placement placement, ScanRequest request) {
                 return Faults.call(() -> lucene.scan(placement, request));
-            }
-
-            @Override
-            public BackendHealth health() {
-                return lucene.health();
-            }
-
-            @Override
-            public void close() {
-                lucene.close();
             }
         };
     }

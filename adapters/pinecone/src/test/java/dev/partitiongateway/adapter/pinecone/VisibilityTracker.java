@@ -1,8 +1,6 @@
 package dev.partitiongateway.adapter.pinecone;
 
 import dev.partitiongateway.spi.BackendException;
-import dev.partitiongateway.spi.BackendHealth;
-import dev.partitiongateway.spi.Capabilities;
 import dev.partitiongateway.spi.CollectionSpec;
 import dev.partitiongateway.spi.Match;
 import dev.partitiongateway.spi.Placement;
@@ -10,6 +8,7 @@ import dev.partitiongateway.spi.RecordCursor;
 import dev.partitiongateway.spi.ScanRequest;
 import dev.partitiongateway.spi.SearchQuery;
 import dev.partitiongateway.spi.VectorBackend;
+import dev.partitiongateway.support.ForwardingBackend;
 import dev.partitiongateway.spi.VectorRecord;
 import dev.partitiongateway.spi.filter.Filter;
 import java.time.Duration;
@@ -37,11 +36,10 @@ import org.opentest4j.TestAbortedException;
  * <p>Optionally it aborts (skips) a test whose collection cannot live in the one index a run is given
  * (a real index has one dimension and one metric), with the reason.
  */
-final class VisibilityTracker implements VectorBackend {
+final class VisibilityTracker extends ForwardingBackend {
 
     private static final Duration POLL = Duration.ofMillis(20);
 
-    private final VectorBackend delegate;
     private final Duration bound;
     private final Predicate<CollectionSpec> canHold;
     private final String shapeLimit;
@@ -55,7 +53,7 @@ final class VisibilityTracker implements VectorBackend {
     }
 
     VisibilityTracker(VectorBackend delegate, Duration bound, Predicate<CollectionSpec> canHold, String shapeLimit) {
-        this.delegate = delegate;
+        super(delegate);
         this.bound = bound;
         this.canHold = canHold;
         this.shapeLimit = shapeLimit;
@@ -134,47 +132,7 @@ final class VisibilityTracker implements VectorBackend {
         return deleted;
     }
 
-    // ---------------------------------------------------------------- reads pass through
-
-    @Override
-    public String kind() {
-        return delegate.kind();
-    }
-
-    @Override
-    public Capabilities capabilities() {
-        return delegate.capabilities();
-    }
-
-    @Override
-    public List<Match> search(List<Placement> placements, SearchQuery query) {
-        return delegate.search(placements, query);
-    }
-
-    @Override
-    public List<VectorRecord> fetch(Placement placement, Collection<String> ids) {
-        return delegate.fetch(placement, ids);
-    }
-
-    @Override
-    public long count(Placement placement, Filter filter) {
-        return delegate.count(placement, filter);
-    }
-
-    @Override
-    public RecordCursor scan(Placement placement, ScanRequest request) {
-        return delegate.scan(placement, request);
-    }
-
-    @Override
-    public BackendHealth health() {
-        return delegate.health();
-    }
-
-    @Override
-    public void close() {
-        delegate.close();
-    }
+    // Reads pass through (ForwardingBackend).
 
     // ---------------------------------------------------------------- waiting
 
