@@ -7,6 +7,8 @@ import static dev.partitiongateway.support.PromoteApi.tenantInBucket;
 import static dev.partitiongateway.support.SplitApi.PATIENCE;
 import static dev.partitiongateway.support.SplitApi.awaitJob;
 import static dev.partitiongateway.support.SplitApi.awaitProgress;
+import static dev.partitiongateway.support.MoveWorkload.churn;
+import static dev.partitiongateway.support.MoveWorkload.rowAt;
 import static dev.partitiongateway.support.TestApi.as;
 import static dev.partitiongateway.support.TestApi.asOperator;
 import static dev.partitiongateway.support.TestApi.readWriteKey;
@@ -31,10 +33,7 @@ import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.path.json.JsonPath;
 import jakarta.inject.Inject;
 import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -80,7 +79,7 @@ class PromoteCancelTest {
         String own = new PartitionKey.Dedicated().placementName(tenant);
 
         // A registry row of the second batch, held: the promotion moves one batch, then waits for it.
-        String held = rowAt(collection, tenant, batch + batch / 2);
+        String held = rowAt(dataSource, collection, tenant, batch + batch / 2);
         AtomicBoolean stop = new AtomicBoolean();
         ExecutorService writer = Executors.newSingleThreadExecutor();
         List<String> deleted = new ArrayList<>();
@@ -91,7 +90,7 @@ class PromoteCancelTest {
             c.setAutoCommit(false);
             PromoteUnderLoadTest.lockRow(c, collection, tenant, held);
             job = promote(collection, tenant);
-            writes = writer.submit(() -> write(model, collection, stop, deleted));
+            writes = writer.submit(() -> churn(model, collection, stop, deleted, 63));
             awaitProgress(job, batch / 2, PATIENCE); // less than a batch if the writer moved some of its rows first
             assertThat(rowsByPlacement(dataSource, collection, tenant)).as("half moved").containsKeys(bucket, own);
             movedBeforeCancel = SplitApi.job(job).getLong("job.done");
@@ -124,49 +123,5 @@ class PromoteCancelTest {
         model.assertStored(deleted);
         assertThat(rowsByPlacement(dataSource, collection, tenant)).containsExactly(Map.entry(own, (long) model.live().size()));
         assertUsage(collection, key, model.live().size());
-    }
-
-    /** New vectors, new values of existing ones and deletes, one after the other, into the model as acknowledged. */
-    private Void write(VectorModel model, String collection, AtomicBoolean stop, List<String> deleted) {
-        Random random = new Random(63);
-        int round = 0;
-        while (!stop.get()) {
-            List<Map<String, Object>> batch = new ArrayList<>();
-            Map<String, float[]> written = new HashMap<>();
-            for (int i = 0; i < 3; i++) {
-                String id = "w" + round + "-" + i;
-                float[] v = model.random(random);
-                batch.add(VectorModel.json(id, v, Map.of()));
-                written.put(id, v);
-            }
-            String again = "v" + random.nextInt(300);
-            float[] v = model.random(random);
-            batch.add(VectorModel.json(again, v, Map.of()));
-            written.put(again, v);
-            as(model.key()).body(Map.of("vectors", batch)).put("/v1/collections/" + collection + "/vectors").then().statusCode(200);
-            model.live().putAll(written);
-            if (round % 3 == 2) {
-                String gone = "w" + (round - 1) + "-0";
-                as(model.key()).body(Map.of("ids", List.of(gone))).post("/v1/collections/" + collection + "/vectors/delete").then()
-                        .statusCode(200);
-                model.live().remove(gone);
-                deleted.add(gone);
-            }
-            round++;
-        }
-        return null;
-    }
-
-    private String rowAt(String collection, String tenant, int offset) throws Exception {
-        try (Connection c = dataSource.getConnection(); PreparedStatement s = c.prepareStatement("""
-                SELECT external_id FROM vector_registry WHERE tenant_id = ? AND collection = ? ORDER BY tenant_id, external_id OFFSET ? LIMIT 1""")) {
-            s.setString(1, tenant);
-            s.setString(2, collection);
-            s.setInt(3, offset);
-            try (ResultSet rs = s.executeQuery()) {
-                rs.next();
-                return rs.getString(1);
-            }
-        }
     }
 }

@@ -7,6 +7,8 @@ import static dev.partitiongateway.support.SplitApi.PATIENCE;
 import static dev.partitiongateway.support.SplitApi.awaitJob;
 import static dev.partitiongateway.support.SplitApi.awaitProgress;
 import static dev.partitiongateway.support.SplitApi.split;
+import static dev.partitiongateway.support.MoveWorkload.churn;
+import static dev.partitiongateway.support.MoveWorkload.rowAt;
 import static dev.partitiongateway.support.TestApi.as;
 import static dev.partitiongateway.support.TestApi.asOperator;
 import static dev.partitiongateway.support.TestApi.createTenant;
@@ -33,9 +35,7 @@ import io.restassured.path.json.JsonPath;
 import jakarta.inject.Inject;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -75,7 +75,7 @@ class SplitCancelTest {
         String whole = onlyPlacement(collection, tenant);
 
         // The registry row of a vector in the second batch, held: the split moves one batch, then waits for it.
-        String held = rowAt(collection, tenant, batch + batch / 2);
+        String held = rowAt(dataSource, collection, tenant, batch + batch / 2);
         AtomicBoolean stop = new AtomicBoolean();
         ExecutorService writer = Executors.newSingleThreadExecutor();
         List<String> deleted = new ArrayList<>();
@@ -86,7 +86,7 @@ class SplitCancelTest {
             c.setAutoCommit(false);
             lock(c, collection, tenant, held);
             job = split(collection, whole, 2);
-            writes = writer.submit(() -> write(model, collection, stop, deleted));
+            writes = writer.submit(() -> churn(model, collection, stop, deleted, 22));
             // The first batch: less than a whole batch when the writer deleted or rewrote some of its ids first (CI saw 999 of
             // 1000). The split then waits for the held row, so what it moved stays put until the cancel.
             awaitProgress(job, batch / 2, PATIENCE);
@@ -120,52 +120,6 @@ class SplitCancelTest {
         awaitJob(split(collection, whole, 2), "SUCCEEDED", PATIENCE);
         model.assertStored(deleted);
         assertCounts(collection, tenant, key, model.live().size());
-    }
-
-    /** New vectors, new values of existing ones and deletes, one after the other, into the model as acknowledged. */
-    private Void write(VectorModel model, String collection, AtomicBoolean stop, List<String> deleted) {
-        Random random = new Random(22);
-        int round = 0;
-        while (!stop.get()) {
-            List<Map<String, Object>> batch = new ArrayList<>();
-            Map<String, float[]> written = new HashMap<>();
-            for (int i = 0; i < 3; i++) {
-                String id = "w" + round + "-" + i;
-                float[] v = model.random(random);
-                batch.add(VectorModel.json(id, v, Map.of()));
-                written.put(id, v);
-            }
-            // A re-written id may be in the batch the split holds: the write waits for that batch.
-            String again = "v" + random.nextInt(300);
-            float[] v = model.random(random);
-            batch.add(VectorModel.json(again, v, Map.of()));
-            written.put(again, v);
-            as(model.key()).body(Map.of("vectors", batch)).put("/v1/collections/" + collection + "/vectors").then().statusCode(200);
-            model.live().putAll(written);
-            if (round % 3 == 2) {
-                String gone = "w" + (round - 1) + "-0";
-                as(model.key()).body(Map.of("ids", List.of(gone))).post("/v1/collections/" + collection + "/vectors/delete").then()
-                        .statusCode(200);
-                model.live().remove(gone);
-                deleted.add(gone);
-            }
-            round++;
-        }
-        return null;
-    }
-
-    /** The id of the registry row at {@code offset} in the order a split walks them. */
-    private String rowAt(String collection, String tenant, int offset) throws Exception {
-        try (Connection c = dataSource.getConnection(); PreparedStatement s = c.prepareStatement("""
-                SELECT external_id FROM vector_registry WHERE tenant_id = ? AND collection = ? ORDER BY tenant_id, external_id OFFSET ? LIMIT 1""")) {
-            s.setString(1, tenant);
-            s.setString(2, collection);
-            s.setInt(3, offset);
-            try (ResultSet rs = s.executeQuery()) {
-                rs.next();
-                return rs.getString(1);
-            }
-        }
     }
 
     private static void lock(Connection c, String collection, String tenant, String id) throws Exception {
