@@ -4,23 +4,22 @@ import java.io.IOException;
 import java.io.InterruptedIOException;
 
 /**
- * Makes many concurrent writes durable with one commit (and one fsync) of an index.
+ * Makes many concurrent writes durable with one fsync (of a placement's write-ahead log).
  *
- * <p>A writer first adds its documents to the {@link org.apache.lucene.index.IndexWriter}, then calls
- * {@link #awaitDurable()}, which returns once a commit that <em>started after</em> that call has
- * finished: a commit already running when the writer arrives may have taken its snapshot before the
- * writer's documents were added, so it does not count. If no commit is running, the caller becomes
- * the leader and commits for everyone who is waiting; writers that arrive meanwhile are carried by
- * the next commit. One commit runs at a time, so under load each commit covers every write that
- * arrived while the previous one ran.
+ * <p>A writer first appends its change, then calls {@link #awaitDurable()}, which returns once an
+ * action (the fsync) that <em>started after</em> that call has finished: an fsync already running
+ * when the writer arrives may have started before the writer's record was appended, so it does not
+ * count. If no action is running, the caller becomes the leader and runs it for everyone who is
+ * waiting; writers that arrive meanwhile are carried by the next one. One action runs at a time, so
+ * under load each covers every write that arrived while the previous one ran.
  *
- * <p>A failed commit is sticky: it fails every writer not yet made durable, and every later one, so
- * a write is never acknowledged on the strength of a commit that might not hold it. The index has to
- * be reopened from its last good commit (the commit action rolls the writer back on failure).
+ * <p>A failed action is sticky: it fails every writer not yet made durable, and every later one, so
+ * a write is never acknowledged on the strength of an fsync that might not hold it. The index has to
+ * be reopened (from its last commit and its log).
  */
 final class GroupCommit {
 
-    /** The commit that one leader runs on behalf of every waiting writer. */
+    /** The action (an fsync) that one leader runs on behalf of every waiting writer. */
     @FunctionalInterface
     interface Action {
         void run() throws IOException;
@@ -41,8 +40,8 @@ final class GroupCommit {
     }
 
     /**
-     * Returns when everything the caller added to the writer before this call is committed; throws
-     * if the commit that would have covered it failed (or an earlier one did).
+     * Returns when everything the caller appended before this call is durable; throws if the action
+     * that would have covered it failed (or an earlier one did).
      */
     void awaitDurable() throws IOException {
         long generation;
@@ -65,7 +64,7 @@ final class GroupCommit {
                     wait();
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
-                    throw new InterruptedIOException("interrupted while waiting for a commit; the write is not acknowledged");
+                    throw new InterruptedIOException("interrupted while waiting for an fsync; the write is not acknowledged");
                 } finally {
                     waiting--;
                 }
@@ -92,22 +91,22 @@ final class GroupCommit {
         }
     }
 
-    /** Whether a commit failed: the index must be reopened. */
+    /** Whether an action failed: the index must be reopened. */
     synchronized boolean hasFailed() {
         return failure != null;
     }
 
-    /** Commits made so far (for tests and metrics). */
+    /** Actions run so far (for tests and metrics). */
     synchronized long commits() {
         return commits;
     }
 
-    /** Writers waiting for a commit that another one runs (for tests). */
+    /** Writers waiting for an action that another one runs (for tests). */
     synchronized int waiting() {
         return waiting;
     }
 
     private IOException failed() {
-        return new IOException("a commit failed, so this write may not be durable: " + failure.getMessage(), failure);
+        return new IOException("an fsync failed, so this write may not be durable: " + failure.getMessage(), failure);
     }
 }

@@ -26,6 +26,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Comparator;
@@ -38,12 +39,14 @@ import java.util.Objects;
 import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Lock;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.apache.lucene.codecs.Codec;
 import org.apache.lucene.document.Document;
-import org.apache.lucene.index.VectorSimilarityFunction;
 import org.apache.lucene.search.IndexSearcher;
 import org.apache.lucene.search.KnnFloatVectorQuery;
 import org.apache.lucene.search.Query;
@@ -60,10 +63,11 @@ import org.apache.lucene.util.BytesRef;
  * are opened on first use; at most {@link Options#maxOpenIndexes()} stay open, the least recently
  * used idle one being closed (never one with a call in flight) to make room, and reopened on demand.
  *
- * <p>Every write is committed before the call returns, so an acknowledged write survives a crash,
+ * <p>Every write is durable before the call returns, so an acknowledged write survives a crash,
  * and the searcher is refreshed before it returns, so reads see it at once ({@link Consistency#STRONG}).
- * Concurrent writes to one placement share commits (see {@link GroupCommit}): one fsync makes all of
- * them durable.
+ * A write is made durable by each placement's write-ahead log, whose fsync concurrent writes share
+ * (see {@link GroupCommit}); a background thread commits each placement with logged writes to Lucene
+ * every {@link Options#checkpointInterval()} and truncates its log (see {@link PlacementIndex}).
  * Records of several tenants can share one placement: each document carries its tenant, and every
  * read and delete is restricted to the caller's tenant. A dedicated placement's index records its
  * one tenant when it is created and refuses every other tenant's writes, so its owner's reads skip
@@ -84,16 +88,28 @@ public final class LuceneBackend implements VectorBackend {
      * @param maxOpenIndexes   how many placements stay open (a writer, a reader, their files) at once;
      *                         the least recently used idle one is closed to open another. Indexes in
      *                         use are never closed, so the cap is exceeded while more are in use at once.
+     * @param checkpointInterval how often an open placement with logged writes is committed to Lucene and
+     *                         its write-ahead log truncated; longer means fewer commits and more to
+     *                         apply again after a crash
      */
-    public record Options(int hnswM, int hnswBeamWidth, int searchCandidates, int maxOpenIndexes) {
+    public record Options(int hnswM, int hnswBeamWidth, int searchCandidates, int maxOpenIndexes, Duration checkpointInterval) {
         public static final int DEFAULT_MAX_OPEN_INDEXES = 1000;
-        public static final Options DEFAULTS = new Options(16, 100, 100, DEFAULT_MAX_OPEN_INDEXES);
+        public static final Duration DEFAULT_CHECKPOINT_INTERVAL = Duration.ofSeconds(1);
+        public static final Options DEFAULTS = new Options(16, 100, 100, DEFAULT_MAX_OPEN_INDEXES, DEFAULT_CHECKPOINT_INTERVAL);
 
         public Options(int hnswM, int hnswBeamWidth, int searchCandidates) {
-            this(hnswM, hnswBeamWidth, searchCandidates, DEFAULT_MAX_OPEN_INDEXES);
+            this(hnswM, hnswBeamWidth, searchCandidates, DEFAULT_MAX_OPEN_INDEXES, DEFAULT_CHECKPOINT_INTERVAL);
+        }
+
+        public Options(int hnswM, int hnswBeamWidth, int searchCandidates, int maxOpenIndexes) {
+            this(hnswM, hnswBeamWidth, searchCandidates, maxOpenIndexes, DEFAULT_CHECKPOINT_INTERVAL);
         }
 
         public Options {
+            Objects.requireNonNull(checkpointInterval, "checkpointInterval");
+            if (checkpointInterval.isNegative() || checkpointInterval.isZero()) {
+                throw new IllegalArgumentException("checkpointInterval must be positive, not " + checkpointInterval);
+            }
             if (maxOpenIndexes < 1) {
                 throw new IllegalArgumentException("maxOpenIndexes must be at least 1, not " + maxOpenIndexes);
             }
@@ -127,6 +143,7 @@ public final class LuceneBackend implements VectorBackend {
     private final Object structure = new Object();
     private final Map<String, CollectionSpec> collections = new ConcurrentHashMap<>();
     private final Map<PlacementKey, PlacementIndex> openIndexes = new ConcurrentHashMap<>();
+    private final ScheduledExecutorService checkpoints;
     private volatile boolean closed;
 
     private record PlacementKey(String collection, String placement) {
@@ -155,6 +172,13 @@ public final class LuceneBackend implements VectorBackend {
             throw new BackendException.Unavailable("cannot create the Lucene data directory " + this.root + ": " + e.getMessage(), e);
         }
         removeLeftoverDroppedFolders();
+        this.checkpoints = Executors.newSingleThreadScheduledExecutor(task -> {
+            Thread thread = new Thread(task, "lucene-checkpoint " + this.root.getFileName());
+            thread.setDaemon(true);
+            return thread;
+        });
+        long interval = options.checkpointInterval().toNanos();
+        checkpoints.scheduleWithFixedDelay(this::checkpointDue, interval, interval, TimeUnit.NANOSECONDS);
     }
 
     @Override
@@ -237,7 +261,8 @@ public final class LuceneBackend implements VectorBackend {
                 makeRoom();
                 try {
                     Files.createDirectories(folder);
-                    index = PlacementIndex.open(folder, codec, true, placement.shared() ? null : placement.tenant());
+                    index = PlacementIndex.open(folder, codec, true, placement.shared() ? null : placement.tenant(),
+                            LuceneSimilarity.of(placement.collection().metric()));
                 } catch (IOException | RuntimeException e) {
                     throw translate(describe(placement), e);
                 }
@@ -280,26 +305,25 @@ public final class LuceneBackend implements VectorBackend {
         }
         // Every record is validated and converted before anything is written, so bad input changes nothing.
         // A batch that names an id twice keeps its last record, as upserting them one after another would.
-        VectorSimilarityFunction similarity = LuceneSimilarity.of(spec.metric());
-        Map<String, Document> documents = new LinkedHashMap<>();
+        Map<String, VectorRecord> byId = new LinkedHashMap<>();
         for (VectorRecord record : records) {
             requireValidId(record.id());
             requireValidVector("record " + record.id(), record.values(), spec);
-            documents.remove(record.id());
-            documents.put(record.id(), RecordDocument.toDocument(placement.tenant(), record, similarity));
+            byId.remove(record.id());
+            byId.put(record.id(), record);
         }
-        if (documents.isEmpty()) {
+        if (byId.isEmpty()) {
             withIndex(placement, index -> null);
             return;
         }
-        List<BytesRef> keys = new ArrayList<>(documents.size());
-        documents.keySet().forEach(id -> keys.add(RecordDocument.keyBytes(placement.tenant(), id)));
-        Query replaced = new TermInSetQuery(RecordDocument.KEY, keys);
+        IndexOperation.Upsert upsert = IndexOperation.Upsert.of(placement.tenant(), List.copyOf(byId.values()));
+        List<Document> documents = upsert.documents(LuceneSimilarity.of(spec.metric()));
+        Query replaced = upsert.replaced();
         withIndex(placement, index -> {
             requireWritable(placement, index);
             // One block: the old copies are deleted and the new ones added together, or nothing
             // changes if Lucene refuses a document, so concurrent writes never need a rollback.
-            index.add(writer -> writer.updateDocuments(replaced, documents.values()));
+            index.add(upsert, writer -> writer.updateDocuments(replaced, documents));
             return null;
         });
     }
@@ -366,30 +390,18 @@ public final class LuceneBackend implements VectorBackend {
     @Override
     public long delete(Placement placement, Collection<String> ids) {
         List<BytesRef> keys = keys(placement, ids);
-        return withIndex(placement, index -> {
-            if (keys.isEmpty()) {
-                return 0L;
-            }
-            return deleteMatching(index, new TermInSetQuery(RecordDocument.KEY, keys));
-        });
+        IndexOperation.Delete delete = new IndexOperation.Delete(placement.tenant(), List.copyOf(new LinkedHashSet<>(ids)));
+        return withIndex(placement, index -> keys.isEmpty() ? 0L : index.delete(delete.matching(), delete));
     }
 
-    /** A {@code null} filter deletes every record of the tenant, as it counts and scans every record. */
+    /**
+     * A {@code null} filter deletes every record of the tenant, as it counts and scans every record.
+     * Not logged: it returns after a checkpoint (see {@link PlacementIndex#delete}).
+     */
     @Override
     public long deleteByFilter(Placement placement, Filter filter) {
         requireCollection(placement.collection());
-        return withIndex(placement, index -> deleteMatching(index, scope(placement, index, filter)));
-    }
-
-    private static long deleteMatching(PlacementIndex index, Query query) throws IOException {
-        return index.write((current, writer) -> {
-            // Writes are serialised per placement, so what is counted here is exactly what is deleted.
-            long existing = current.count(query);
-            if (existing > 0) {
-                writer.deleteDocuments(query);
-            }
-            return existing;
-        });
+        return withIndex(placement, index -> index.delete(scope(placement, index, filter), null));
     }
 
     @Override
@@ -424,6 +436,13 @@ public final class LuceneBackend implements VectorBackend {
                 return;
             }
             closed = true;
+            // Not interrupted: an interrupt in the middle of an fsync would close the log's channel.
+            checkpoints.shutdown();
+            try {
+                checkpoints.awaitTermination(1, TimeUnit.MINUTES);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
             List<Exception> failures = new ArrayList<>();
             for (PlacementIndex index : openIndexes.values()) {
                 try {
@@ -474,7 +493,7 @@ public final class LuceneBackend implements VectorBackend {
      */
     private PlacementIndex acquire(Placement placement) {
         requireOpen();
-        requireCollection(placement.collection());
+        CollectionSpec stored = requireCollection(placement.collection());
         PlacementKey key = PlacementKey.of(placement);
         PlacementIndex index = openIndexes.get(key);
         if (index != null) {
@@ -497,7 +516,7 @@ public final class LuceneBackend implements VectorBackend {
                 }
                 makeRoom();
                 try {
-                    index = PlacementIndex.open(folder, codec, false, null);
+                    index = PlacementIndex.open(folder, codec, false, null, LuceneSimilarity.of(stored.metric()));
                 } catch (IOException | RuntimeException e) {
                     throw translate(describe(placement), e);
                 }
@@ -536,6 +555,31 @@ public final class LuceneBackend implements VectorBackend {
             } catch (IOException | RuntimeException e) {
                 // Closed anyway (its files are released with the failure); the next call reopens it from its last commit.
                 openIndexes.remove(entry.getKey(), idle);
+            }
+        }
+    }
+
+    /**
+     * Commits every open placement with writes logged since its last checkpoint (the background
+     * task). An index being closed is skipped: closing checkpoints it or leaves its log to replay. A
+     * failed checkpoint leaves the index unhealthy, and the next call to it reopens it from its log.
+     */
+    void checkpointDue() {
+        for (PlacementIndex index : openIndexes.values()) {
+            if (closed) {
+                return;
+            }
+            if (!index.needsCheckpoint() || !index.operationLock().tryLock()) {
+                continue;
+            }
+            try {
+                if (!index.isClosed() && index.isHealthy()) {
+                    index.checkpoint();
+                }
+            } catch (IOException | RuntimeException e) {
+                // The index is now unhealthy; the next call evicts and reopens it.
+            } finally {
+                index.operationLock().unlock();
             }
         }
     }

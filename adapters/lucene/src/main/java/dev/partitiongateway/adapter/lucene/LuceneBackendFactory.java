@@ -31,6 +31,7 @@ public class LuceneBackendFactory implements VectorBackendFactory {
     @Override
     public VectorBackend create() {
         return new LuceneBackend(Path.of(dataDir).resolve("lucene"),
-                new LuceneBackend.Options(config.hnswM(), config.hnswBeamWidth(), config.hnswEfSearch(), config.maxOpenIndexes()));
+                new LuceneBackend.Options(config.hnswM(), config.hnswBeamWidth(), config.hnswEfSearch(), config.maxOpenIndexes(),
+                        config.checkpointInterval()));
     }
 }

@@ -2,6 +2,7 @@ package dev.partitiongateway.adapter.lucene;
 
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
+import java.time.Duration;
 
 /** Operator settings of the embedded Lucene backend ({@code gateway.lucene.*}). */
 @ConfigMapping(prefix = "gateway.lucene")
@@ -28,4 +29,12 @@ public interface LuceneConfig {
      */
     @WithDefault("1000")
     int maxOpenIndexes();
+
+    /**
+     * How often each open placement with new writes is committed to Lucene, which lets its write-ahead
+     * log be truncated. Writes are durable without it (the log is fsynced); a longer interval means
+     * fewer commits and more log to apply again when the process restarts after a crash.
+     */
+    @WithDefault("1s")
+    Duration checkpointInterval();
 }

@@ -3,40 +3,53 @@ package dev.partitiongateway.adapter.lucene;
 import java.io.Closeable;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.locks.Lock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import org.apache.lucene.codecs.Codec;
 import org.apache.lucene.index.DirectoryReader;
 import org.apache.lucene.index.IndexWriter;
+import org.apache.lucene.index.IndexFileNames;
 import org.apache.lucene.index.IndexWriterConfig;
+import org.apache.lucene.index.VectorSimilarityFunction;
 import org.apache.lucene.search.IndexSearcher;
+import org.apache.lucene.search.Query;
 import org.apache.lucene.search.SearcherManager;
 import org.apache.lucene.store.Directory;
 import org.apache.lucene.store.FSDirectory;
+import org.apache.lucene.store.IOContext;
+import org.apache.lucene.store.NRTCachingDirectory;
 import org.apache.lucene.util.IOUtils;
 
 /**
- * One open placement: its index directory, the single writer Lucene allows on it, and a searcher
- * manager for near-real-time reads.
+ * One open placement: its index directory, the single writer Lucene allows on it, a searcher manager
+ * for near-real-time reads, and its {@linkplain WriteAheadLog write-ahead log}.
  *
- * <p>Writes share commits: each write adds its documents to the writer, then waits for a
- * {@linkplain GroupCommit group commit} that started after its add, so one fsync makes many
- * concurrent writes durable, and a write returns only once it is durable and visible to reads (the
- * searcher is refreshed after each commit, before the waiting writers are released). Reads use the
- * near-real-time searcher, so they may also see a write that is still waiting for its commit; a
- * write that fails before its commit is not acknowledged, and the gateway treats what it may have
- * left as an orphan.
+ * <p>A write applies its change to the writer, appends it to the log, then waits for a
+ * {@linkplain GroupCommit group} fsync of the log that started after its append, so one fsync makes
+ * many concurrent writes durable; the searcher is refreshed after each fsync, before the waiting
+ * writers are released, so a write returns only once it is durable and visible to reads. Lucene itself
+ * commits only at a {@linkplain #checkpoint() checkpoint} (in the background, every
+ * {@code gateway.lucene.checkpoint-interval}), and the new small files that refreshes produce stay in
+ * memory until then, so a write costs one log append and a share of one fsync instead of a Lucene
+ * commit (an fsync of each new index file). Reopening after a crash applies the logged changes the last
+ * commit lacks. A delete by filter is not logged (the filter cannot be replayed exactly); it returns
+ * after a checkpoint instead. Reads use the near-real-time searcher, so they may also see a write that
+ * is still waiting for its fsync; a write that fails before is not acknowledged, and the gateway treats
+ * what it may have left as an orphan.
  *
  * <p>Two locks keep it consistent under concurrent calls:
  * <ul>
  *   <li>{@code lifecycle}: every operation holds the read side, closing takes the write side, so a
  *       drop waits for calls in flight and calls that come after it see {@link #isClosed()};</li>
- *   <li>{@code mutations}: upserts hold the read side while they add (they run in parallel: each
- *       replaces its ids atomically as one block); a change that must read what it changes ("count,
- *       then delete") holds the write side, so what it counts is exactly what it deletes.</li>
+ *   <li>{@code mutations}: upserts hold the read side while they add and log (they run in parallel:
+ *       each replaces its ids atomically as one block, and Lucene's sequence numbers order them, in
+ *       the log as in the index); a change that must read what it changes ("count, then delete") holds
+ *       the write side, so what it counts is exactly what it deletes.</li>
  * </ul>
- * Nobody waits for a commit while holding {@code mutations}.
+ * Nobody waits for an fsync or a commit while holding {@code mutations}.
  *
  * <p>An index created for a dedicated placement records its one tenant, its <em>owner</em>, in the
  * user data of its first commit (carried by every later commit). Every write naming another tenant is
@@ -52,20 +65,23 @@ final class PlacementIndex implements Closeable {
         R apply(IndexSearcher searcher) throws IOException;
     }
 
-    /** A change to the index; {@code current} sees every earlier write and no concurrent one. */
-    @FunctionalInterface
-    interface Mutation<R> {
-        R apply(IndexSearcher current, IndexWriter writer) throws IOException;
-    }
-
     /** A change that needs no view of the index: it may run concurrently with other such changes. */
     @FunctionalInterface
     interface Addition {
-        void apply(IndexWriter writer) throws IOException;
+        /** Returns the sequence number of the writer call that made the change. */
+        long apply(IndexWriter writer) throws IOException;
     }
 
     /** Commit user data: the one tenant whose records a dedicated placement's index holds. */
     static final String OWNER = "partition-gateway.owner";
+    /** Commit user data: the log session whose changes up to {@link #LOGGED_SEQUENCE} the commit holds (with every earlier session's). */
+    static final String LOG_SESSION = "partition-gateway.wal.session";
+    static final String LOGGED_SEQUENCE = "partition-gateway.wal.sequence";
+
+    /** Small new files stay in memory until a commit: a segment of up to this size from a merge ... */
+    private static final double CACHED_MERGE_MB = 4;
+    /** ... while the cache holds less than this. */
+    private static final double CACHED_TOTAL_MB = 16;
 
     private final Path path;
     private final String owner;
@@ -75,34 +91,40 @@ final class PlacementIndex implements Closeable {
     private final ReentrantReadWriteLock lifecycle = new ReentrantReadWriteLock();
     private final ReentrantReadWriteLock mutations = new ReentrantReadWriteLock();
     private final GroupCommit commits;
+    private final WriteAheadLog log;
+    /** Serialises checkpoints. */
+    private final Object checkpointing = new Object();
+    /** Log records appended before the last checkpoint's roll (all of them are in its commit). */
+    private volatile long checkpointed;
+    /** A change that was made but could not be logged: the index must be reopened from its log. */
+    private volatile Throwable broken;
     private volatile boolean closed;
     /** When a call last used the index, for choosing which idle index to close first. */
     private volatile long lastUsed = System.nanoTime();
 
-    private PlacementIndex(Path path, Directory directory, IndexWriter writer, SearcherManager searchers) {
+    private PlacementIndex(Path path, Directory directory, IndexWriter writer, SearcherManager searchers, String owner,
+                           WriteAheadLog log) {
         this.path = path;
-        String recorded = null;
-        for (Map.Entry<String, String> entry : writer.getLiveCommitData()) {
-            if (OWNER.equals(entry.getKey())) {
-                recorded = entry.getValue();
-            }
-        }
-        this.owner = recorded;
+        this.owner = owner;
         this.directory = directory;
         this.writer = writer;
         this.searchers = searchers;
-        this.commits = new GroupCommit(this::commitAndRefresh);
+        this.log = log;
+        this.commits = new GroupCommit(this::syncAndRefresh);
     }
 
     /**
      * Opens the index at {@code path}. With {@code create}, an empty index is created and committed
      * if there is none (that first commit is what marks a placement as ensured), owned by
      * {@code owner} unless that is {@code null} (a shared placement); without it, a missing index
-     * yields {@code null}.
+     * yields {@code null}. Changes its log holds and its last commit lacks (the process died, or the
+     * index was closed while idle) are applied again and committed; then a new log session starts.
      */
-    static PlacementIndex open(Path path, Codec codec, boolean create, String owner) throws IOException {
-        Directory directory = FSDirectory.open(path);
+    static PlacementIndex open(Path path, Codec codec, boolean create, String owner, VectorSimilarityFunction similarity)
+            throws IOException {
+        Directory directory = new RecentFilesInMemory(FSDirectory.open(path));
         IndexWriter writer = null;
+        WriteAheadLog log = null;
         try {
             boolean exists = DirectoryReader.indexExists(directory);
             if (!create && !exists) {
@@ -111,19 +133,56 @@ final class PlacementIndex implements Closeable {
             }
             IndexWriterConfig config = new IndexWriterConfig()
                     .setCodec(codec)
+                    .setCommitOnClose(false)
                     .setOpenMode(create ? IndexWriterConfig.OpenMode.CREATE_OR_APPEND : IndexWriterConfig.OpenMode.APPEND);
             writer = new IndexWriter(directory, config);
             if (create && !exists && owner != null) {
                 writer.setLiveCommitData(Map.of(OWNER, owner).entrySet());
             }
-            if (create) {
+            if (create && !exists) {
                 writer.commit();
             }
-            return new PlacementIndex(path, directory, writer, new SearcherManager(writer, null));
+            Map<String, String> committed = new HashMap<>();
+            writer.getLiveCommitData().forEach(entry -> committed.put(entry.getKey(), entry.getValue()));
+            String recordedOwner = committed.get(OWNER);
+            long committedSession = Long.parseLong(committed.getOrDefault(LOG_SESSION, "0"));
+            long committedSequence = Long.parseLong(committed.getOrDefault(LOGGED_SEQUENCE, "0"));
+
+            List<WriteAheadLog.Part> parts = WriteAheadLog.list(path);
+            long session = committedSession;
+            for (WriteAheadLog.Part part : parts) {
+                session = Math.max(session, part.session());
+            }
+            session++;
+            List<WriteAheadLog.Entry> replay = WriteAheadLog.unapplied(parts, committedSession, committedSequence);
+            for (WriteAheadLog.Entry entry : replay) {
+                entry.operation().applyTo(writer, similarity);
+            }
+            if (!replay.isEmpty()) {
+                writer.setLiveCommitData(commitData(recordedOwner, session, writer.getMaxCompletedSequenceNumber()).entrySet());
+                writer.commit();
+            }
+            WriteAheadLog.delete(parts);
+            log = WriteAheadLog.start(path, session);
+            return new PlacementIndex(path, directory, writer, new SearcherManager(writer, null), recordedOwner, log);
         } catch (IOException | RuntimeException e) {
-            IOUtils.closeWhileHandlingException(writer, directory);
+            IOUtils.closeWhileHandlingException(log);
+            if (writer != null) {
+                IOUtils.closeWhileHandlingException(writer::rollback);
+            }
+            IOUtils.closeWhileHandlingException(directory);
             throw e;
         }
+    }
+
+    private static Map<String, String> commitData(String owner, long session, long sequence) {
+        Map<String, String> data = new HashMap<>();
+        if (owner != null) {
+            data.put(OWNER, owner);
+        }
+        data.put(LOG_SESSION, Long.toString(session));
+        data.put(LOGGED_SEQUENCE, Long.toString(sequence));
+        return data;
     }
 
     /** The one tenant whose records this index holds, or {@code null} if it may hold several. */
@@ -154,14 +213,14 @@ final class PlacementIndex implements Closeable {
         return closed;
     }
 
-    /** False after a failed commit rolled the writer back, or a tragic error closed it. */
+    /** False after a failed fsync, append or commit, or a tragic error closed the writer: the index must be reopened. */
     boolean isHealthy() {
-        return !closed && writer.isOpen() && !commits.hasFailed();
+        return !closed && writer.isOpen() && !commits.hasFailed() && broken == null;
     }
 
-    /** Commits made since the index was opened (each may have carried many writes). */
-    long commitCount() {
-        return commits.commits();
+    /** Whether changes were logged since the last checkpoint. */
+    boolean needsCheckpoint() {
+        return log.appended() > checkpointed;
     }
 
     /** Runs {@code read} on the newest searcher. The caller holds {@link #operationLock()}. */
@@ -187,14 +246,14 @@ final class PlacementIndex implements Closeable {
     }
 
     /**
-     * Runs {@code addition} concurrently with other additions, then waits until it is committed and
-     * visible. {@code addition} must change the index atomically (one {@code updateDocuments} block)
-     * or not at all when it fails. The caller holds {@link #operationLock()}.
+     * Runs {@code addition} concurrently with other additions and logs it as {@code logged}, then waits
+     * until it is durable and visible. {@code addition} must change the index atomically (one
+     * {@code updateDocuments} block) or not at all when it fails. The caller holds {@link #operationLock()}.
      */
-    void add(Addition addition) throws IOException {
+    void add(IndexOperation logged, Addition addition) throws IOException {
         mutations.readLock().lock();
         try {
-            addition.apply(writer);
+            logAs(addition.apply(writer), logged);
         } finally {
             mutations.readLock().unlock();
         }
@@ -202,38 +261,80 @@ final class PlacementIndex implements Closeable {
     }
 
     /**
-     * Runs {@code mutation} alone, on a searcher that sees every earlier write, then waits until it is
-     * committed and visible. The caller holds {@link #operationLock()}.
+     * Deletes what {@code query} matches, alone, counting it on a searcher that sees every earlier
+     * write, and returns the count once the delete is durable and visible. The delete is logged as
+     * {@code logged}; if that is {@code null} (a filter, which cannot be replayed exactly), it is made
+     * durable by a checkpoint instead. The caller holds {@link #operationLock()}.
      */
-    <R> R write(Mutation<R> mutation) throws IOException {
-        R result;
+    long delete(Query query, IndexOperation logged) throws IOException {
+        long existing;
         mutations.writeLock().lock();
         try {
             searchers.maybeRefreshBlocking();
-            result = read(current -> mutation.apply(current, writer));
+            existing = read(current -> (long) current.count(query));
+            if (existing > 0) {
+                long sequence = writer.deleteDocuments(query);
+                if (logged != null) {
+                    logAs(sequence, logged);
+                }
+            }
         } finally {
             mutations.writeLock().unlock();
         }
-        commits.awaitDurable();
-        return result;
+        if (existing == 0) {
+            return 0;
+        }
+        if (logged != null) {
+            commits.awaitDurable();
+        } else {
+            checkpoint();
+        }
+        return existing;
+    }
+
+    /** Caller holds {@code mutations}. A change that is in the writer but not in the log breaks the index. */
+    private void logAs(long sequence, IndexOperation logged) throws IOException {
+        try {
+            log.append(sequence, logged);
+        } catch (IOException | RuntimeException | Error e) {
+            broken = e;
+            throw e;
+        }
     }
 
     /**
-     * One group commit: everything added so far becomes durable, then visible to new searchers. On
-     * failure the writer is rolled back to the last commit (and closed), so the index is reopened
-     * from there and no write that waited for this commit is acknowledged.
+     * Makes everything written so far part of a Lucene commit, and deletes the log that it covers:
+     * rolls the log to a new part (through a group fsync, which also forces the old one), commits with
+     * the highest sequence number that every sealed record is at or below, then deletes the sealed
+     * parts. Writes go on meanwhile. A failed commit rolls the writer back: the index is reopened from
+     * its last commit and its log. The caller holds {@link #operationLock()}.
      */
-    private void commitAndRefresh() throws IOException {
-        try {
-            writer.commit();
-        } catch (IOException | RuntimeException | Error e) {
+    void checkpoint() throws IOException {
+        synchronized (checkpointing) {
+            long appendedBefore = log.appended();
+            log.requestRoll();
+            commits.awaitDurable();
+            List<WriteAheadLog.Part> covered = log.takeSealed();
+            writer.setLiveCommitData(commitData(owner, log.session(), writer.getMaxCompletedSequenceNumber()).entrySet());
             try {
-                writer.rollback();
-            } catch (IOException | RuntimeException rollbackFailure) {
-                e.addSuppressed(rollbackFailure);
+                writer.commit();
+            } catch (IOException | RuntimeException | Error e) {
+                broken = e;
+                try {
+                    writer.rollback();
+                } catch (IOException | RuntimeException rollbackFailure) {
+                    e.addSuppressed(rollbackFailure);
+                }
+                throw e;
             }
-            throw e;
+            checkpointed = appendedBefore;
+            WriteAheadLog.delete(covered);
         }
+    }
+
+    /** One group fsync: everything logged so far becomes durable, then visible to new searchers. */
+    private void syncAndRefresh() throws IOException {
+        log.sync();
         searchers.maybeRefreshBlocking();
     }
 
@@ -247,9 +348,9 @@ final class PlacementIndex implements Closeable {
 
     /**
      * Closes the index if no call is using it (nobody holds {@link #operationLock()}), and returns
-     * whether it is closed. The writer is rolled back rather than committed: every acknowledged write
-     * is committed already, and no write is in flight, so nothing acknowledged is lost, and merges
-     * in progress are abandoned instead of waited for. A scan's pinned searcher stays readable.
+     * whether it is closed. The writer is rolled back rather than committed, so merges in progress are
+     * abandoned instead of waited for: what the last checkpoint does not hold is in the log, which the
+     * next opening applies again. A scan's pinned searcher stays readable.
      */
     boolean closeIfIdle() throws IOException {
         if (!lifecycle.writeLock().tryLock()) {
@@ -258,7 +359,7 @@ final class PlacementIndex implements Closeable {
         try {
             if (!closed) {
                 closed = true;
-                IOUtils.close(searchers, writer::rollback, directory);
+                IOUtils.close(searchers, writer::rollback, log, directory);
             }
             return true;
         } finally {
@@ -266,7 +367,7 @@ final class PlacementIndex implements Closeable {
         }
     }
 
-    /** Closes after the calls in flight; pending changes are committed. */
+    /** Closes after the calls in flight, with a last checkpoint, so that the next opening has nothing to apply again. */
     @Override
     public void close() throws IOException {
         lifecycle.writeLock().lock();
@@ -274,8 +375,19 @@ final class PlacementIndex implements Closeable {
             if (closed) {
                 return;
             }
-            closed = true;
-            IOUtils.close(searchers, writer, directory);
+            boolean committed = false;
+            try {
+                if (isHealthy()) {
+                    checkpoint();
+                    committed = true;
+                }
+            } finally {
+                closed = true;
+                IOUtils.close(searchers, writer::rollback, log, directory);
+            }
+            if (committed) {
+                WriteAheadLog.delete(log.parts());
+            }
         } finally {
             lifecycle.writeLock().unlock();
         }
@@ -289,9 +401,29 @@ final class PlacementIndex implements Closeable {
                 return;
             }
             closed = true;
-            IOUtils.close(searchers, writer::rollback, directory);
+            IOUtils.close(searchers, writer::rollback, log, directory);
         } finally {
             lifecycle.writeLock().unlock();
+        }
+    }
+
+    /**
+     * Keeps new small files in memory until a commit syncs them (which writes them to disk), so that the
+     * refresh after each group of writes creates no file. Lucene's {@link NRTCachingDirectory} caches
+     * only flushes and merges with a size estimate; the files a segment opens while it is still being
+     * indexed have none, and are cached here too while the cache is small.
+     */
+    private static final class RecentFilesInMemory extends NRTCachingDirectory {
+        RecentFilesInMemory(Directory disk) {
+            super(disk, CACHED_MERGE_MB, CACHED_TOTAL_MB);
+        }
+
+        @Override
+        protected boolean doCacheWrite(String name, IOContext context) {
+            if (context.mergeInfo == null && context.flushInfo == null) {
+                return !name.contains(IndexFileNames.SEGMENTS) && ramBytesUsed() < CACHED_TOTAL_MB * 1024 * 1024;
+            }
+            return super.doCacheWrite(name, context);
         }
     }
 }

@@ -114,28 +114,41 @@ final class RecordDocument {
     }
 
     static Document toDocument(String tenant, VectorRecord record, VectorSimilarityFunction similarity) {
-        String key = key(tenant, record.id());
+        return toDocument(tenant, record.id(), record.values(), toJson(record.metadata()), record.metadata(), record.timestamp(), similarity);
+    }
+
+    /**
+     * The document of one record whose metadata is given twice: as the JSON text to store, and as the
+     * parsed object to index (the same value; a replayed record has only the text and parses it).
+     */
+    static Document toDocument(String tenant, String id, float[] values, String metadataJson, Map<String, Object> metadata,
+                               Instant timestamp, VectorSimilarityFunction similarity) {
+        String key = key(tenant, id);
         Document doc = new Document();
         doc.add(new StringField(KEY, key, Field.Store.NO));
         doc.add(new SortedDocValuesField(KEY, new BytesRef(key)));
-        doc.add(new StoredField(ID, record.id()));
+        doc.add(new StoredField(ID, id));
         doc.add(new StringField(TENANT, tenant, Field.Store.NO));
-        doc.add(new KnnFloatVectorField(VECTOR, record.values(), similarity));
-        doc.add(new StoredField(METADATA, toJson(record.metadata())));
-        if (record.timestamp() != null) {
+        doc.add(new KnnFloatVectorField(VECTOR, values, similarity));
+        doc.add(new StoredField(METADATA, metadataJson));
+        if (timestamp != null) {
             try {
-                doc.add(new LongPoint(TIMESTAMP, record.timestamp().toEpochMilli()));
+                doc.add(new LongPoint(TIMESTAMP, timestamp.toEpochMilli()));
             } catch (ArithmeticException e) {
-                throw new BackendException.Rejected("timestamp out of range: " + record.timestamp(), e);
+                throw new BackendException.Rejected("timestamp out of range: " + timestamp, e);
             }
-            doc.add(new StoredField(TIMESTAMP_STORED, record.timestamp().toString()));
+            doc.add(new StoredField(TIMESTAMP_STORED, timestamp.toString()));
         }
-        indexObject(doc, "", record.metadata());
+        indexObject(doc, "", metadata);
         return doc;
     }
 
     static Map<String, Object> metadata(Document stored) {
-        String json = stored.get(METADATA);
+        return parseMetadata(stored.get(METADATA));
+    }
+
+    /** Metadata from the JSON text a document stores. */
+    static Map<String, Object> parseMetadata(String json) {
         if (json == null || json.isEmpty()) {
             return Map.of();
         }
@@ -158,7 +171,7 @@ final class RecordDocument {
         }
     }
 
-    private static String toJson(Map<String, Object> metadata) {
+    static String toJson(Map<String, Object> metadata) {
         try {
             return JSON.writeValueAsString(metadata);
         } catch (JsonProcessingException | IllegalArgumentException e) {

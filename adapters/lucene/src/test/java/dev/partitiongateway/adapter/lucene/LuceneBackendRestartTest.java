@@ -17,7 +17,6 @@ import dev.partitiongateway.spi.filter.Filter;
 import dev.partitiongateway.spi.filter.FilterOperator;
 import java.io.IOException;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -71,14 +70,14 @@ class LuceneBackendRestartTest {
 
     @Test
     void should_keep_acknowledged_writes_when_the_process_dies_without_closing() throws IOException {
-        LuceneBackend crashing = new LuceneBackend(root.resolve("live"));
+        LuceneBackend crashing = new LuceneBackend(root.resolve("live"), CrashImage.NO_BACKGROUND_CHECKPOINTS);
         try {
             crashing.ensureCollection(COLLECTION);
             crashing.ensurePartition(PLACEMENT);
             crashing.upsert(PLACEMENT, List.of(new VectorRecord("a", new float[] {1, 2, 3, 4}, Map.of())));
             crashing.upsert(PLACEMENT, List.of(new VectorRecord("b", new float[] {4, 3, 2, 1}, Map.of())));
             // What a crash leaves on disk: the files as they are now, with nothing flushed by close().
-            copyTree(root.resolve("live"), root.resolve("after_crash"));
+            CrashImage.copy(root.resolve("live"), root.resolve("after_crash"));
         } finally {
             crashing.close();
         }
@@ -90,7 +89,7 @@ class LuceneBackendRestartTest {
 
     @Test
     void should_keep_every_acknowledged_concurrent_write_when_the_process_dies_without_closing() throws Exception {
-        LuceneBackend crashing = new LuceneBackend(root.resolve("live"));
+        LuceneBackend crashing = new LuceneBackend(root.resolve("live"), CrashImage.NO_BACKGROUND_CHECKPOINTS);
         int writers = 16;
         int writesEach = 8;
         java.util.Set<String> acknowledged = java.util.concurrent.ConcurrentHashMap.newKeySet();
@@ -119,7 +118,7 @@ class LuceneBackendRestartTest {
             // Each acknowledged write is visible at once, as before group commit.
             assertThat(crashing.count(PLACEMENT, null)).isEqualTo((long) writers * writesEach);
             // What a crash leaves on disk: the files as they are now, with nothing flushed by close().
-            copyTree(root.resolve("live"), root.resolve("after_crash"));
+            CrashImage.copy(root.resolve("live"), root.resolve("after_crash"));
         } finally {
             pool.shutdownNow();
             crashing.close();
@@ -244,26 +243,6 @@ class LuceneBackendRestartTest {
             return entries.map(p -> p.getFileName().toString()).toList();
         } catch (IOException e) {
             throw new AssertionError(e);
-        }
-    }
-
-    /** Copies what is there; a file that a background merge deletes meanwhile was not needed. */
-    private static void copyTree(Path from, Path to) throws IOException {
-        List<Path> paths;
-        try (Stream<Path> walk = Files.walk(from)) {
-            paths = walk.toList();
-        }
-        for (Path source : paths) {
-            Path target = to.resolve(from.relativize(source).toString());
-            try {
-                if (Files.isDirectory(source)) {
-                    Files.createDirectories(target);
-                } else if (!source.getFileName().toString().equals("write.lock")) {
-                    Files.copy(source, target);
-                }
-            } catch (NoSuchFileException vanished) {
-                // deleted by a merge after the walk listed it
-            }
         }
     }
 }
