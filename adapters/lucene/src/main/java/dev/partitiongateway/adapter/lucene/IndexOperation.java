@@ -8,7 +8,6 @@ import java.time.DateTimeException;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import org.apache.lucene.document.Document;
 import org.apache.lucene.index.IndexWriter;
 import org.apache.lucene.index.VectorSimilarityFunction;
@@ -44,12 +43,10 @@ sealed interface IndexOperation {
     }
 
     /**
-     * One record as logged: its metadata as the JSON text the document stores. {@code metadata} is the
-     * parsed form when the record comes from a caller (it is what gets validated and indexed), and
-     * {@code null} when it comes from the log, which holds only records that were indexed once; the
-     * text is then parsed, which gives the same indexed values.
+     * One record as logged: its metadata as the JSON text the document stores. That text, parsed, is
+     * also what gets indexed, live and on replay alike, so both index the very same values.
      */
-    record LoggedRecord(String id, float[] values, String metadataJson, Instant timestamp, Map<String, Object> metadata) {
+    record LoggedRecord(String id, float[] values, String metadataJson, Instant timestamp) {
     }
 
     /**
@@ -59,12 +56,15 @@ sealed interface IndexOperation {
     record Upsert(String tenant, List<LoggedRecord> records) implements IndexOperation {
         static final byte TYPE = 1;
 
-        /** The logged form of {@code records}; refuses metadata that is not serialisable as JSON. */
+        /**
+         * The logged form of {@code records}; refuses metadata that cannot be indexed (a number that is
+         * not finite, a value of another type) or is not serialisable as JSON.
+         */
         static Upsert of(String tenant, List<VectorRecord> records) {
             List<LoggedRecord> logged = new ArrayList<>(records.size());
             for (VectorRecord record : records) {
-                logged.add(new LoggedRecord(record.id(), record.values(), RecordDocument.toJson(record.metadata()), record.timestamp(),
-                        record.metadata()));
+                RecordDocument.requireIndexable(record.metadata());
+                logged.add(new LoggedRecord(record.id(), record.values(), RecordDocument.toJson(record.metadata()), record.timestamp()));
             }
             return new Upsert(tenant, logged);
         }
@@ -74,8 +74,7 @@ sealed interface IndexOperation {
             List<Document> documents = new ArrayList<>(records.size());
             for (LoggedRecord record : records) {
                 documents.add(RecordDocument.toDocument(tenant, record.id(), record.values(), record.metadataJson(),
-                        record.metadata() != null ? record.metadata() : RecordDocument.parseMetadata(record.metadataJson()),
-                        record.timestamp(), similarity));
+                        RecordDocument.parseMetadata(record.metadataJson()), record.timestamp(), similarity));
             }
             return documents;
         }
@@ -131,7 +130,7 @@ sealed interface IndexOperation {
                         throw new IOException("logged timestamp out of range", e);
                     }
                 }
-                records.add(new LoggedRecord(id, values, metadata, timestamp, null));
+                records.add(new LoggedRecord(id, values, metadata, timestamp));
             }
             return new Upsert(tenant, records);
         }

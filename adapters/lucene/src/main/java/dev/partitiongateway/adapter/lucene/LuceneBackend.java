@@ -576,8 +576,9 @@ public final class LuceneBackend implements VectorBackend {
                 if (!index.isClosed() && index.isHealthy()) {
                     index.checkpoint();
                 }
-            } catch (IOException | RuntimeException e) {
-                // The index is now unhealthy; the next call evicts and reopens it.
+            } catch (IOException | RuntimeException | Error e) {
+                // The index is now unhealthy; the next call evicts and reopens it. Nothing escapes,
+                // or the scheduler would never run this task again.
             } finally {
                 index.operationLock().unlock();
             }

@@ -2,6 +2,7 @@ package dev.partitiongateway.adapter.lucene;
 
 import java.io.Closeable;
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.List;
@@ -96,8 +97,12 @@ final class PlacementIndex implements Closeable {
     private final Object checkpointing = new Object();
     /** Log records appended before the last checkpoint's roll (all of them are in its commit). */
     private volatile long checkpointed;
-    /** A change that was made but could not be logged: the index must be reopened from its log. */
+    /** A change that was made but could not be logged, or a failed commit: the index must be reopened. */
     private volatile Throwable broken;
+    /** Deletes by filter applied so far (not logged: a checkpoint makes them durable); written under {@code mutations}' write side. */
+    private volatile long unloggedDeletes;
+    /** How many of those the last checkpoint's commit holds. */
+    private volatile long committedUnloggedDeletes;
     private volatile boolean closed;
     /** When a call last used the index, for choosing which idle index to close first. */
     private volatile long lastUsed = System.nanoTime();
@@ -218,9 +223,12 @@ final class PlacementIndex implements Closeable {
         return !closed && writer.isOpen() && !commits.hasFailed() && broken == null;
     }
 
-    /** Whether changes were logged since the last checkpoint. */
+    /**
+     * Whether changes were logged since the last checkpoint, or new files wait in memory (a merge
+     * that finished since): a checkpoint writes them to disk.
+     */
     boolean needsCheckpoint() {
-        return log.appended() > checkpointed;
+        return log.appended() > checkpointed || ((NRTCachingDirectory) directory).ramBytesUsed() > 0;
     }
 
     /** Runs {@code read} on the newest searcher. The caller holds {@link #operationLock()}. */
@@ -251,9 +259,10 @@ final class PlacementIndex implements Closeable {
      * {@code updateDocuments} block) or not at all when it fails. The caller holds {@link #operationLock()}.
      */
     void add(IndexOperation logged, Addition addition) throws IOException {
+        ByteBuffer record = WriteAheadLog.prepare(logged);
         mutations.readLock().lock();
         try {
-            logAs(addition.apply(writer), logged);
+            logAs(addition.apply(writer), record);
         } finally {
             mutations.readLock().unlock();
         }
@@ -264,38 +273,41 @@ final class PlacementIndex implements Closeable {
      * Deletes what {@code query} matches, alone, counting it on a searcher that sees every earlier
      * write, and returns the count once the delete is durable and visible. The delete is logged as
      * {@code logged}; if that is {@code null} (a filter, which cannot be replayed exactly), it is made
-     * durable by a checkpoint instead. The caller holds {@link #operationLock()}.
+     * durable by a checkpoint instead. A delete that finds nothing also waits, for what it saw: a
+     * concurrent delete that got there first may not be durable yet. The caller holds {@link #operationLock()}.
      */
     long delete(Query query, IndexOperation logged) throws IOException {
+        ByteBuffer record = logged == null ? null : WriteAheadLog.prepare(logged);
         long existing;
+        boolean sawUncommittedFilterDelete;
         mutations.writeLock().lock();
         try {
             searchers.maybeRefreshBlocking();
             existing = read(current -> (long) current.count(query));
             if (existing > 0) {
                 long sequence = writer.deleteDocuments(query);
-                if (logged != null) {
-                    logAs(sequence, logged);
+                if (record != null) {
+                    logAs(sequence, record);
+                } else {
+                    unloggedDeletes++;
                 }
             }
+            sawUncommittedFilterDelete = unloggedDeletes > committedUnloggedDeletes;
         } finally {
             mutations.writeLock().unlock();
         }
-        if (existing == 0) {
-            return 0;
-        }
-        if (logged != null) {
-            commits.awaitDurable();
-        } else {
+        if (sawUncommittedFilterDelete) {
             checkpoint();
+        } else {
+            commits.awaitDurable();
         }
         return existing;
     }
 
     /** Caller holds {@code mutations}. A change that is in the writer but not in the log breaks the index. */
-    private void logAs(long sequence, IndexOperation logged) throws IOException {
+    private void logAs(long sequence, ByteBuffer record) throws IOException {
         try {
-            log.append(sequence, logged);
+            log.append(sequence, record);
         } catch (IOException | RuntimeException | Error e) {
             broken = e;
             throw e;
@@ -312,6 +324,13 @@ final class PlacementIndex implements Closeable {
     void checkpoint() throws IOException {
         synchronized (checkpointing) {
             long appendedBefore = log.appended();
+            long unloggedBefore;
+            mutations.readLock().lock();
+            try {
+                unloggedBefore = unloggedDeletes;
+            } finally {
+                mutations.readLock().unlock();
+            }
             log.requestRoll();
             commits.awaitDurable();
             List<WriteAheadLog.Part> covered = log.takeSealed();
@@ -328,6 +347,7 @@ final class PlacementIndex implements Closeable {
                 throw e;
             }
             checkpointed = appendedBefore;
+            committedUnloggedDeletes = unloggedBefore;
             WriteAheadLog.delete(covered);
         }
     }

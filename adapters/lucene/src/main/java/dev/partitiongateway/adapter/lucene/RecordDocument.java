@@ -179,6 +179,14 @@ final class RecordDocument {
         }
     }
 
+    /**
+     * Refuses metadata that cannot be indexed (a number that is not finite, a value of a type JSON does
+     * not have), exactly as indexing it would: it is indexed into a document that is thrown away.
+     */
+    static void requireIndexable(Map<String, Object> metadata) {
+        indexObject(new Document(), "", metadata);
+    }
+
     private static void indexObject(Document doc, String prefix, Map<?, ?> object) {
         for (Map.Entry<?, ?> entry : object.entrySet()) {
             String path = prefix.isEmpty() ? String.valueOf(entry.getKey()) : prefix + "." + entry.getKey();

@@ -1,11 +1,13 @@
 package dev.partitiongateway.adapter.lucene;
 
+import dev.partitiongateway.spi.BackendException;
 import java.io.ByteArrayOutputStream;
 import java.io.Closeable;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.EOFException;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.DirectoryStream;
@@ -64,6 +66,7 @@ final class WriteAheadLog implements Closeable {
     private Part currentPart;
     private boolean rollRequested;
     private long appended;
+    private Throwable failure;
     /** Parts that no longer take appends and were forced; guarded by {@code appendLock}. */
     private final List<Part> sealed = new ArrayList<>();
 
@@ -78,6 +81,7 @@ final class WriteAheadLog implements Closeable {
         synchronized (log.appendLock) {
             log.openPart(0);
         }
+        IOUtils.fsync(folder, true);
         return log;
     }
 
@@ -85,14 +89,33 @@ final class WriteAheadLog implements Closeable {
         return session;
     }
 
-    /** Appends the record of {@code operation}; it is durable after the next {@link #sync()} that starts after this returns. */
-    void append(long sequence, IndexOperation operation) throws IOException {
-        ByteBuffer record = encode(sequence, operation);
+    /**
+     * Appends {@code record} (from {@link #prepare}) with its sequence number; it is durable after the
+     * next {@link #sync()} that starts after this returns. A failed append may leave part of the record
+     * in the file, so it fails the log for good: every later append and sync throws, and nothing
+     * appended after the torn record can be acknowledged (reading stops at it).
+     */
+    void append(long sequence, ByteBuffer record) throws IOException {
+        record.putLong(HEADER_BYTES, sequence);
+        CRC32C crc = new CRC32C();
+        crc.update(record.array(), HEADER_BYTES, record.limit() - HEADER_BYTES);
+        record.putInt(4, (int) crc.getValue());
         synchronized (appendLock) {
-            while (record.hasRemaining()) {
-                current.write(record);
+            requireUsable();
+            boolean interrupted = Thread.interrupted();
+            try {
+                while (record.hasRemaining()) {
+                    current.write(record);
+                }
+                appended++;
+            } catch (IOException | RuntimeException | Error e) {
+                failure = e;
+                throw e;
+            } finally {
+                if (interrupted) {
+                    Thread.currentThread().interrupt();
+                }
             }
-            appended++;
         }
     }
 
@@ -113,12 +136,18 @@ final class WriteAheadLog implements Closeable {
     /**
      * Forces every record appended before the call to disk. Called by one thread at a time (the group
      * commit's leader). If a roll was requested, appends go to a new part from here on, and the part
-     * forced here is sealed: {@link #takeSealed()} hands it to the checkpoint that deletes it.
+     * forced here is sealed: {@link #takeSealed()} hands it to the checkpoint that deletes it. The new
+     * part's directory entry is made durable here too, before any record in it can be acknowledged
+     * (that takes a later sync).
+     *
+     * <p>A pending interrupt is set aside for the I/O and restored after it: an interrupt closes a
+     * {@link FileChannel}, which would fail the log. One that arrives during the fsync still does.
      */
     void sync() throws IOException {
         FileChannel toForce;
         boolean rolled;
         synchronized (appendLock) {
+            requireUsable();
             toForce = current;
             rolled = rollRequested;
             if (rolled) {
@@ -127,9 +156,31 @@ final class WriteAheadLog implements Closeable {
                 openPart(currentPart.part() + 1);
             }
         }
-        toForce.force(false);
-        if (rolled) {
-            toForce.close();
+        boolean interrupted = Thread.interrupted();
+        try {
+            toForce.force(false);
+            if (rolled) {
+                IOUtils.fsync(folder, true);
+            }
+        } catch (IOException | RuntimeException | Error e) {
+            synchronized (appendLock) {
+                failure = e;
+            }
+            throw e;
+        } finally {
+            if (rolled) {
+                IOUtils.closeWhileHandlingException(toForce);
+            }
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    /** Caller holds {@code appendLock}. */
+    private void requireUsable() throws IOException {
+        if (failure != null) {
+            throw new IOException("the write-ahead log failed earlier and takes no more writes: " + failure.getMessage(), failure);
         }
     }
 
@@ -142,12 +193,11 @@ final class WriteAheadLog implements Closeable {
         }
     }
 
-    /** Caller holds {@code appendLock}. The new file's directory entry is made durable before any record in it is acknowledged. */
+    /** Caller holds {@code appendLock}; the caller makes the new directory entry durable. */
     private void openPart(int part) throws IOException {
         Path file = folder.resolve("wal-" + session + "-" + part + ".log");
         current = FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
         currentPart = new Part(session, part, file);
-        IOUtils.fsync(folder, true);
     }
 
     @Override
@@ -242,23 +292,25 @@ final class WriteAheadLog implements Closeable {
         }
     }
 
-    static ByteBuffer encode(long sequence, IndexOperation operation) throws IOException {
+    /**
+     * The record of {@code operation}, before the change is applied (so that one the log cannot take
+     * is refused before it changes anything); {@link #append} fills in its sequence number and checksum.
+     */
+    static ByteBuffer prepare(IndexOperation operation) {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream(256);
-        bytes.write(new byte[HEADER_BYTES]);
         try (DataOutputStream out = new DataOutputStream(bytes)) {
-            out.writeLong(sequence);
+            out.write(new byte[HEADER_BYTES + Long.BYTES]);
             operation.writeTo(out);
+        } catch (IOException e) {
+            throw new UncheckedIOException("writing to memory failed", e);
         }
-        byte[] record = bytes.toByteArray();
-        int length = record.length - HEADER_BYTES;
+        int length = bytes.size() - HEADER_BYTES;
         if (length > MAX_RECORD_BYTES) {
-            throw new IOException("an operation of " + length + " bytes is above the log's limit of " + MAX_RECORD_BYTES);
+            throw new BackendException.Rejected("a write of " + length + " bytes is above the write-ahead log's limit of "
+                    + MAX_RECORD_BYTES + "; nothing was written");
         }
-        CRC32C crc = new CRC32C();
-        crc.update(record, HEADER_BYTES, length);
-        ByteBuffer buffer = ByteBuffer.wrap(record);
-        buffer.putInt(0, length);
-        buffer.putInt(4, (int) crc.getValue());
-        return buffer;
+        ByteBuffer record = ByteBuffer.wrap(bytes.toByteArray());
+        record.putInt(0, length);
+        return record;
     }
 }

@@ -126,6 +126,18 @@ class LuceneLogRecoveryTest {
     }
 
     @Test
+    void should_index_metadata_numbers_the_same_live_and_after_a_crash() throws IOException {
+        LuceneBackend live = open("live", CrashImage.NO_BACKGROUND_CHECKPOINTS);
+        // A Float is written to JSON as 0.1; indexed as the Float it would be 0.10000000149011612.
+        upsert(live, record("float", 1, Map.of("x", 0.1f)));
+        Filter pointOne = new Filter.Compare("x", FilterOperator.EQ, 0.1);
+        long liveMatches = live.count(PLACEMENT, pointOne);
+
+        LuceneBackend restarted = open(crash(live), CrashImage.NO_BACKGROUND_CHECKPOINTS);
+        assertThat(restarted.count(PLACEMENT, pointOne)).isEqualTo(liveMatches).isEqualTo(1);
+    }
+
+    @Test
     void should_apply_concurrent_writes_of_one_id_in_the_same_order_after_a_crash() throws Exception {
         LuceneBackend live = open("live", CrashImage.NO_BACKGROUND_CHECKPOINTS);
         int writers = 8;
