@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.locks.Lock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import org.apache.lucene.codecs.Codec;
@@ -429,17 +430,30 @@ final class PlacementIndex implements Closeable {
 
     /**
      * Keeps new small files in memory until a commit syncs them (which writes them to disk), so that the
-     * refresh after each group of writes creates no file. Lucene's {@link NRTCachingDirectory} caches
+     * refresh after each group of writes creates few files. Lucene's {@link NRTCachingDirectory} caches
      * only flushes and merges with a size estimate; the files a segment opens while it is still being
      * indexed have none, and are cached here too while the cache is small.
+     *
+     * <p>What every search reads, the vectors, the HNSW graph and compound files that may hold them, is
+     * never cached: an HNSW search over segments read from the cache (a {@code ByteBuffersDirectory})
+     * took about ten times as long as over memory-mapped files (9 ms against 0.9 ms for ten segments of
+     * 500 vectors of 128 dimensions), and a reader keeps reading a file from where it was when the
+     * reader opened it, even after a commit moved it to disk.
      */
     private static final class RecentFilesInMemory extends NRTCachingDirectory {
+        /** Lucene99 HNSW: vectors, their metadata, the graph and its metadata; and compound files. */
+        private static final Set<String> SEARCHED_FILES = Set.of("vec", "vemf", "vex", "vem", "cfs");
+
         RecentFilesInMemory(Directory disk) {
             super(disk, CACHED_MERGE_MB, CACHED_TOTAL_MB);
         }
 
         @Override
         protected boolean doCacheWrite(String name, IOContext context) {
+            String extension = IndexFileNames.getExtension(name);
+            if (extension != null && SEARCHED_FILES.contains(extension)) {
+                return false;
+            }
             if (context.mergeInfo == null && context.flushInfo == null) {
                 return !name.contains(IndexFileNames.SEGMENTS) && ramBytesUsed() < CACHED_TOTAL_MB * 1024 * 1024;
             }
