@@ -64,7 +64,8 @@ import org.apache.lucene.util.BytesRef;
  * used idle one being closed (never one with a call in flight) to make room, and reopened on demand.
  *
  * <p>Every write is durable before the call returns, so an acknowledged write survives a crash,
- * and the searcher is refreshed before it returns, so reads see it at once ({@link Consistency#STRONG}).
+ * and every read that starts after it returned sees it ({@link Consistency#STRONG}: the first read
+ * after writes refreshes the searcher).
  * A write is made durable by each placement's write-ahead log, whose fsync concurrent writes share
  * (see {@link GroupCommit}); a background thread commits each placement with logged writes to Lucene
  * every {@link Options#checkpointInterval()} and truncates its log (see {@link PlacementIndex}).

@@ -8,6 +8,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.Lock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import org.apache.lucene.codecs.Codec;
@@ -31,8 +32,8 @@ import org.apache.lucene.util.IOUtils;
  *
  * <p>A write applies its change to the writer, appends it to the log, then waits for a
  * {@linkplain GroupCommit group} fsync of the log that started after its append, so one fsync makes
- * many concurrent writes durable; the searcher is refreshed after each fsync, before the waiting
- * writers are released, so a write returns only once it is durable and visible to reads. Lucene itself
+ * many concurrent writes durable. It returns once durable; the first read after it refreshes the
+ * searcher (see {@link #ensureVisible()}), so every read that starts after a write returned sees it. Lucene itself
  * commits only at a {@linkplain #checkpoint() checkpoint} (in the background, every
  * {@code gateway.lucene.checkpoint-interval}), and the new small files that refreshes produce stay in
  * memory until then, so a write costs one log append and a share of one fsync instead of a Lucene
@@ -94,6 +95,11 @@ final class PlacementIndex implements Closeable {
     private final ReentrantReadWriteLock mutations = new ReentrantReadWriteLock();
     private final GroupCommit commits;
     private final WriteAheadLog log;
+    /** Writes applied to the writer so far, and how many of them every searcher acquired from now on sees. */
+    private final AtomicLong applied = new AtomicLong();
+    private volatile long visible;
+    /** Serialises refreshes. */
+    private final Object refreshing = new Object();
     /** Serialises checkpoints. */
     private final Object checkpointing = new Object();
     /** Log records appended before the last checkpoint's roll (all of them are in its commit). */
@@ -116,7 +122,7 @@ final class PlacementIndex implements Closeable {
         this.writer = writer;
         this.searchers = searchers;
         this.log = log;
-        this.commits = new GroupCommit(this::syncAndRefresh);
+        this.commits = new GroupCommit(log::sync);
     }
 
     /**
@@ -234,6 +240,7 @@ final class PlacementIndex implements Closeable {
 
     /** Runs {@code read} on the newest searcher. The caller holds {@link #operationLock()}. */
     <R> R read(Read<R> read) throws IOException {
+        ensureVisible();
         IndexSearcher searcher = searchers.acquire();
         try {
             return read.apply(searcher);
@@ -247,6 +254,7 @@ final class PlacementIndex implements Closeable {
      * them). The snapshot stays readable even if the placement is dropped meanwhile.
      */
     IndexSearcher acquire() throws IOException {
+        ensureVisible();
         return searchers.acquire();
     }
 
@@ -263,7 +271,9 @@ final class PlacementIndex implements Closeable {
         ByteBuffer record = WriteAheadLog.prepare(logged);
         mutations.readLock().lock();
         try {
-            logAs(addition.apply(writer), record);
+            long sequence = addition.apply(writer);
+            applied.incrementAndGet();
+            logAs(sequence, record);
         } finally {
             mutations.readLock().unlock();
         }
@@ -283,10 +293,10 @@ final class PlacementIndex implements Closeable {
         boolean sawUncommittedFilterDelete;
         mutations.writeLock().lock();
         try {
-            searchers.maybeRefreshBlocking();
             existing = read(current -> (long) current.count(query));
             if (existing > 0) {
                 long sequence = writer.deleteDocuments(query);
+                applied.incrementAndGet();
                 if (record != null) {
                     logAs(sequence, record);
                 } else {
@@ -353,10 +363,28 @@ final class PlacementIndex implements Closeable {
         }
     }
 
-    /** One group fsync: everything logged so far becomes durable, then visible to new searchers. */
-    private void syncAndRefresh() throws IOException {
-        log.sync();
-        searchers.maybeRefreshBlocking();
+    /**
+     * Makes every write applied so far visible to the searchers acquired after this returns. Writes
+     * do not refresh the searcher themselves; the first read after them does. A stream of writes with
+     * no read between them therefore makes no segment of its own per write (Lucene flushes at
+     * checkpoints, or when its buffer is full), which spares most of the merging, HNSW graph
+     * rebuilding included, that tiny segments cost. A read that starts after a write was
+     * acknowledged still sees it: the write counted itself as applied before it returned.
+     */
+    private void ensureVisible() throws IOException {
+        long needed = applied.get();
+        if (visible >= needed) {
+            return;
+        }
+        synchronized (refreshing) {
+            if (visible >= needed) {
+                return;
+            }
+            // Every write counted here was applied before the refresh starts, so the refresh shows it.
+            long target = applied.get();
+            searchers.maybeRefreshBlocking();
+            visible = target;
+        }
     }
 
     void touch() {
@@ -429,8 +457,8 @@ final class PlacementIndex implements Closeable {
     }
 
     /**
-     * Keeps new small files in memory until a commit syncs them (which writes them to disk), so that the
-     * refresh after each group of writes creates few files. Lucene's {@link NRTCachingDirectory} caches
+     * Keeps new small files in memory until a commit syncs them (which writes them to disk), so that a
+     * refresh (which flushes the writes since the last one as a segment) creates few files. Lucene's {@link NRTCachingDirectory} caches
      * only flushes and merges with a size estimate; the files a segment opens while it is still being
      * indexed have none, and are cached here too while the cache is small.
      *
