@@ -96,7 +96,9 @@ class HistoryApiTest {
 
     @Test
     void should_add_other_processes_minutes_and_merge_their_latencies() throws Exception {
-        String c = collectionWith(1, 1);
+        // No search of this process: its latency would be the 101st of 102 and so p99, and the first
+        // search after a write also refreshes the index, so how long it takes depends on the machine.
+        String c = collectionWith(1, 0);
         assertThat(history.flush()).isTrue();
         Instant minute = Instant.now().truncatedTo(ChronoUnit.MINUTES);
         // Another process saw 100 searches of 1 ms and 1 of 900 ms in this minute (and wrote 5 vectors).
@@ -114,14 +116,14 @@ class HistoryApiTest {
         List<Map<String, Object>> minutes = asOperator().queryParams(Map.of("collection", c, "minutes", 2)).get("/v1/admin/history")
                 .then().statusCode(200).extract().path("minutes");
         Map<String, Object> m = minutes.stream().filter(x -> Instant.parse((String) x.get("at")).equals(minute)).findFirst().orElseThrow();
-        long ours = ((Number) m.get("queries")).longValue() - 101;
-        assertThat(ours).as("this process's search of this minute, if the minute did not turn meanwhile").isBetween(0L, 1L);
-        assertThat(((Number) m.get("inserts")).longValue()).isBetween(5L, 6L);
+        assertThat(((Number) m.get("queries")).longValue()).isEqualTo(101);
+        assertThat(((Number) m.get("inserts")).longValue()).as("the other process's 5, and ours if the minute did not turn meanwhile")
+                .isBetween(5L, 6L);
         Map<String, Object> latency = (Map<String, Object>) m.get("latencyMs");
-        // Merged histograms: p50 is the other process's 1 ms (not an average of the two processes), p99 of 101 or 102 searches is 1 ms too,
-        // and the 900 ms search is above p99 only because exactly one search in a hundred is slower.
+        // The other process's histogram, read back whole: p50 and p99 of its 101 searches are 1 ms, and
+        // the 900 ms search is above p99 only because exactly one search in a hundred is slower.
         assertThat(((Number) latency.get("p50")).doubleValue()).isBetween(0.99, 1.01);
-        assertThat(((Number) latency.get("p99")).doubleValue()).isLessThan(10.0);
+        assertThat(((Number) latency.get("p99")).doubleValue()).isBetween(0.99, 1.01);
 
         assertThat(totals(Map.of("minutes", 2)).queries()).as("all collections together include the other process's").isGreaterThanOrEqualTo(101);
     }

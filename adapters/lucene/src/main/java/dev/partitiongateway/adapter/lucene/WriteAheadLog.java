@@ -145,10 +145,12 @@ final class WriteAheadLog implements Closeable {
      */
     void sync() throws IOException {
         FileChannel toForce;
+        Path forced;
         boolean rolled;
         synchronized (appendLock) {
             requireUsable();
             toForce = current;
+            forced = currentPart.file();
             rolled = rollRequested;
             if (rolled) {
                 rollRequested = false;
@@ -161,6 +163,11 @@ final class WriteAheadLog implements Closeable {
             toForce.force(false);
             if (rolled) {
                 IOUtils.fsync(folder, true);
+            }
+            // An fsync of a file whose folder was deleted (a lost disk, an operator's rm) succeeds, and
+            // would acknowledge writes nobody can read back: they count as failed instead.
+            if (!Files.exists(forced)) {
+                throw new NoSuchFileException(forced.toString(), null, "the write-ahead log vanished from under the index");
             }
         } catch (IOException | RuntimeException | Error e) {
             synchronized (appendLock) {

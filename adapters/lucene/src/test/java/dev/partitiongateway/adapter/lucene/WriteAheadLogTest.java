@@ -157,6 +157,18 @@ class WriteAheadLogTest {
     }
 
     @Test
+    void should_fail_the_sync_when_the_log_file_was_deleted_from_under_it() throws IOException {
+        WriteAheadLog log = WriteAheadLog.start(folder, 1);
+        log.append(1, WriteAheadLog.prepare(delete("a")));
+        WriteAheadLog.delete(log.parts());
+
+        // The fsync of the unlinked file succeeds; acknowledging on it would lose the write.
+        assertThatThrownBy(log::sync).isInstanceOf(java.nio.file.NoSuchFileException.class);
+        assertThatThrownBy(() -> log.append(2, WriteAheadLog.prepare(delete("b")))).isInstanceOf(IOException.class);
+        log.close();
+    }
+
+    @Test
     void should_append_and_sync_for_an_interrupted_thread_and_leave_it_interrupted() throws IOException {
         try (WriteAheadLog log = WriteAheadLog.start(folder, 1)) {
             Thread.currentThread().interrupt();
