@@ -110,6 +110,8 @@ final class PlacementIndex implements Closeable {
     private volatile long unloggedDeletes;
     /** How many of those the last checkpoint's commit holds. */
     private volatile long committedUnloggedDeletes;
+    /** Bytes of new files the in-memory cache held right after the last checkpoint. */
+    private volatile long cachedAfterCheckpoint;
     private volatile boolean closed;
     /** When a call last used the index, for choosing which idle index to close first. */
     private volatile long lastUsed = System.nanoTime();
@@ -231,11 +233,21 @@ final class PlacementIndex implements Closeable {
     }
 
     /**
-     * Whether changes were logged since the last checkpoint, or new files wait in memory (a merge
-     * that finished since): a checkpoint writes them to disk.
+     * Whether changes were logged since the last checkpoint, or other new files wait in memory (a
+     * merge that finished since): a checkpoint writes them to disk. Files the last checkpoint left in
+     * memory (a merge still running) do not count again until the cache changes, so an idle index is
+     * not committed every second for them.
      */
     boolean needsCheckpoint() {
-        return log.appended() > checkpointed || ((NRTCachingDirectory) directory).ramBytesUsed() > 0;
+        if (log.appended() > checkpointed) {
+            return true;
+        }
+        long cached = cachedBytes();
+        return cached > 0 && cached != cachedAfterCheckpoint;
+    }
+
+    private long cachedBytes() {
+        return ((NRTCachingDirectory) directory).ramBytesUsed();
     }
 
     /** Runs {@code read} on the newest searcher. The caller holds {@link #operationLock()}. */
@@ -264,7 +276,8 @@ final class PlacementIndex implements Closeable {
 
     /**
      * Runs {@code addition} concurrently with other additions and logs it as {@code logged}, then waits
-     * until it is durable and visible. {@code addition} must change the index atomically (one
+     * until it is durable (and so visible to every read that starts after this returns; see
+     * {@link #ensureVisible()}). {@code addition} must change the index atomically (one
      * {@code updateDocuments} block) or not at all when it fails. The caller holds {@link #operationLock()}.
      */
     void add(IndexOperation logged, Addition addition) throws IOException {
@@ -282,7 +295,7 @@ final class PlacementIndex implements Closeable {
 
     /**
      * Deletes what {@code query} matches, alone, counting it on a searcher that sees every earlier
-     * write, and returns the count once the delete is durable and visible. The delete is logged as
+     * write, and returns the count once the delete is durable. The delete is logged as
      * {@code logged}; if that is {@code null} (a filter, which cannot be replayed exactly), it is made
      * durable by a checkpoint instead. A delete that finds nothing also waits, for what it saw: a
      * concurrent delete that got there first may not be durable yet. The caller holds {@link #operationLock()}.
@@ -359,6 +372,7 @@ final class PlacementIndex implements Closeable {
             }
             checkpointed = appendedBefore;
             committedUnloggedDeletes = unloggedBefore;
+            cachedAfterCheckpoint = cachedBytes();
             WriteAheadLog.delete(covered);
         }
     }
