@@ -390,9 +390,8 @@ public final class LuceneBackend implements VectorBackend {
 
     @Override
     public long delete(Placement placement, Collection<String> ids) {
-        List<BytesRef> keys = keys(placement, ids);
-        IndexOperation.Delete delete = new IndexOperation.Delete(placement.tenant(), List.copyOf(new LinkedHashSet<>(ids)));
-        return withIndex(placement, index -> keys.isEmpty() ? 0L : index.delete(delete.matching(), delete));
+        IndexOperation.Delete delete = new IndexOperation.Delete(placement.tenant(), distinctIds(placement, ids));
+        return withIndex(placement, index -> delete.ids().isEmpty() ? 0L : index.delete(delete.matching(), delete));
     }
 
     /**
@@ -789,17 +788,24 @@ public final class LuceneBackend implements VectorBackend {
     }
 
     private List<BytesRef> keys(Placement placement, Collection<String> ids) {
+        List<String> distinct = distinctIds(placement, ids);
+        List<BytesRef> keys = new ArrayList<>(distinct.size());
+        for (String id : distinct) {
+            keys.add(RecordDocument.keyBytes(placement.tenant(), id));
+        }
+        return keys;
+    }
+
+    /** The ids, each once, checked: none null, at most {@value #MAX_BATCH_SIZE}, of an existing collection. */
+    private List<String> distinctIds(Placement placement, Collection<String> ids) {
         Objects.requireNonNull(ids, "ids");
         requireCollection(placement.collection());
         Set<String> distinct = new LinkedHashSet<>(ids);
         if (distinct.size() > MAX_BATCH_SIZE) {
             throw new BackendException.Rejected(distinct.size() + " ids are above the maximum of " + MAX_BATCH_SIZE);
         }
-        List<BytesRef> keys = new ArrayList<>(distinct.size());
-        for (String id : distinct) {
-            keys.add(RecordDocument.keyBytes(placement.tenant(), Objects.requireNonNull(id, "id")));
-        }
-        return keys;
+        distinct.forEach(id -> Objects.requireNonNull(id, "id"));
+        return List.copyOf(distinct);
     }
 
     /**
