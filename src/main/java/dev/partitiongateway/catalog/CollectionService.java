@@ -123,7 +123,7 @@ public class CollectionService {
                         .orElseThrow(() -> ApiException.notFound("collection '" + name + "'"));
                 if (!collection.backend().equals(kind)) {
                     List<PartitionView> empty = new java.util.ArrayList<>();
-                    try (java.sql.PreparedStatement s = c.prepareStatement("SELECT id, placement, state, vector_count, "
+                    try (java.sql.PreparedStatement s = c.prepareStatement("SELECT id, placement, state, partition_vectors(id, vector_count), "
                             + "(SELECT count(*) FROM vector_registry v WHERE v.partition_id = p.id) FROM partitions p WHERE collection = ? FOR UPDATE")) {
                         s.setString(1, name);
                         List<Long> emptyIds = new java.util.ArrayList<>();
@@ -340,8 +340,12 @@ public class CollectionService {
                 backends.get(p.backend).deleteByFilter(PartitionView.of(p).placementFor(collection, event.tenantId()), null);
             }
             VectorRegistry.removeAll(dataSource, event.tenantId(), c.name);
-            for (Partition p : shards) {
-                p.vectorCount = Math.max(0, p.vectorCount - counted.getOrDefault(p.id, 0L));
+            Map<Long, Long> removed = new java.util.HashMap<>();
+            counted.forEach((partition, n) -> removed.put(partition, -n));
+            try (Connection connection = dataSource.getConnection()) {
+                QuotaLedger.adjustPartitions(connection, removed);
+            } catch (SQLException e) {
+                throw new IllegalStateException("cannot take tenant '" + event.tenantId() + "''s vectors off the counts of " + c.name, e);
             }
         }
     }

@@ -10,6 +10,7 @@ import jakarta.persistence.GenerationType;
 import jakarta.persistence.Id;
 import jakarta.persistence.Table;
 import java.time.Instant;
+import org.hibernate.annotations.Formula;
 
 /** A row of the directory: one partition and the placement where it lives. */
 @Entity
@@ -30,7 +31,8 @@ public class Partition extends PanacheEntityBase {
     /** Set by the heat evaluation (dev.partitiongateway.stats), never by the data path. */
     @Enumerated(EnumType.STRING)
     public PartitionHeat heat;
-    @Column(name = "vector_count")
+    /** Exact: the base plus its stripes (see {@link dev.partitiongateway.registry.QuotaLedger#adjustPartitions}); read-only here. */
+    @Formula("partition_vectors(id, vector_count)")
     public long vectorCount;
     @Column(name = "window_start")
     public Instant windowStart;

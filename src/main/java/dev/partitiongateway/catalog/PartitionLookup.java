@@ -1,5 +1,6 @@
 package dev.partitiongateway.catalog;
 
+import dev.partitiongateway.registry.QuotaLedger;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -18,7 +19,7 @@ import javax.sql.DataSource;
 public final class PartitionLookup {
 
     static final String COLUMNS = "id, collection, tenant_id, placement, state, strategy, window_start, window_end, attribute_value, bucket, "
-            + "vector_count, hash_modulus, hash_residue";
+            + QuotaLedger.VECTORS + ", hash_modulus, hash_residue";
 
     private PartitionLookup() {
     }
@@ -42,7 +43,7 @@ public final class PartitionLookup {
         if (ids.isEmpty()) {
             return found;
         }
-        try (PreparedStatement s = c.prepareStatement("SELECT " + COLUMNS + " FROM partitions WHERE id = ANY (?)")) {
+        try (PreparedStatement s = c.prepareStatement("SELECT " + COLUMNS + " FROM partitions p WHERE id = ANY (?)")) {
             s.setArray(1, c.createArrayOf("bigint", ids.toArray()));
             try (ResultSet rs = s.executeQuery()) {
                 while (rs.next()) {
@@ -61,7 +62,7 @@ public final class PartitionLookup {
     public static List<PartitionView> tenantPartitions(Connection c, CollectionView collection, String tenantId) throws SQLException {
         Integer bucket = PartitionDirectory.bucketOf(collection, tenantId);
         List<PartitionView> found = new ArrayList<>();
-        try (PreparedStatement s = c.prepareStatement("SELECT " + COLUMNS + " FROM partitions WHERE collection = ? AND "
+        try (PreparedStatement s = c.prepareStatement("SELECT " + COLUMNS + " FROM partitions p WHERE collection = ? AND "
                 + (bucket == null ? "tenant_id = ?" : "((strategy = 'SHARED_HASH' AND bucket = ?) OR (strategy = 'TENANT' AND tenant_id = ?))")
                 + " ORDER BY id")) {
             s.setString(1, collection.name());
@@ -191,7 +192,7 @@ public final class PartitionLookup {
             case SHARED_HASH -> "bucket = ?";
         };
         List<PartitionView> found = new ArrayList<>();
-        try (PreparedStatement s = c.prepareStatement("SELECT " + COLUMNS + " FROM partitions WHERE collection = ? AND strategy = ? AND "
+        try (PreparedStatement s = c.prepareStatement("SELECT " + COLUMNS + " FROM partitions p WHERE collection = ? AND strategy = ? AND "
                 + where + " ORDER BY id")) {
             s.setString(1, collection);
             s.setString(2, strategy.name());

@@ -134,15 +134,15 @@ public class MaintenancePass {
     /** Active partitions of the collection with more vectors than the threshold, largest first. */
     private static List<String> overThreshold(Connection c, String collection, long threshold) throws SQLException {
         return placements(c, """
-                SELECT placement FROM partitions WHERE collection = ? AND state = 'ACTIVE' AND vector_count > ?
-                ORDER BY vector_count DESC, id""", collection, threshold);
+                SELECT placement FROM partitions p WHERE collection = ? AND state = 'ACTIVE' AND partition_vectors(id, vector_count) > ?
+                ORDER BY partition_vectors(id, vector_count) DESC, id""", collection, threshold);
     }
 
     /** Active partitions with vectors, neither searched nor written for {@code days} (never: since creation), oldest first. */
     private static List<String> idle(Connection c, String collection, int days) throws SQLException {
         return placements(c, """
                 SELECT p.placement FROM partitions p LEFT JOIN partition_stats s ON s.partition_id = p.id
-                WHERE p.collection = ? AND p.state = 'ACTIVE' AND p.vector_count > 0
+                WHERE p.collection = ? AND p.state = 'ACTIVE' AND partition_vectors(p.id, p.vector_count) > 0
                   AND greatest(coalesce(s.last_query_at, p.created_at), coalesce(s.last_write_at, p.created_at), p.created_at)
                       < now() - make_interval(days => ?)
                 ORDER BY p.id""", collection, days);

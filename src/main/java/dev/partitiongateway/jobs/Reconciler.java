@@ -403,7 +403,8 @@ public class Reconciler {
 
     /**
      * Sets the tenant's usage to its registry rows (pending ones hold reserved quota) and each of its
-     * partitions' counts to their active rows, with no write of the tenant in flight and none of its
+     * partitions' counts to their active rows (the base is set to the recount less the stripes, read in the
+     * same snapshot, so a delta a write commits meanwhile still counts), with no write of the tenant in flight and none of its
      * collections being dropped.
      */
     private void recount(String tenant, Tally tally) throws SQLException {
@@ -423,11 +424,12 @@ public class Reconciler {
                     tally.add("usage_corrected", s.executeUpdate());
                 }
                 try (PreparedStatement s = c.prepareStatement("""
-                        UPDATE partitions p SET vector_count = r.n, updated_at = now()
+                        UPDATE partitions p SET vector_count = r.n - r.striped, updated_at = now()
                         FROM (SELECT q.id, (SELECT count(*) FROM vector_registry v
-                                            WHERE v.partition_id = q.id AND v.tenant_id = ? AND v.state = 'ACTIVE') AS n
+                                            WHERE v.partition_id = q.id AND v.tenant_id = ? AND v.state = 'ACTIVE') AS n,
+                                     partition_vectors(q.id, 0) AS striped
                               FROM partitions q WHERE q.tenant_id = ?) r
-                        WHERE p.id = r.id AND p.vector_count <> r.n""")) {
+                        WHERE p.id = r.id AND p.vector_count + r.striped <> r.n""")) {
                     s.setString(1, tenant);
                     s.setString(2, tenant);
                     tally.add("count_corrected", s.executeUpdate());
@@ -445,10 +447,11 @@ public class Reconciler {
     /** A shared bucket's count is the sum over its tenants: recounted on its own (it is shown, never used for quotas). */
     private void recountBuckets(Connection c, Optional<String> onlyCollection, Tally tally) throws SQLException {
         try (PreparedStatement s = c.prepareStatement("""
-                UPDATE partitions p SET vector_count = r.n, updated_at = now()
-                FROM (SELECT q.id, (SELECT count(*) FROM vector_registry v WHERE v.partition_id = q.id AND v.state = 'ACTIVE') AS n
+                UPDATE partitions p SET vector_count = r.n - r.striped, updated_at = now()
+                FROM (SELECT q.id, (SELECT count(*) FROM vector_registry v WHERE v.partition_id = q.id AND v.state = 'ACTIVE') AS n,
+                             partition_vectors(q.id, 0) AS striped
                       FROM partitions q WHERE q.strategy = 'SHARED_HASH' AND (?::text IS NULL OR q.collection = ?)) r
-                WHERE p.id = r.id AND p.vector_count <> r.n""")) {
+                WHERE p.id = r.id AND p.vector_count + r.striped <> r.n""")) {
             s.setString(1, onlyCollection.orElse(null));
             s.setString(2, onlyCollection.orElse(null));
             tally.add("count_corrected", s.executeUpdate());

@@ -7,6 +7,7 @@ import java.sql.SQLException;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
+import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * Per-tenant vector usage and per-partition counts. Usage only moves in ways that can over-count,
@@ -90,18 +91,28 @@ public final class QuotaLedger {
     }
 
     /**
-     * Adds each delta to its partition's count, in the caller's transaction, in partition order so
-     * that two writers never lock the same partitions in opposite orders. Called last before commit:
-     * the rows stay locked only until then.
+     * How many stripes a partition's count is spread over. A write adds to one stripe at random, so two
+     * concurrent writes of a partition wait for each other with a probability of 1 in this.
+     */
+    static final int COUNT_STRIPES = 32;
+
+    /**
+     * Adds each delta to its partition's count, in the caller's transaction: to one {@linkplain #COUNT_STRIPES
+     * stripe} of it (table {@code partition_counts}), never to the partition's row, because a row a
+     * transaction updates stays locked until its commit's WAL flush and every write of the partition would
+     * queue behind the one before. Stripes are taken in partition order, one per partition, so two writers
+     * never lock them in opposite orders. Read a count with {@link #VECTORS}.
      */
     public static void adjustPartitions(Connection c, Map<Long, Long> deltas) throws SQLException {
-        try (PreparedStatement s = c.prepareStatement(
-                "UPDATE partitions SET vector_count = vector_count + ?, updated_at = now() WHERE id = ?")) {
+        try (PreparedStatement s = c.prepareStatement("""
+                INSERT INTO partition_counts AS pc (partition_id, stripe, delta) VALUES (?, ?, ?)
+                ON CONFLICT (partition_id, stripe) DO UPDATE SET delta = pc.delta + EXCLUDED.delta""")) {
             boolean any = false;
             for (Map.Entry<Long, Long> e : new TreeMap<>(deltas).entrySet()) {
                 if (e.getValue() != 0) {
-                    s.setLong(1, e.getValue());
-                    s.setLong(2, e.getKey());
+                    s.setLong(1, e.getKey());
+                    s.setInt(2, ThreadLocalRandom.current().nextInt(COUNT_STRIPES));
+                    s.setLong(3, e.getValue());
                     s.addBatch();
                     any = true;
                 }
@@ -111,4 +122,10 @@ public final class QuotaLedger {
             }
         }
     }
+
+    /**
+     * The SQL of a partition's exact vector count, for a query over {@code partitions} aliased {@code p}:
+     * its base ({@code vector_count}) plus its stripes.
+     */
+    public static final String VECTORS = "partition_vectors(p.id, p.vector_count)";
 }

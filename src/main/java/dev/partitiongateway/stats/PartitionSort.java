@@ -1,5 +1,6 @@
 package dev.partitiongateway.stats;
 
+import dev.partitiongateway.registry.QuotaLedger;
 import java.util.Arrays;
 import java.util.Optional;
 
@@ -15,7 +16,7 @@ public enum PartitionSort {
     P50("p50", "COALESCE(l.p50, 0)"),
     P95("p95", "COALESCE(l.p95, 0)"),
     P99("p99", "COALESCE(l.p99, 0)"),
-    VECTORS("vectors", "p.vector_count"),
+    VECTORS("vectors", QuotaLedger.VECTORS),
     LAST_QUERY("lastQuery", "COALESCE(EXTRACT(EPOCH FROM s.last_query_at), 0)"),
     LAST_WRITE("lastWrite", "COALESCE(EXTRACT(EPOCH FROM s.last_write_at), 0)");
 

@@ -5,6 +5,7 @@ import dev.partitiongateway.catalog.PartitionHeat;
 import dev.partitiongateway.catalog.PartitionState;
 import dev.partitiongateway.catalog.PartitionStrategy;
 import dev.partitiongateway.config.GatewayConfig;
+import dev.partitiongateway.registry.QuotaLedger;
 import io.agroal.api.AgroalDataSource;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.sql.Array;
@@ -65,7 +66,7 @@ public class PartitionStatsStore {
     }
 
     private static final String COLUMNS = """
-            p.id, p.collection, p.tenant_id, p.strategy, p.backend, p.placement, p.state, p.heat, p.vector_count,
+            p.id, p.collection, p.tenant_id, p.strategy, p.backend, p.placement, p.state, p.heat, partition_vectors(p.id, p.vector_count) AS vector_count,
             p.window_start, p.window_end, p.attribute_value, p.bucket, p.hash_modulus, p.hash_residue, p.split_of,
             p.created_at, p.updated_at, s.last_query_at, s.last_write_at, s.heat_reasons, s.heat_changed_at,
             l.queries, l.inserts, l.qpm, l.ipm, l.p50, l.p95, l.p99, l.measured_at""";
@@ -288,7 +289,7 @@ public class PartitionStatsStore {
         List<HeatInput> inputs = new ArrayList<>();
         try (Connection c = dataSource.getConnection();
              PreparedStatement s = c.prepareStatement("""
-                     SELECT p.id, p.collection, p.heat, p.vector_count, p.created_at, s.last_query_at, l.queries, l.qpm, l.p99,
+                     SELECT p.id, p.collection, p.heat, partition_vectors(p.id, p.vector_count), p.created_at, s.last_query_at, l.queries, l.qpm, l.p99,
                             s.heat_reasons
                      FROM partitions p
                      LEFT JOIN partition_stats s ON s.partition_id = p.id
@@ -342,7 +343,7 @@ public class PartitionStatsStore {
             return counts;
         }
         try (Connection c = dataSource.getConnection();
-             PreparedStatement s = c.prepareStatement("SELECT id, vector_count FROM partitions WHERE id = ANY (?)")) {
+             PreparedStatement s = c.prepareStatement("SELECT p.id, " + QuotaLedger.VECTORS + " FROM partitions p WHERE p.id = ANY (?)")) {
             s.setArray(1, c.createArrayOf("bigint", ids.toArray()));
             try (ResultSet rs = s.executeQuery()) {
                 while (rs.next()) {

@@ -14,9 +14,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.partitiongateway.adapter.lucene.FaultInjectingBackendFactory;
 import dev.partitiongateway.adapter.lucene.FaultInjectingBackendFactory.Faults;
 import dev.partitiongateway.support.EmbeddedPostgresResource;
+import io.agroal.api.AgroalDataSource;
 import io.quarkus.test.common.TestResourceScope;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
+import jakarta.inject.Inject;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -36,6 +41,9 @@ import org.junit.jupiter.api.Test;
 @QuarkusTest
 @WithTestResource(value = EmbeddedPostgresResource.class, scope = TestResourceScope.GLOBAL)
 class ParallelWritesTest {
+
+    @Inject
+    AgroalDataSource dataSource;
 
     String collection;
 
@@ -105,6 +113,45 @@ class ParallelWritesTest {
         assertThat(used).isLessThanOrEqualTo(quota).isEqualTo(stored);
         asOperator().get("/v1/admin/collections/" + collection + "/partitions").then()
                 .body("partitions.find { it.tenant == '" + tenant + "' }.vectorCount", org.hamcrest.Matchers.equalTo(stored));
+    }
+
+    /**
+     * A write adds to one of its partition's count stripes, never to the partition's row: a row a write
+     * updates stays locked until its commit's WAL flush, so every write of the partition would queue behind
+     * the one before. Here another transaction holds that row the way such a write would; writes of the
+     * partition (new ids, a replacement, a delete) must still finish, and the count must stay exact.
+     */
+    @Test
+    void should_write_and_count_a_partition_while_another_transaction_holds_its_row() throws Exception {
+        String tenant = createTenant(uniqueTenantId("striped"), 1000);
+        String key = readWriteKey(tenant);
+        upsert(key, collection, List.of(vector("a", 0, 0), vector("b", 0, 1))).statusCode(200);
+        ExecutorService writer = Executors.newSingleThreadExecutor();
+        try (Connection holder = dataSource.getConnection()) {
+            holder.setAutoCommit(false);
+            try (PreparedStatement s = holder.prepareStatement(
+                    "SELECT id FROM partitions WHERE tenant_id = ? AND collection = ? FOR NO KEY UPDATE")) {
+                s.setString(1, tenant);
+                s.setString(2, collection);
+                try (ResultSet rs = s.executeQuery()) {
+                    assertThat(rs.next()).isTrue();
+                }
+            }
+            Future<List<Integer>> writes = writer.submit(() -> List.of(
+                    upsert(key, collection, List.of(vector("c", 1, 0), vector("d", 1, 1), vector("a", 2, 2))).extract().statusCode(),
+                    delete(key, collection, Map.of("ids", List.of("b"))).extract().statusCode()));
+            try {
+                // A guard: with the row in the write path, these would wait until the holder ends.
+                assertThat(writes.get(60, TimeUnit.SECONDS)).containsExactly(200, 200);
+            } finally {
+                holder.rollback();
+            }
+        } finally {
+            writer.shutdownNow();
+        }
+        assertThat(usage(key)).isEqualTo(3);
+        asOperator().get("/v1/admin/collections/" + collection + "/partitions").then()
+                .body("partitions.find { it.tenant == '" + tenant + "' }.vectorCount", org.hamcrest.Matchers.equalTo(3));
     }
 
     private interface Writer {

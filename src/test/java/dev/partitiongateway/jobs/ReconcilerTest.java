@@ -183,7 +183,7 @@ class ReconcilerTest {
             assertThat(stringList("SELECT external_id FROM vector_registry WHERE tenant_id = ? ORDER BY external_id", tenant))
                     .containsExactlyElementsOf(expected.stream().sorted().toList());
             assertThat(longQuery("SELECT count(*) FROM vector_registry WHERE tenant_id = ? AND state = 'PENDING'", tenant)).isZero();
-            assertThat(longQuery("SELECT vector_count FROM partitions WHERE id = ?", partitionId)).isEqualTo(expected.size());
+            assertThat(longQuery("SELECT partition_vectors(id, vector_count) FROM partitions WHERE id = ?", partitionId)).isEqualTo(expected.size());
         } catch (Exception e) {
             throw new AssertionError(e);
         }
