@@ -273,9 +273,38 @@ class SideBySideBenchmark {
                     String.format("%.2fx", s / m), "at least 0.8x");
             out.append(String.format("|  ↳ p99 of the one tenant / of the 16 (ms) | %.1f | %.1f | | |%n",
                     median(single, Phase::p99), median(spread, Phase::p99)));
+            if (remoteMillis == 0) {
+                bareTenants(out, collection);
+            }
         } finally {
             Faults.heal();
         }
+    }
+
+    /**
+     * The same comparison on the bare adapter (one placement written by 16 threads against 16 placements
+     * written by one thread each), to tell the gateway's share of the ratio from the index's own: one
+     * index sixteen times the size flushes and merges more per vector.
+     */
+    private void bareTenants(StringBuilder out, String collection) throws Exception {
+        VectorBackend backend = backends.get("lucene");
+        CollectionSpec spec = catalog.require(collection).spec();
+        String run = UUID.randomUUID().toString().replace("-", "").substring(0, 8);
+        Placement one = Placement.dedicated(spec, "bare_one_" + run, "one_" + run);
+        Placement[] many = new Placement[16];
+        backend.ensurePartition(one);
+        for (int i = 0; i < many.length; i++) {
+            many[i] = Placement.dedicated(spec, "bare_many_" + run + "_" + i, "many_" + run + "_" + i);
+            backend.ensurePartition(many[i]);
+        }
+        AtomicInteger ids = new AtomicInteger();
+        Call oneIndex = (client, n) -> backend.upsert(one, records("o", ids.getAndAdd(TENANT_BATCH), TENANT_BATCH));
+        Call manyIndexes = (client, n) -> backend.upsert(many[client], records("m", ids.getAndAdd(TENANT_BATCH), TENANT_BATCH));
+        List<List<Phase>> rounds = alternate(16, oneIndex, manyIndexes);
+        double s = median(rounds.get(0), Phase::perSecond);
+        double m = median(rounds.get(1), Phase::perSecond);
+        row(out, " ↳ the same on the bare adapter: 1 placement x 16 threads vs 16 placements x 1 (calls/s)", s, m,
+                String.format("%.2fx", s / m), "(the index's own share)");
     }
 
     // ---------------------------------------------------------------- resources
