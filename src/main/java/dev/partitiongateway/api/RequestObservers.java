@@ -4,6 +4,7 @@ import dev.partitiongateway.audit.AuditLog;
 import dev.partitiongateway.auth.Caller;
 import dev.partitiongateway.auth.OperatorOnly;
 import dev.partitiongateway.catalog.CollectionCatalog;
+import dev.partitiongateway.catalog.CollectionView;
 import dev.partitiongateway.problem.Problem;
 import dev.partitiongateway.stats.RequestMeters;
 import io.vertx.ext.web.RoutingContext;
@@ -14,6 +15,7 @@ import jakarta.ws.rs.container.ResourceInfo;
 import java.lang.reflect.Method;
 import java.net.URI;
 import java.time.Instant;
+import java.util.Optional;
 import java.util.Set;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.jboss.resteasy.reactive.server.ServerResponseFilter;
@@ -50,7 +52,9 @@ public class RequestObservers {
             Long started = routing.get(HttpEdge.STARTED);
             String name = request.getUriInfo().getPathParameters().getFirst("collection");
             // Only a collection the tenant could name is a label: names clients make up never become series.
-            String collection = caller.isTenant() && name != null && catalog.find(name).isPresent() ? name : RequestMeters.UNKNOWN_COLLECTION;
+            // Cached only: this may run on the I/O thread (a search), and the request has looked the name up already.
+            Optional<CollectionView> known = caller.isTenant() && name != null ? catalog.cached(name) : null;
+            String collection = known != null && known.isPresent() ? name : RequestMeters.UNKNOWN_COLLECTION;
             requestMeters.record(collection, operation, response.getStatus(), started == null ? 0 : System.nanoTime() - started);
         } else if (type.isAnnotationPresent(OperatorOnly.class) && !READS.contains(request.getMethod()) && caller.actor() != null) {
             URI uri = request.getUriInfo().getRequestUri();

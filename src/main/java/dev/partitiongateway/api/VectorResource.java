@@ -10,6 +10,12 @@ import dev.partitiongateway.auth.RequiresScope;
 import dev.partitiongateway.auth.Scope;
 import dev.partitiongateway.data.DataJson;
 import dev.partitiongateway.data.VectorService;
+import dev.partitiongateway.tenant.TenantView;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.smallrye.common.annotation.NonBlocking;
+import io.smallrye.mutiny.Uni;
+import io.vertx.core.Context;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.POST;
@@ -18,6 +24,7 @@ import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.MediaType;
+import org.eclipse.microprofile.context.ManagedExecutor;
 
 /** The tenant data API. The tenant always comes from the API key, never from the request. */
 @Path("/v1/collections/{collection}")
@@ -28,10 +35,22 @@ public class VectorResource {
 
     private final VectorService vectors;
     private final Caller caller;
+    private final ManagedExecutor workers;
+    private final Counter searchesOnIoThread;
+    private final Counter searchesOnWorkers;
 
-    VectorResource(VectorService vectors, Caller caller) {
+    VectorResource(VectorService vectors, Caller caller, ManagedExecutor workers, MeterRegistry meters) {
         this.vectors = vectors;
         this.caller = caller;
+        this.workers = workers;
+        this.searchesOnIoThread = searchThreads(meters, "io");
+        this.searchesOnWorkers = searchThreads(meters, "worker");
+    }
+
+    private static Counter searchThreads(MeterRegistry meters, String thread) {
+        return Counter.builder("gateway.search.threads").tag("thread", thread)
+                .description("Searches served on the I/O thread that read the request (io), or handed to a worker thread (worker)")
+                .register(meters);
     }
 
     @Operation(operationId = "upsertVectors", summary = "Upsert vectors",
@@ -45,11 +64,29 @@ public class VectorResource {
 
     @Operation(operationId = "searchVectors", summary = "Search by vector",
             description = "The topK nearest of your vectors, optionally filtered by metadata and time; scores are higher-is-better for every metric. partitions lists what was searched.")
+    /**
+     * Starts on the I/O thread that read the request, and is served there when everything it reads is
+     * cached and the backend answers from memory (Lucene with the placements open and current): a hand-off
+     * to a worker thread and back cost more than such a search. Otherwise (a remote backend, a cold cache,
+     * an index to open or refresh) it is handed to a worker thread, where it may wait.
+     */
     @POST
     @Path("search")
     @RequiresScope(Scope.READ)
-    public DataJson.SearchResponse search(@PathParam("collection") String collection, DataJson.SearchRequest body) {
-        return vectors.search(caller.tenant(), collection, body);
+    @NonBlocking
+    public Uni<DataJson.SearchResponse> search(@PathParam("collection") String collection, DataJson.SearchRequest body) {
+        TenantView tenant = caller.tenant();
+        Uni<DataJson.SearchResponse> search = Uni.createFrom().item(() -> vectors.search(tenant, collection, body));
+        if (!Context.isOnEventLoopThread()) {
+            searchesOnWorkers.increment(); // authentication needed a worker already
+            return search;
+        }
+        if (vectors.searchesFromMemory(tenant, collection)) {
+            searchesOnIoThread.increment();
+            return search;
+        }
+        searchesOnWorkers.increment();
+        return search.runSubscriptionOn(workers);
     }
 
     @Operation(operationId = "getVector", summary = "Get one vector by id",

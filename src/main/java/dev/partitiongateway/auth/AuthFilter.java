@@ -6,6 +6,8 @@ import dev.partitiongateway.tenant.TenantCache;
 import dev.partitiongateway.tenant.TenantLimiter;
 import dev.partitiongateway.tenant.TenantStatus;
 import dev.partitiongateway.tenant.TenantView;
+import io.smallrye.mutiny.Uni;
+import io.vertx.core.Context;
 import io.vertx.ext.web.RoutingContext;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.Priorities;
@@ -14,6 +16,8 @@ import jakarta.ws.rs.container.ResourceInfo;
 import jakarta.ws.rs.core.HttpHeaders;
 import java.lang.reflect.Method;
 import java.time.Instant;
+import java.util.Optional;
+import org.eclipse.microprofile.context.ManagedExecutor;
 import org.jboss.resteasy.reactive.server.ServerRequestFilter;
 
 /**
@@ -38,8 +42,42 @@ public class AuthFilter {
     @Inject
     TenantLimiter limiter;
 
+    /** Worker threads, with the request's context: for a key or tenant the caches do not hold. */
+    @Inject
+    ManagedExecutor workers;
+
+    /**
+     * Filters run on the thread of their endpoint: a worker thread, except for a search, which starts on
+     * the I/O thread that read the request (see {@code VectorResource#search}). There, a key or tenant
+     * that is not cached is read from PostgreSQL on a worker, and the request goes on from there.
+     */
     @ServerRequestFilter(priority = Priorities.AUTHENTICATION)
-    public void authenticate(ContainerRequestContext request, ResourceInfo resource, RoutingContext routing) {
+    public Uni<Void> authenticate(ContainerRequestContext request, ResourceInfo resource, RoutingContext routing) {
+        Uni<Void> check = Uni.createFrom().item(() -> {
+            check(request, resource, routing);
+            return null;
+        });
+        return Context.isOnEventLoopThread() && !answersFromCache(request) ? check.runSubscriptionOn(workers) : check;
+    }
+
+    /** Whether {@link #check} needs nothing that is not cached: no key or tenant to read from PostgreSQL. */
+    private boolean answersFromCache(ContainerRequestContext request) {
+        String header = request.getHeaderString(HttpHeaders.AUTHORIZATION);
+        if (header == null || !header.regionMatches(true, 0, BEARER, 0, BEARER.length())) {
+            return true; // refused without a lookup
+        }
+        Optional<String> prefix = KeyMaterial.prefixOf(header.substring(BEARER.length()).trim());
+        if (prefix.isEmpty()) {
+            return true;
+        }
+        Optional<KeyRing.Entry> key = keys.cached(prefix.get());
+        if (key == null) {
+            return false;
+        }
+        return key.isEmpty() || key.get().isOperator() || tenants.cached(key.get().tenantId()) != null;
+    }
+
+    private void check(ContainerRequestContext request, ResourceInfo resource, RoutingContext routing) {
         Class<?> type = resource.getResourceClass();
         Method method = resource.getResourceMethod();
         if (type == null || method == null) {

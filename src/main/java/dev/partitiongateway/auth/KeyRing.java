@@ -52,6 +52,11 @@ public class KeyRing {
         return byPrefix.get(prefix);
     }
 
+    /** {@link #find} if the cache holds the answer, else {@code null}, never waiting on PostgreSQL. */
+    public Optional<Entry> cached(String prefix) {
+        return byPrefix.getIfPresent(prefix);
+    }
+
     void onChange(@Observes Change change) {
         switch (change.kind()) {
             case KEY -> byPrefix.invalidate(change.key());

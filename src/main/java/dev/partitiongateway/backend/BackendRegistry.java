@@ -80,6 +80,11 @@ public class BackendRegistry {
         });
     }
 
+    /** The backend of this kind if it is open already, else {@code null}: opening one may wait. */
+    public VectorBackend openedOrNull(String kind) {
+        return open.get(kind);
+    }
+
     /** Backends opened so far, for health checks and metrics. */
     public Map<String, VectorBackend> opened() {
         return Map.copyOf(open);

@@ -143,6 +143,11 @@ final class GuardedBackend implements VectorBackend {
     }
 
     @Override
+    public boolean searchesFromMemory(List<Placement> placements) {
+        return delegate.searchesFromMemory(placements);
+    }
+
+    @Override
     public List<VectorRecord> fetch(Placement placement, Collection<String> ids) {
         return guarded(() -> delegate.fetch(placement, ids));
     }

@@ -120,6 +120,11 @@ final class MeteredBackend implements VectorBackend {
     }
 
     @Override
+    public boolean searchesFromMemory(List<Placement> placements) {
+        return delegate.searchesFromMemory(placements);
+    }
+
+    @Override
     public List<VectorRecord> fetch(Placement placement, Collection<String> ids) {
         return timed("fetch", () -> delegate.fetch(placement, ids));
     }

@@ -27,6 +27,11 @@ public class CollectionCatalog {
         return byName.get(name);
     }
 
+    /** {@link #find} if the cache holds the answer, else {@code null}, never waiting on PostgreSQL. */
+    public Optional<CollectionView> cached(String name) {
+        return byName.getIfPresent(name);
+    }
+
     /** The collection, or a 404 problem. */
     public CollectionView require(String name) {
         return find(name).orElseThrow(() -> ApiException.notFound("collection '" + name + "'"));

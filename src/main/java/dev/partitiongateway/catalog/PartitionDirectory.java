@@ -116,6 +116,15 @@ public class PartitionDirectory {
     }
 
     /**
+     * {@link #tenantPartitions} if the cache holds them, else {@code null}, never waiting on PostgreSQL: for
+     * deciding whether a search can run on an I/O thread.
+     */
+    public List<PartitionView> cachedTenantPartitions(String collection, String tenantId) {
+        Entry entry = byTenant.getIfPresent(new Key(collection, tenantId));
+        return entry == null ? null : entry.searchable();
+    }
+
+    /**
      * The same, read from PostgreSQL now (and refreshed in the cache), for write paths: they may wait
      * on the database, and must not act on an entry another replica has made stale.
      */

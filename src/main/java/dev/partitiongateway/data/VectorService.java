@@ -84,6 +84,27 @@ public class VectorService {
                 new DataJson.Usage(done.usage().vectors(), done.usage().maxVectors()));
     }
 
+    /**
+     * Whether {@link #search} would read only caches and a backend that answers from memory, so that it can
+     * run on the I/O thread that read the request. Never waits: an answer not cached is a "no".
+     */
+    public boolean searchesFromMemory(TenantView tenant, String collectionName) {
+        Optional<CollectionView> collection = catalog.cached(collectionName);
+        if (collection == null) {
+            return false;
+        }
+        if (collection.isEmpty()) {
+            return true; // a 404, from the cache
+        }
+        VectorBackend backend = backends.openedOrNull(collection.get().backend());
+        List<PartitionView> partitions = directory.cachedTenantPartitions(collectionName, tenant.id());
+        if (backend == null || partitions == null) {
+            return false;
+        }
+        return partitions.isEmpty()
+                || backend.searchesFromMemory(partitions.stream().map(p -> p.placementFor(collection.get(), tenant.id())).toList());
+    }
+
     public DataJson.SearchResponse search(TenantView tenant, String collectionName, DataJson.SearchRequest request) {
         CollectionView collection = catalog.require(collectionName);
         if (request == null) {

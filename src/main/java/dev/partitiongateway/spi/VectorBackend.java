@@ -53,6 +53,16 @@ public interface VectorBackend extends AutoCloseable {
      */
     List<Match> search(List<Placement> placements, SearchQuery query);
 
+    /**
+     * Whether a {@link #search} of these placements would run from memory now: no network call, no file to
+     * open, no log to replay, no index to refresh. The gateway then serves the search on the I/O thread that
+     * read the request instead of handing it to a worker thread. A hint, read without waiting; a search
+     * must still work when it turns out wrong. {@code false} (the default) always hands the search over.
+     */
+    default boolean searchesFromMemory(List<Placement> placements) {
+        return false;
+    }
+
     /** The records with these ids that exist, with values and metadata, in no particular order. */
     List<VectorRecord> fetch(Placement placement, Collection<String> ids);
 

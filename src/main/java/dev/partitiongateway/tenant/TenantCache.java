@@ -30,6 +30,11 @@ public class TenantCache {
         return cache.get(tenantId);
     }
 
+    /** {@link #get} if the cache holds the answer, else {@code null}, never waiting on PostgreSQL. */
+    public Optional<TenantView> cached(String tenantId) {
+        return cache.getIfPresent(tenantId);
+    }
+
     void onChange(@Observes Change change) {
         switch (change.kind()) {
             case TENANT -> cache.invalidate(change.key());

@@ -67,6 +67,11 @@ public abstract class ForwardingBackend implements VectorBackend {
     }
 
     @Override
+    public boolean searchesFromMemory(List<Placement> placements) {
+        return delegate.searchesFromMemory(placements);
+    }
+
+    @Override
     public List<VectorRecord> fetch(Placement placement, Collection<String> ids) {
         return delegate.fetch(placement, ids);
     }

@@ -330,6 +330,20 @@ public final class LuceneBackend implements VectorBackend {
     }
 
     @Override
+    public boolean searchesFromMemory(List<Placement> placements) {
+        if (placements.isEmpty() || !collections.containsKey(Placement.commonCollection(placements).name())) {
+            return false;
+        }
+        for (Placement placement : placements) {
+            PlacementIndex index = openIndexes.get(PlacementKey.of(placement));
+            if (index == null || !index.readsFromMemory()) {
+                return false; // it would be opened (its log replayed), or refreshed first
+            }
+        }
+        return true;
+    }
+
+    @Override
     public List<Match> search(List<Placement> placements, SearchQuery query) {
         Objects.requireNonNull(placements, "placements");
         Objects.requireNonNull(query, "query");

@@ -401,6 +401,11 @@ final class PlacementIndex implements Closeable {
         }
     }
 
+    /** Whether a read now would use the current searcher as it is: open, sound, no write waiting for a refresh. */
+    boolean readsFromMemory() {
+        return !closed && broken == null && visible >= applied.get();
+    }
+
     void touch() {
         lastUsed = System.nanoTime();
     }

@@ -232,6 +232,11 @@ public class FaultInjectingBackendFactory implements VectorBackendFactory {
             }
 
             @Override
+            public boolean searchesFromMemory(List<Placement> placements) {
+                return false; // it stands for a remote backend: every search may wait
+            }
+
+            @Override
             public List<Match> search(List<Placement> placements, SearchQuery query) {
                 return Faults.call(() -> {
                     Faults.placementFaults(placements);
