@@ -53,11 +53,15 @@ public class AuthFilter {
      */
     @ServerRequestFilter(priority = Priorities.AUTHENTICATION)
     public Uni<Void> authenticate(ContainerRequestContext request, ResourceInfo resource, RoutingContext routing) {
-        Uni<Void> check = Uni.createFrom().item(() -> {
-            check(request, resource, routing);
-            return null;
-        });
-        return Context.isOnEventLoopThread() && !answersFromCache(request) ? check.runSubscriptionOn(workers) : check;
+        if (Context.isOnEventLoopThread() && !answersFromCache(request)) {
+            return Uni.createFrom().<Void>item(() -> {
+                check(request, resource, routing);
+                return null;
+            }).runSubscriptionOn(workers);
+        }
+        // Thrown here, a refusal goes through the response filters (the audit log among them) as it always did.
+        check(request, resource, routing);
+        return Uni.createFrom().voidItem();
     }
 
     /** Whether {@link #check} needs nothing that is not cached: no key or tenant to read from PostgreSQL. */
