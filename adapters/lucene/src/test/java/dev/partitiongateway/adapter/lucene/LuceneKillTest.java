@@ -3,12 +3,10 @@ package dev.partitiongateway.adapter.lucene;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.partitiongateway.spi.VectorRecord;
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -43,36 +41,26 @@ class LuceneKillTest {
         Random random = new Random(20261122);
         Map<String, Long> state = new HashMap<>();
         for (int round = 0; round < ROUNDS; round++) {
-            List<String> lines = Collections.synchronizedList(new ArrayList<>());
+            // The child's lines go to a file, not a pipe: after a kill, a JDK reader of the pipe can be cut off
+            // ("Stream closed", when the process reaper drains and closes it) and lose the last lines.
+            Path output = Files.createTempFile("kill-round-" + round, ".log");
             Process child = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                     "-cp", System.getProperty("java.class.path"), CrashingWriter.class.getName(),
                     dir.toString(), Integer.toString(WRITERS), Integer.toString(IDS_PER_WRITER),
                     Long.toString((round + 1) * 10_000_000L), "20")
                     .redirectError(ProcessBuilder.Redirect.INHERIT)
+                    .redirectOutput(output.toFile())
                     .start();
-            Thread reader = new Thread(() -> {
-                try (BufferedReader in = new BufferedReader(new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8))) {
-                    for (String line = in.readLine(); line != null; line = in.readLine()) {
-                        lines.add(line);
-                    }
-                } catch (java.io.IOException ended) {
-                    // the process is gone
-                }
-            });
-            reader.start();
             int acknowledgedBeforeKill = 150 + random.nextInt(250);
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-            while (acknowledged(lines) < acknowledgedBeforeKill && child.isAlive() && System.nanoTime() < deadline) {
+            while (acknowledged(completeLines(output)) < acknowledgedBeforeKill && child.isAlive() && System.nanoTime() < deadline) {
                 Thread.sleep(5);
             }
             Thread.sleep(random.nextInt(60));
             child.destroyForcibly();
             assertThat(child.waitFor(30, TimeUnit.SECONDS)).isTrue();
-            reader.join(TimeUnit.SECONDS.toMillis(30));
-            List<String> log;
-            synchronized (lines) {
-                log = List.copyOf(lines);
-            }
+            List<String> log = completeLines(output);
+            Files.delete(output);
             assertThat(log).as("round %d: the writers failed", round).noneMatch(line -> line.startsWith("E "));
             assertThat(acknowledged(log)).as("round %d: acknowledged calls", round).isGreaterThanOrEqualTo(acknowledgedBeforeKill);
 
@@ -126,8 +114,13 @@ class LuceneKillTest {
     }
 
     private static long acknowledged(List<String> lines) {
-        synchronized (lines) {
-            return lines.stream().filter(line -> line.startsWith("A ")).count();
-        }
+        return lines.stream().filter(line -> line.startsWith("A ")).count();
+    }
+
+    /** The lines the child wrote in full (each with one write call, flushed before and after its backend call). */
+    private static List<String> completeLines(Path output) throws java.io.IOException {
+        String text = Files.readString(output, StandardCharsets.UTF_8);
+        int end = text.lastIndexOf('\n');
+        return end < 0 ? List.of() : List.of(text.substring(0, end).split("\n"));
     }
 }
