@@ -143,7 +143,8 @@ class InlineSearchCallTest {
             v.put("id", "v" + n);
             v.put("values", List.of(1.0 + n, 1.0));
             if (!"TENANT".equals(strategy)) {
-                v.put("timestamp", today.minus(Duration.ofDays(n)).plus(Duration.ofHours(1)).toString());
+                // Each day at midnight: never ahead of the clock, whatever the hour (01:00 was, in the first hour of a UTC day).
+                v.put("timestamp", today.minus(Duration.ofDays(n)).toString());
             }
             vectors.add(v);
         }

@@ -60,7 +60,8 @@ class RoutingTest {
             Map<String, Object> v = new HashMap<>();
             v.put("id", "d" + n);
             v.put("values", List.of(1.0 + n, 1.0 - n * 0.4));
-            v.put("timestamp", today.minus(Duration.ofDays(n)).plus(Duration.ofHours(1)).toString());
+            // Each day at midnight: never ahead of the clock, whatever the hour (01:00 was, in the first hour of a UTC day).
+            v.put("timestamp", today.minus(Duration.ofDays(n)).toString());
             vectors.add(v);
         }
         upsert(key, collection, vectors).statusCode(200);
