@@ -192,7 +192,7 @@ public class Reconciler {
             return;
         }
         if (judgeBefore != Instant.MAX) {
-            pending.keySet().retainAll(olderThan(c, tenant, collection.name(), pending.keySet(), judgeBefore));
+            pending.keySet().retainAll(VectorRegistry.changedBefore(c, tenant, collection.name(), pending.keySet(), judgeBefore));
         }
         Map<Long, List<String>> byPartition = new LinkedHashMap<>();
         pending.forEach((id, p) -> byPartition.computeIfAbsent(p, k -> new ArrayList<>()).add(id));
@@ -515,24 +515,6 @@ public class Reconciler {
             }
         }
         return collections;
-    }
-
-    private static Set<String> olderThan(Connection c, String tenant, String collection, Set<String> ids, Instant before) throws SQLException {
-        Set<String> old = new HashSet<>();
-        try (PreparedStatement s = c.prepareStatement("""
-                SELECT external_id FROM vector_registry
-                WHERE tenant_id = ? AND collection = ? AND external_id = ANY (?) AND updated_at < ?""")) {
-            s.setString(1, tenant);
-            s.setString(2, collection);
-            s.setArray(3, c.createArrayOf("varchar", ids.toArray()));
-            s.setTimestamp(4, java.sql.Timestamp.from(before));
-            try (ResultSet rs = s.executeQuery()) {
-                while (rs.next()) {
-                    old.add(rs.getString(1));
-                }
-            }
-        }
-        return old;
     }
 
     /** Counts of one pass, also added to the repair counters. */
