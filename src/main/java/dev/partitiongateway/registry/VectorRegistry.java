@@ -50,10 +50,11 @@ public final class VectorRegistry {
      * with {@code external_id = ANY (?)} or a join with {@code unnest}: for those, the planner may read
      * every row of the tenant in the collection and filter them, and it did (a generic plan, and
      * statistics older than the tenant's growth: 3,200 buffers and 3 ms for 10 ids of a tenant with
-     * 9,000 vectors), so that a tenant's writes slowed as it grew. The lateral subquery is planned on its own with an equality on all three key
-     * columns, a unique probe per id whatever the statistics say. {@code OFFSET 0} keeps the planner from
-     * merging the subquery into the join and from pushing the outer query's conditions into it: there,
-     * {@code state = 'PENDING'} let it scan the partial index of pending rows once per id instead.
+     * 9,000 vectors), so that a tenant's writes slowed as it grew. The lateral subquery is planned on
+     * its own with an equality on all three key columns, a unique probe per id whatever the statistics
+     * say. {@code OFFSET 0} keeps the planner from merging the subquery into the join and from pushing
+     * the outer query's conditions into it: there, {@code state = 'PENDING'} let it scan the partial
+     * index of pending rows once per id instead.
      */
     private static String eachKey(String source, String columns, boolean lock) {
         return "FROM " + source + " CROSS JOIN LATERAL (SELECT " + columns
@@ -63,8 +64,12 @@ public final class VectorRegistry {
     /**
      * {@code ctid = ANY (ARRAY(SELECT r.ctid FROM <the ids, each locked> [WHERE <condition>]))}: the rows
      * of an UPDATE or a DELETE, found by {@link #eachKey} and then read by their row ids (a TID scan),
-     * so that no join leaves the planner a choice. Locked first, a row keeps its row id until this
-     * transaction ends. Parameters: the ids, the tenant, the collection, then the condition's.
+     * so that no join leaves the planner a choice. The lock is what makes this exact: the condition is
+     * checked on the newest version of each row once it is locked, and a locked row keeps its row id
+     * until this transaction ends. Unlocked, a row another transaction changed meanwhile would be
+     * changed at its new row id without the condition being checked again (PostgreSQL's recheck of a
+     * TID scan does not look at the row id list). Parameters: the ids, the tenant, the collection, then
+     * the condition's.
      */
     private static String lockedRows(String columns, String condition) {
         return "ctid = ANY (ARRAY(SELECT r.ctid " + eachKey(IDS, columns, true) + (condition.isEmpty() ? "" : " WHERE " + condition) + "))";
