@@ -5,6 +5,7 @@ import org.eclipse.microprofile.openapi.annotations.media.Content;
 import org.eclipse.microprofile.openapi.annotations.media.Schema;
 import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
+import dev.partitiongateway.auth.AuthFilter;
 import dev.partitiongateway.auth.Caller;
 import dev.partitiongateway.auth.RequiresScope;
 import dev.partitiongateway.auth.Scope;
@@ -38,6 +39,7 @@ public class VectorResource {
     private final ManagedExecutor workers;
     private final Counter searchesOnIoThread;
     private final Counter searchesOnWorkers;
+    private final Counter searchesHandedOverLate;
 
     VectorResource(VectorService vectors, Caller caller, ManagedExecutor workers, MeterRegistry meters) {
         this.vectors = vectors;
@@ -45,11 +47,13 @@ public class VectorResource {
         this.workers = workers;
         this.searchesOnIoThread = searchThreads(meters, "io");
         this.searchesOnWorkers = searchThreads(meters, "worker");
+        this.searchesHandedOverLate = searchThreads(meters, "io_then_worker");
     }
 
     private static Counter searchThreads(MeterRegistry meters, String thread) {
         return Counter.builder("gateway.search.threads").tag("thread", thread)
-                .description("Searches served on the I/O thread that read the request (io), or handed to a worker thread (worker)")
+                .description("Searches served on the I/O thread that read the request (io), or handed to a worker thread (worker); "
+                        + "io_then_worker counts those of io that met a cache entry dropped meanwhile and started over on a worker")
                 .register(meters);
     }
 
@@ -83,7 +87,12 @@ public class VectorResource {
         }
         if (vectors.searchesFromMemory(tenant, collection)) {
             searchesOnIoThread.increment();
-            return search;
+            // A change notification may drop a cache entry between the check and the search; reading it again
+            // would block, which Quarkus refuses on the I/O thread before any database call: a worker starts over.
+            return search.onFailure(AuthFilter::wouldBlock).recoverWithUni(() -> {
+                searchesHandedOverLate.increment();
+                return search.runSubscriptionOn(workers);
+            });
         }
         searchesOnWorkers.increment();
         return search.runSubscriptionOn(workers);

@@ -6,6 +6,7 @@ import dev.partitiongateway.tenant.TenantCache;
 import dev.partitiongateway.tenant.TenantLimiter;
 import dev.partitiongateway.tenant.TenantStatus;
 import dev.partitiongateway.tenant.TenantView;
+import io.quarkus.runtime.BlockingOperationNotAllowedException;
 import io.smallrye.mutiny.Uni;
 import io.vertx.core.Context;
 import io.vertx.ext.web.RoutingContext;
@@ -53,15 +54,42 @@ public class AuthFilter {
      */
     @ServerRequestFilter(priority = Priorities.AUTHENTICATION)
     public Uni<Void> authenticate(ContainerRequestContext request, ResourceInfo resource, RoutingContext routing) {
-        if (Context.isOnEventLoopThread() && !answersFromCache(request)) {
-            return Uni.createFrom().<Void>item(() -> {
-                check(request, resource, routing);
-                return null;
-            }).runSubscriptionOn(workers);
+        boolean ioThread = Context.isOnEventLoopThread();
+        if (ioThread && !answersFromCache(request)) {
+            return checkOnWorker(request, resource, routing);
         }
-        // Thrown here, a refusal goes through the response filters (the audit log among them) as it always did.
-        check(request, resource, routing);
+        try {
+            // Thrown here, a refusal goes through the response filters (the audit log among them) as it always did.
+            check(request, resource, routing);
+        } catch (RuntimeException dropped) {
+            if (!ioThread || !wouldBlock(dropped)) {
+                throw dropped;
+            }
+            // A change notification dropped the key or tenant after answersFromCache saw it; check() had not yet
+            // admitted the request (the limiter comes after every read), so a worker can check it again.
+            return checkOnWorker(request, resource, routing);
+        }
         return Uni.createFrom().voidItem();
+    }
+
+    /**
+     * Whether {@code failure} is, or was caused by, Quarkus refusing a blocking call on an I/O thread (a
+     * cache that must read PostgreSQL): what a request started there hands to a worker thread.
+     */
+    public static boolean wouldBlock(Throwable failure) {
+        for (Throwable t = failure; t != null; t = t.getCause()) {
+            if (t instanceof BlockingOperationNotAllowedException) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private Uni<Void> checkOnWorker(ContainerRequestContext request, ResourceInfo resource, RoutingContext routing) {
+        return Uni.createFrom().<Void>item(() -> {
+            check(request, resource, routing);
+            return null;
+        }).runSubscriptionOn(workers);
     }
 
     /** Whether {@link #check} needs nothing that is not cached: no key or tenant to read from PostgreSQL. */

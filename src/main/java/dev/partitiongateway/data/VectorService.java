@@ -126,8 +126,11 @@ public class VectorService {
                 from, to, filter, request.partitions() == null ? List.of() : validator.partitionHints(request.partitions()),
                 validator.routing(request.routing(), request.partitions()), validator.maxPartitions(request.maxPartitions()),
                 Boolean.TRUE.equals(request.allowPartial()), Boolean.TRUE.equals(request.explain()));
-        QueryRouter.Outcome outcome = queries.search(collection, tenant.id(), backend, plan);
+        // Read before the search: on the I/O thread, a cache entry dropped since the caller's check makes this
+        // throw BlockingOperationNotAllowedException, and the caller runs the search again on a worker; that
+        // must happen before anything the search records (partition statistics).
         List<String> archived = directory.archivedPlacements(collection.name(), tenant.id());
+        QueryRouter.Outcome outcome = queries.search(collection, tenant.id(), backend, plan);
         List<DataJson.Hit> hits = outcome.matches().stream()
                 .map(m -> new DataJson.Hit(m.id(), m.score(), includeMetadata ? m.metadata() : null, includeValues ? m.values() : null))
                 .toList();

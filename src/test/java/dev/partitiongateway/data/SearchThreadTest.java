@@ -14,16 +14,20 @@ import static org.hamcrest.Matchers.startsWith;
 
 import dev.partitiongateway.adapter.lucene.FaultInjectingBackendFactory;
 import dev.partitiongateway.adapter.lucene.FaultInjectingBackendFactory.Faults;
+import dev.partitiongateway.catalog.PartitionDirectory;
+import dev.partitiongateway.cluster.Change;
 import dev.partitiongateway.support.EmbeddedPostgresResource;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.test.common.TestResourceScope;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;
+import jakarta.enterprise.event.Event;
 import jakarta.inject.Inject;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -38,6 +42,12 @@ import org.junit.jupiter.api.Test;
 class SearchThreadTest {
 
     private static final Map<String, Object> QUERY = Map.of("vector", List.of(1, 0), "topK", 5);
+    private static final int SEARCHES_WHILE_DROPPING = 200;
+
+    @Inject
+    PartitionDirectory directory;
+    @Inject
+    Event<Change> changes;
 
     @Inject
     MeterRegistry meters;
@@ -126,6 +136,50 @@ class SearchThreadTest {
                 .post("/v1/collections/" + collection + "/search").then().statusCode(400));
         search(key, collection, QUERY).statusCode(200).body("results[0].id", equalTo("a"));
         assertThat(counts().minus(before).io()).as("searches that reached the resource on the I/O thread").isPositive();
+    }
+
+    /**
+     * A change notification can drop the tenant's directory entry between the check that keeps a search on
+     * the I/O thread and the search's own read of it, which would then have to come from PostgreSQL on the
+     * I/O thread. Quarkus refuses that, and the search starts over on a worker; before, it answered 500
+     * (found by SplitUnderLoadTest in CI: a split announces directory changes while searches run). The
+     * authentication filter's key and tenant can be dropped the same way after it saw them cached; it checks
+     * again on a worker. Here the tenant's entries are dropped (a tenant change, as another replica would
+     * announce) and the directory entry dropped and read again, in a loop, while searches run.
+     */
+    @Test
+    void should_answer_every_search_while_its_cache_entries_are_dropped_again_and_again() throws Exception {
+        String collection = collection("lucene");
+        String tenant = createTenant(uniqueTenantId("dropped"), 100);
+        String key = readWriteKey(tenant);
+        upsert(key, collection, List.of(vector("a", 1, 0), vector("b", 0, 1))).statusCode(200);
+        search(key, collection, QUERY).statusCode(200); // the refresh after the write
+        double lateBefore = late();
+        AtomicBoolean stop = new AtomicBoolean();
+        Thread dropper = new Thread(() -> {
+            for (int i = 0; !stop.get(); i++) {
+                if (i % 2 == 0) {
+                    directory.currentTenantPartitions(collection, tenant);
+                } else {
+                    changes.fire(Change.tenant(tenant));
+                }
+            }
+        }, "cache-dropper");
+        dropper.start();
+        try {
+            for (int i = 0; i < SEARCHES_WHILE_DROPPING; i++) {
+                search(key, collection, QUERY).statusCode(200).body("results[0].id", equalTo("a")).body("results.size()", equalTo(2));
+            }
+        } finally {
+            stop.set(true);
+            dropper.join();
+        }
+        System.out.printf("%d searches while the tenant's cache entries were dropped: %.0f started over on a worker%n",
+                SEARCHES_WHILE_DROPPING, late() - lateBefore);
+    }
+
+    private double late() {
+        return meters.counter("gateway.search.threads", "thread", "io_then_worker").count();
     }
 
     private static void problem(io.restassured.response.ValidatableResponse response) {
