@@ -64,12 +64,12 @@ public final class VectorRegistry {
     /**
      * {@code ctid = ANY (ARRAY(SELECT r.ctid FROM <the ids, each locked> [WHERE <condition>]))}: the rows
      * of an UPDATE or a DELETE, found by {@link #eachKey} and then read by their row ids (a TID scan),
-     * so that no join leaves the planner a choice. The lock is what makes this exact: the condition is
-     * checked on the newest version of each row once it is locked, and a locked row keeps its row id
-     * until this transaction ends. Unlocked, a row another transaction changed meanwhile would be
-     * changed at its new row id without the condition being checked again (PostgreSQL's recheck of a
-     * TID scan does not look at the row id list). Parameters: the ids, the tenant, the collection, then
-     * the condition's.
+     * so that no join leaves the planner a choice. The lock makes this exact on any PostgreSQL release:
+     * the condition is checked on the newest version of each row once it is locked, and a locked row
+     * keeps its row id until this transaction ends. Unlocked, a row another transaction changed meanwhile
+     * is found again only by its row id, and older releases' recheck of a TID scan did not compare row ids
+     * at all (it returned true), so they would change the new version whatever the condition said.
+     * Parameters: the ids, the tenant, the collection, then the condition's.
      */
     private static String lockedRows(String columns, String condition) {
         return "ctid = ANY (ARRAY(SELECT r.ctid " + eachKey(IDS, columns, true) + (condition.isEmpty() ? "" : " WHERE " + condition) + "))";
