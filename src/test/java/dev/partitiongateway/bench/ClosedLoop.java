@@ -2,6 +2,9 @@ package dev.partitiongateway.bench;
 
 import java.io.Closeable;
 import java.io.IOException;
+import java.lang.management.CompilationMXBean;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -11,6 +14,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.ToDoubleFunction;
 import org.apache.http.client.methods.CloseableHttpResponse;
 import org.apache.http.client.methods.RequestBuilder;
@@ -31,10 +35,34 @@ final class ClosedLoop {
     private ClosedLoop() {
     }
 
-    /** One timed phase: the latency of every request done, sorted, and the phase's wall time. */
-    record Phase(long[] sortedNanos, long wallNanos) {
+    private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
+    private static final com.sun.management.OperatingSystemMXBean OS =
+            (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
+    private static final CompilationMXBean JIT = ManagementFactory.getCompilationMXBean();
+
+    /**
+     * One timed phase: the latency of every request done, sorted, and the phase's wall time; the CPU time
+     * of the calling (client) threads and of the whole JVM during the phase, and the time the JIT spent
+     * compiling meanwhile.
+     */
+    record Phase(long[] sortedNanos, long wallNanos, long clientCpuNanos, long processCpuNanos, long compileMillis) {
         double perSecond() {
             return sortedNanos.length / (wallNanos / 1e9);
+        }
+
+        /** CPU of the threads that make the calls (for the gateway: the HTTP client), per call. */
+        double clientCpuMicros() {
+            return clientCpuNanos / 1e3 / Math.max(1, sortedNanos.length);
+        }
+
+        /** CPU of every other thread of the JVM (for the gateway: the server), per call. */
+        double restCpuMicros() {
+            return (processCpuNanos - clientCpuNanos) / 1e3 / Math.max(1, sortedNanos.length);
+        }
+
+        /** The JIT's compile time as a share of the phase's wall time. */
+        double compileShare() {
+            return compileMillis * 1e6 / wallNanos;
         }
 
         double p50() {
@@ -57,11 +85,13 @@ final class ClosedLoop {
         ExecutorService pool = Executors.newFixedThreadPool(clients);
         CountDownLatch start = new CountDownLatch(1);
         List<Future<long[]>> futures = new ArrayList<>();
+        AtomicLong clientCpu = new AtomicLong();
         long[] deadline = new long[1];
         for (int c = 0; c < clients; c++) {
             int client = c;
             futures.add(pool.submit(() -> {
                 start.await();
+                long cpu0 = THREADS.getCurrentThreadCpuTime();
                 long[] samples = new long[1024];
                 int n = 0;
                 while (requests < 0 ? System.nanoTime() < deadline[0] : n < requests) {
@@ -72,9 +102,12 @@ final class ClosedLoop {
                     }
                     samples[n++] = System.nanoTime() - t0;
                 }
+                clientCpu.addAndGet(THREADS.getCurrentThreadCpuTime() - cpu0);
                 return Arrays.copyOf(samples, n);
             }));
         }
+        long process0 = OS.getProcessCpuTime();
+        long compile0 = JIT.getTotalCompilationTime();
         long t0 = System.nanoTime();
         deadline[0] = t0 + millis * 1_000_000;
         start.countDown();
@@ -87,7 +120,8 @@ final class ClosedLoop {
             pool.shutdownNow();
         }
         long wall = System.nanoTime() - t0;
-        return new Phase(all.stream().flatMapToLong(Arrays::stream).sorted().toArray(), wall);
+        return new Phase(all.stream().flatMapToLong(Arrays::stream).sorted().toArray(), wall, clientCpu.get(),
+                OS.getProcessCpuTime() - process0, JIT.getTotalCompilationTime() - compile0);
     }
 
     /** {@code rounds} rounds of one phase per call, in an order that rotates from round to round; the phases of each call. */
@@ -103,6 +137,39 @@ final class ClosedLoop {
             }
         }
         return phases;
+    }
+
+    /** What a warm-up did: its rounds, its wall time, and the JIT's share of its last round. */
+    record Warmup(int rounds, long millis, double lastCompileShare) {
+        boolean settled() {
+            return lastCompileShare <= SETTLED_COMPILE_SHARE;
+        }
+    }
+
+    /** A round's JIT compile time, as a share of its wall time, at or under which the code it runs counts as compiled. */
+    static final double SETTLED_COMPILE_SHARE = 0.05;
+
+    /**
+     * Untimed rounds of every phase until the JIT has compiled what they run: until a round's compile time
+     * is at most {@link #SETTLED_COMPILE_SHARE} of its wall time, or {@code maxMillis} have passed. The
+     * code a gateway runs per request is far larger than an in-process call's, and on two busy cores the
+     * JIT took 30 s and more to compile it: a phase measured before that times the gateway's interpreted
+     * and C1 code, and the JIT's own CPU, which a gateway that has served for a minute no longer pays.
+     */
+    static Warmup warmUp(long maxMillis, java.util.concurrent.Callable<?>... phases) throws Exception {
+        long t0 = System.nanoTime();
+        int rounds = 0;
+        double share;
+        do {
+            long compile0 = JIT.getTotalCompilationTime();
+            long round0 = System.nanoTime();
+            for (java.util.concurrent.Callable<?> phase : phases) {
+                phase.call();
+            }
+            rounds++;
+            share = (JIT.getTotalCompilationTime() - compile0) * 1e6 / (System.nanoTime() - round0);
+        } while (share > SETTLED_COMPILE_SHARE && System.nanoTime() - t0 < maxMillis * 1_000_000);
+        return new Warmup(rounds, (System.nanoTime() - t0) / 1_000_000, share);
     }
 
     static double median(List<Phase> phases, ToDoubleFunction<Phase> figure) {

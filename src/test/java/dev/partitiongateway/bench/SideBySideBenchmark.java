@@ -81,6 +81,10 @@ class SideBySideBenchmark {
     private static final int VECTORS = Integer.getInteger("bench.vectors", 5000);
     private static final int ROUNDS = Integer.getInteger("bench.rounds", 3);
     private static final long PHASE_MILLIS = Long.getLong("bench.phaseMillis", 3000);
+    /** Each side's slice of a warm-up round (see {@link ClosedLoop#warmUp}), and the longest warm-up of the search and of a write comparison. */
+    private static final long WARMUP_SLICE_MILLIS = 2_000;
+    private static final long SEARCH_WARMUP_MILLIS = Long.getLong("bench.searchWarmupMillis", 90_000);
+    private static final long WRITE_WARMUP_MILLIS = Long.getLong("bench.writeWarmupMillis", 30_000);
     private static final int TOP_K = Integer.getInteger("bench.topK", 10);
     private static final int REMOTE_MILLIS = Integer.getInteger("bench.remoteMillis", 20);
     private static final int TENANT_BATCH = Integer.getInteger("bench.tenantBatch", 10);
@@ -176,9 +180,7 @@ class SideBySideBenchmark {
         TenantView owner = tenants.get(tenant).orElseThrow();
         Call viaService = (client, n) -> vectors.search(owner, collection, new DataJson.SearchRequest(
                 queries[(client * 7919 + n) % queries.length], TOP_K, null, null, null, null, null, null, null, null, null));
-        run(1, 1000, viaGateway);
-        run(1, 1000, inProcess);
-        run(1, 1000, viaService);
+        ClosedLoop.Warmup warm = warmUp(SEARCH_WARMUP_MILLIS, 8, viaGateway, inProcess, viaService);
         for (int clients : new int[] {1, 8}) {
             List<List<Phase>> rounds = alternate(clients, viaGateway, inProcess, viaService);
             List<Phase> gateway = rounds.get(0);
@@ -198,6 +200,13 @@ class SideBySideBenchmark {
             }
             row(out, "search throughput, " + clients + (clients == 1 ? " client" : " clients") + " (QPS)", gQps, bQps,
                     String.format("%.2fx", gQps / bQps), clients == 8 ? "at least 0.8x" : "");
+            if (clients == 8) {
+                out.append(String.format("|  ↳ CPU per search, 8 clients: the calling threads + the rest of the JVM (µs) | %.0f + %.0f | %.0f + %.0f | | "
+                                + "(for the gateway, the HTTP client + the server) |%n",
+                        median(gateway, Phase::clientCpuMicros), median(gateway, Phase::restCpuMicros),
+                        median(bare, Phase::clientCpuMicros), median(bare, Phase::restCpuMicros)));
+                warmedUp(out, warm, gateway, bare);
+            }
         }
     }
 
@@ -223,8 +232,9 @@ class SideBySideBenchmark {
             Prepared<List<VectorRecord>> batches = new Prepared<>(ahead, () -> records("b", ids.getAndAdd(batch), batch));
             Call viaGateway = (client, n) -> post("PUT", path, key, bodies.next());
             Call direct = (client, n) -> backend.upsert(bare, batches.next());
-            bodies.around(() -> warmUp(clients, viaGateway));
-            batches.around(() -> warmUp(clients, direct));
+            ClosedLoop.Warmup warm = ClosedLoop.warmUp(WRITE_WARMUP_MILLIS,
+                    () -> bodies.around(() -> ClosedLoop.run(clients, WARMUP_SLICE_MILLIS, -1, viaGateway)),
+                    () -> batches.around(() -> ClosedLoop.run(clients, WARMUP_SLICE_MILLIS, -1, direct)));
             List<Phase> gateway = new ArrayList<>();
             List<Phase> adapter = new ArrayList<>();
             for (int round = 0; round < ROUNDS; round++) {
@@ -244,6 +254,7 @@ class SideBySideBenchmark {
             double a = median(adapter, Phase::perSecond) * batch;
             row(out, "upsert, batches of " + batch + ", " + clients + (clients == 1 ? " client" : " clients") + " (vectors/s)", g, a,
                     String.format("%.2fx", g / a), batch == 500 ? "at least 0.8x" : "at least 5x main's gateway figure (compare runs)");
+            warmedUp(out, warm, gateway, adapter);
         }
     }
 
@@ -266,8 +277,7 @@ class SideBySideBenchmark {
             Faults.slow(Duration.ofMillis(remoteMillis));
         }
         try {
-            warmUp(16, oneTenant);
-            warmUp(16, manyTenants);
+            ClosedLoop.Warmup warm = warmUp(WRITE_WARMUP_MILLIS, 16, oneTenant, manyTenants);
             List<Phase> single = new ArrayList<>();
             List<Phase> spread = new ArrayList<>();
             for (int round = 0; round < ROUNDS; round++) {
@@ -286,6 +296,7 @@ class SideBySideBenchmark {
                     String.format("%.2fx", s / m), "at least 0.8x");
             out.append(String.format("|  ↳ p99 of the one tenant / of the 16 (ms) | %.1f | %.1f | | |%n",
                     median(single, Phase::p99), median(spread, Phase::p99)));
+            warmedUp(out, warm, single, spread);
             if (remoteMillis == 0) {
                 bareTenants(out, collection);
             }
@@ -466,9 +477,21 @@ class SideBySideBenchmark {
         }
     }
 
-    /** One untimed second of {@code call}, so that the first timed phase of a comparison does not pay for compiling its code. */
-    private static Phase warmUp(int clients, Call call) throws Exception {
-        return ClosedLoop.run(clients, 1_000, -1, call);
+    /** Untimed slices of every call from {@code clients} clients, until the JIT has compiled what they run (see {@link ClosedLoop#warmUp}). */
+    private static ClosedLoop.Warmup warmUp(long maxMillis, int clients, Call... calls) throws Exception {
+        List<java.util.concurrent.Callable<Phase>> slices = new ArrayList<>();
+        for (Call call : calls) {
+            slices.add(() -> ClosedLoop.run(clients, WARMUP_SLICE_MILLIS, -1, call));
+        }
+        return ClosedLoop.warmUp(maxMillis, slices.toArray(java.util.concurrent.Callable[]::new));
+    }
+
+    /** A row saying how long the comparison warmed up, and how much the JIT still compiled during its timed phases. */
+    private static void warmedUp(StringBuilder out, ClosedLoop.Warmup warm, List<Phase> left, List<Phase> right) {
+        out.append(String.format("|  ↳ untimed warm-up: %d rounds, %.1f s, the JIT compiling %.1f%% of its last round%s; "
+                        + "the JIT compiling during the timed phases (%% of their time) | %.1f%% | %.1f%% | | |%n",
+                warm.rounds(), warm.millis() / 1000.0, 100 * warm.lastCompileShare(), warm.settled() ? "" : " (**not settled**)",
+                100 * median(left, Phase::compileShare), 100 * median(right, Phase::compileShare)));
     }
 
     private Phase run(int clients, Call call) throws Exception {
