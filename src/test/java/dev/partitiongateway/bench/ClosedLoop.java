@@ -178,6 +178,154 @@ final class ClosedLoop {
     }
 
     /**
+     * A minimal HTTP/1.1 keep-alive client for load, as wrk or h2load are: one connection per client of
+     * a closed loop (a client's calls are one after the other), the request written with one write (pre-encoded by {@link #encode}, so that a phase does not
+     * time its encoding), the answer read through an 8 KB buffer up to its Content-Length (or its last
+     * chunk), its status checked. It exists because the load generator shares the machine's two cores
+     * with the gateway, which real clients do not: Apache HttpClient cost about 36 us of CPU per search
+     * (request and URI objects, the connection pool's lease and release, header parsing, decoding the
+     * answer to a String), about a tenth of a search's whole cost.
+     */
+    static final class LeanHttp implements Closeable {
+        private final String host;
+        private final int port;
+        private final String authority;
+        private final java.util.concurrent.ConcurrentHashMap<Integer, Connection> connections = new java.util.concurrent.ConcurrentHashMap<>();
+
+        LeanHttp(String base) {
+            URI uri = URI.create(base);
+            this.host = uri.getHost();
+            this.port = uri.getPort();
+            this.authority = host + ":" + port;
+        }
+
+        /** The bytes of a request with a JSON body ({@code body} may be {@code null}). */
+        byte[] encode(String method, String path, String key, String body) {
+            byte[] content = body == null ? new byte[0] : body.getBytes(StandardCharsets.UTF_8);
+            String head = method + " " + path + " HTTP/1.1\r\nHost: " + authority + "\r\nAuthorization: Bearer " + key
+                    + "\r\nContent-Type: application/json\r\nContent-Length: " + content.length + "\r\n\r\n";
+            byte[] headBytes = head.getBytes(StandardCharsets.US_ASCII);
+            byte[] request = Arrays.copyOf(headBytes, headBytes.length + content.length);
+            System.arraycopy(content, 0, request, headBytes.length, content.length);
+            return request;
+        }
+
+        /**
+         * Sends an encoded request on the connection of {@code client}, which must not be used by two
+         * threads at once; another status than {@code expected} is an error. Returns the answer's body.
+         */
+        byte[] exchange(int client, byte[] request, int expected) throws IOException {
+            Connection c = connections.get(client);
+            if (c == null || c.socket.isClosed()) {
+                c = new Connection(new java.net.Socket(host, port));
+                connections.put(client, c);
+            }
+            try {
+                c.out.write(request);
+                c.out.flush();
+                return c.readAnswer(expected);
+            } catch (IOException | RuntimeException e) {
+                c.close();
+                connections.remove(client, c);
+                throw e;
+            }
+        }
+
+        @Override
+        public void close() {
+            connections.values().forEach(Connection::close);
+            connections.clear();
+        }
+
+        private static final class Connection {
+            final java.net.Socket socket;
+            final java.io.OutputStream out;
+            final java.io.InputStream in;
+
+            Connection(java.net.Socket socket) throws IOException {
+                this.socket = socket;
+                socket.setTcpNoDelay(true);
+                this.out = socket.getOutputStream();
+                this.in = new java.io.BufferedInputStream(socket.getInputStream(), 8192);
+            }
+
+            byte[] readAnswer(int expected) throws IOException {
+                String status = line();
+                int code = Integer.parseInt(status.substring(9, 12));
+                long length = -1;
+                boolean chunked = false;
+                boolean close = false;
+                for (String header = line(); !header.isEmpty(); header = line()) {
+                    int colon = header.indexOf(':');
+                    String name = header.substring(0, colon).trim();
+                    String value = header.substring(colon + 1).trim();
+                    if (name.equalsIgnoreCase("Content-Length")) {
+                        length = Long.parseLong(value);
+                    } else if (name.equalsIgnoreCase("Transfer-Encoding")) {
+                        chunked = value.equalsIgnoreCase("chunked");
+                    } else if (name.equalsIgnoreCase("Connection")) {
+                        close = value.equalsIgnoreCase("close");
+                    }
+                }
+                java.io.ByteArrayOutputStream body = new java.io.ByteArrayOutputStream();
+                if (chunked) {
+                    for (long size = Long.parseLong(line().split(";")[0].trim(), 16); size > 0; size = Long.parseLong(line().split(";")[0].trim(), 16)) {
+                        copy(size, body);
+                        line();
+                    }
+                    while (!line().isEmpty()) {
+                        // trailers
+                    }
+                } else if (length >= 0) {
+                    copy(length, body);
+                } else {
+                    throw new IOException("an answer without Content-Length or chunks: " + status);
+                }
+                if (close) {
+                    close();
+                }
+                if (code != expected) {
+                    throw new IllegalStateException("answered " + code + ": " + body.toString(StandardCharsets.UTF_8));
+                }
+                return body.toByteArray();
+            }
+
+            private void copy(long n, java.io.ByteArrayOutputStream to) throws IOException {
+                byte[] buffer = new byte[(int) Math.min(n, 8192)];
+                for (long left = n; left > 0; ) {
+                    int read = in.read(buffer, 0, (int) Math.min(left, buffer.length));
+                    if (read < 0) {
+                        throw new java.io.EOFException("the connection closed " + left + " bytes before the end of the answer");
+                    }
+                    to.write(buffer, 0, read);
+                    left -= read;
+                }
+            }
+
+            private String line() throws IOException {
+                StringBuilder line = new StringBuilder();
+                for (int b = in.read(); b != '\n'; b = in.read()) {
+                    if (b < 0) {
+                        throw new java.io.EOFException("the connection closed inside an answer's head");
+                    }
+                    if (b != '\r') {
+                        line.append((char) b);
+                    }
+                }
+                return line.toString();
+            }
+
+            void close() {
+                try {
+                    socket.close();
+                } catch (IOException ignored) {
+                    // closing anyway
+                }
+            }
+        }
+    }
+
+    /**
      * A blocking keep-alive HTTP client: the calling thread writes the request and reads the answer
      * itself. The JDK's {@code java.net.http} client hands each exchange between its selector thread and
      * an executor, which cost about 1 ms per request here (3.2 ms seen by the client against 2.0 ms of

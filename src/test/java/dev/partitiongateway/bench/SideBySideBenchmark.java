@@ -111,6 +111,8 @@ class SideBySideBenchmark {
     @Inject
     TenantCache tenants;
 
+    private ClosedLoop.LeanHttp lean;
+    /** The client the harness used before {@link ClosedLoop.LeanHttp}, kept for one reference row of the search. */
     private ClosedLoop.Http http;
     private final Random random = new Random(42);
     /** Heap of one open index, as the last idle-placement measurement found it. */
@@ -119,6 +121,7 @@ class SideBySideBenchmark {
 
     @Test
     void measure() throws Exception {
+        lean = new ClosedLoop.LeanHttp(base.toString());
         http = new ClosedLoop.Http(base.toString());
         centroids = new float[64][];
         for (int i = 0; i < centroids.length; i++) {
@@ -153,6 +156,8 @@ class SideBySideBenchmark {
         if (WRITE_DOCS && ONLY.size() == 5) {
             writeDocs(out.toString());
         }
+        lean.close();
+        http.close();
     }
 
     // ---------------------------------------------------------------- search
@@ -174,15 +179,17 @@ class SideBySideBenchmark {
         }
         String[] bodies = Arrays.stream(queries).map(q -> "{\"vector\":" + json(q) + ",\"topK\":" + TOP_K + "}").toArray(String[]::new);
         String path = "/v1/collections/" + collection + "/search";
-        Call viaGateway = (client, n) -> post("POST", path, key, bodies[(client * 7919 + n) % bodies.length]);
+        byte[][] requests = Arrays.stream(bodies).map(body -> lean.encode("POST", path, key, body)).toArray(byte[][]::new);
+        Call viaGateway = (client, n) -> lean.exchange(client, requests[(client * 7919 + n) % requests.length], 200);
+        Call viaApache = (client, n) -> http.send("POST", path, key, bodies[(client * 7919 + n) % bodies.length]);
         Call inProcess = (client, n) -> backend.search(List.of(placement),
                 new SearchQuery(queries[(client * 7919 + n) % queries.length], TOP_K, null, false, true));
         TenantView owner = tenants.get(tenant).orElseThrow();
         Call viaService = (client, n) -> vectors.search(owner, collection, new DataJson.SearchRequest(
                 queries[(client * 7919 + n) % queries.length], TOP_K, null, null, null, null, null, null, null, null, null));
-        ClosedLoop.Warmup warm = warmUp(SEARCH_WARMUP_MILLIS, 8, viaGateway, inProcess, viaService);
+        ClosedLoop.Warmup warm = warmUp(SEARCH_WARMUP_MILLIS, 8, viaGateway, inProcess, viaService, viaApache);
         for (int clients : new int[] {1, 8}) {
-            List<List<Phase>> rounds = alternate(clients, viaGateway, inProcess, viaService);
+            List<List<Phase>> rounds = alternate(clients, viaGateway, inProcess, viaService, viaApache);
             List<Phase> gateway = rounds.get(0);
             List<Phase> bare = rounds.get(1);
             double gP50 = median(gateway, Phase::p50);
@@ -200,10 +207,16 @@ class SideBySideBenchmark {
             }
             row(out, "search throughput, " + clients + (clients == 1 ? " client" : " clients") + " (QPS)", gQps, bQps,
                     String.format("%.2fx", gQps / bQps), clients == 8 ? "at least 0.8x" : "");
+            List<Phase> apache = rounds.get(3);
+            double aQps = median(apache, Phase::perSecond);
+            row(out, " ↳ the same through Apache HttpClient 4.5, the harness's client before (QPS; p50 ms)",
+                    String.format("%.2f; %.2f", aQps, median(apache, Phase::p50)), String.format("%.2f; %.2f", bQps, bP50),
+                    String.format("%.2fx", aQps / bQps), "(what the load generator's own CPU takes)");
             if (clients == 8) {
-                out.append(String.format("|  ↳ CPU per search, 8 clients: the calling threads + the rest of the JVM (µs) | %.0f + %.0f | %.0f + %.0f | | "
-                                + "(for the gateway, the HTTP client + the server) |%n",
+                out.append(String.format("|  ↳ CPU per search, 8 clients: the calling threads + the rest of the JVM (µs); through Apache HttpClient | "
+                                + "%.0f + %.0f; %.0f + %.0f | %.0f + %.0f | | (for the gateway: the HTTP client + the server) |%n",
                         median(gateway, Phase::clientCpuMicros), median(gateway, Phase::restCpuMicros),
+                        median(apache, Phase::clientCpuMicros), median(apache, Phase::restCpuMicros),
                         median(bare, Phase::clientCpuMicros), median(bare, Phase::restCpuMicros)));
                 warmedUp(out, warm, gateway, bare);
             }
@@ -212,29 +225,46 @@ class SideBySideBenchmark {
 
     // ---------------------------------------------------------------- upserts
 
-    private void upserts(StringBuilder out) throws Exception {
-        String collection = collection("lucene");
+    /**
+     * One tenant's writes through the gateway and writes of the same batches to a placement of the bare
+     * adapter; the payloads are made before each phase's clock starts, on both sides: encoding 500 vectors
+     * as JSON is the client's work rather than the gateway's, and drawing random vectors is neither side's.
+     */
+    private record UpsertSides(Prepared<byte[]> bodies, Prepared<List<VectorRecord>> batches, Call viaGateway, Call direct) {
+    }
+
+    private UpsertSides upsertSides(String collection, int batch, AtomicInteger ids) throws Exception {
         String tenant = createTenant(uniqueTenantId("bench_upsert"), 100_000_000);
         unlimit(tenant);
         String key = readWriteKey(tenant);
         VectorBackend backend = backends.get("lucene");
-        CollectionSpec spec = catalog.require(collection).spec();
-        Placement bare = Placement.dedicated(spec, "bare_" + UUID.randomUUID().toString().replace("-", "").substring(0, 8), tenant);
+        Placement bare = Placement.dedicated(catalog.require(collection).spec(),
+                "bare_" + UUID.randomUUID().toString().replace("-", "").substring(0, 8), tenant);
         backend.ensurePartition(bare);
         String path = "/v1/collections/" + collection + "/vectors";
+        int ahead = (int) (PHASE_MILLIS / 1000 + 1) * (batch == 1 ? 4_000 : 30);
+        Prepared<byte[]> bodies = new Prepared<>(ahead, () -> lean.encode("PUT", path, key, upsertBody("g", ids.getAndAdd(batch), batch)));
+        Prepared<List<VectorRecord>> batches = new Prepared<>(ahead, () -> records("b", ids.getAndAdd(batch), batch));
+        return new UpsertSides(bodies, batches, (client, n) -> lean.exchange(client, bodies.next(), 200),
+                (client, n) -> backend.upsert(bare, batches.next()));
+    }
+
+    private void upserts(StringBuilder out) throws Exception {
+        String collection = collection("lucene");
         AtomicInteger ids = new AtomicInteger();
         for (int batch : new int[] {500, 1}) {
             int clients = batch == 1 ? 16 : 1;
-            // Made before each phase's clock starts, on both sides: encoding 500 vectors as JSON is the client's work
-            // rather than the gateway's, and drawing random vectors is neither side's.
-            int ahead = (int) (PHASE_MILLIS / 1000 + 1) * (batch == 1 ? 4_000 : 30);
-            Prepared<String> bodies = new Prepared<>(ahead, () -> upsertBody("g", ids.getAndAdd(batch), batch));
-            Prepared<List<VectorRecord>> batches = new Prepared<>(ahead, () -> records("b", ids.getAndAdd(batch), batch));
-            Call viaGateway = (client, n) -> post("PUT", path, key, bodies.next());
-            Call direct = (client, n) -> backend.upsert(bare, batches.next());
+            // The warm-up writes to a tenant and a placement of its own, so that the timed phases start on
+            // empty indexes, as they did before the warm-up ran until the JIT settled.
+            UpsertSides warming = upsertSides(collection, batch, ids);
             ClosedLoop.Warmup warm = ClosedLoop.warmUp(WRITE_WARMUP_MILLIS,
-                    () -> bodies.around(() -> ClosedLoop.run(clients, WARMUP_SLICE_MILLIS, -1, viaGateway)),
-                    () -> batches.around(() -> ClosedLoop.run(clients, WARMUP_SLICE_MILLIS, -1, direct)));
+                    () -> warming.bodies().around(() -> ClosedLoop.run(clients, WARMUP_SLICE_MILLIS, -1, warming.viaGateway())),
+                    () -> warming.batches().around(() -> ClosedLoop.run(clients, WARMUP_SLICE_MILLIS, -1, warming.direct())));
+            UpsertSides timed = upsertSides(collection, batch, ids);
+            Prepared<byte[]> bodies = timed.bodies();
+            Prepared<List<VectorRecord>> batches = timed.batches();
+            Call viaGateway = timed.viaGateway();
+            Call direct = timed.direct();
             List<Phase> gateway = new ArrayList<>();
             List<Phase> adapter = new ArrayList<>();
             for (int round = 0; round < ROUNDS; round++) {
@@ -260,24 +290,34 @@ class SideBySideBenchmark {
 
     // ---------------------------------------------------------------- one tenant x 16 vs 16 tenants
 
-    private void tenants(StringBuilder out, String kind, int remoteMillis) throws Exception {
-        String collection = collection(kind);
-        String path = "/v1/collections/" + collection + "/vectors";
+    /** Writes of one tenant from 16 clients, and of 16 tenants from one client each; all of them new tenants. */
+    private Call[] tenantSides(String path, AtomicInteger ids) throws Exception {
         String one = readWriteKey(unlimit(createTenant(uniqueTenantId("bench_one"), 100_000_000)));
         String[] many = new String[16];
         for (int i = 0; i < many.length; i++) {
             many[i] = readWriteKey(unlimit(createTenant(uniqueTenantId("bench_many"), 100_000_000)));
-            post("PUT", path, many[i], upsertBody("seed", 0, 1));
+            post("PUT", path, many[i], upsertBody("seed", ids.getAndIncrement(), 1));
         }
-        post("PUT", path, one, upsertBody("seed", 0, 1));
-        AtomicInteger ids = new AtomicInteger(1);
-        Call oneTenant = (client, n) -> post("PUT", path, one, upsertBody("o", ids.getAndAdd(TENANT_BATCH), TENANT_BATCH));
-        Call manyTenants = (client, n) -> post("PUT", path, many[client], upsertBody("m", ids.getAndAdd(TENANT_BATCH), TENANT_BATCH));
+        post("PUT", path, one, upsertBody("seed", ids.getAndIncrement(), 1));
+        return new Call[] {
+                (client, n) -> send(client, "PUT", path, one, upsertBody("o", ids.getAndAdd(TENANT_BATCH), TENANT_BATCH)),
+                (client, n) -> send(client, "PUT", path, many[client], upsertBody("m", ids.getAndAdd(TENANT_BATCH), TENANT_BATCH))};
+    }
+
+    private void tenants(StringBuilder out, String kind, int remoteMillis) throws Exception {
+        String collection = collection(kind);
+        String path = "/v1/collections/" + collection + "/vectors";
+        AtomicInteger ids = new AtomicInteger();
+        // The warm-up writes to tenants of its own, so that the timed phases start on new tenants' empty indexes.
+        Call[] warming = tenantSides(path, ids);
+        Call[] timed = tenantSides(path, ids);
+        Call oneTenant = timed[0];
+        Call manyTenants = timed[1];
         if (remoteMillis > 0) {
             Faults.slow(Duration.ofMillis(remoteMillis));
         }
         try {
-            ClosedLoop.Warmup warm = warmUp(WRITE_WARMUP_MILLIS, 16, oneTenant, manyTenants);
+            ClosedLoop.Warmup warm = warmUp(WRITE_WARMUP_MILLIS, 16, warming[0], warming[1]);
             List<Phase> single = new ArrayList<>();
             List<Phase> spread = new ArrayList<>();
             for (int round = 0; round < ROUNDS; round++) {
@@ -506,8 +546,13 @@ class SideBySideBenchmark {
         return ClosedLoop.alternate(ROUNDS, clients, PHASE_MILLIS, calls);
     }
 
+    /** A request of the set-up, outside any phase (on a connection of its own). */
     private void post(String method, String path, String key, String body) throws IOException {
-        http.send(method, path, key, body);
+        send(-1, method, path, key, body);
+    }
+
+    private void send(int client, String method, String path, String key, String body) throws IOException {
+        lean.exchange(client, lean.encode(method, path, key, body), 200);
     }
 
     private String collection(String kind) {
@@ -551,7 +596,11 @@ class SideBySideBenchmark {
     }
 
     private static void row(StringBuilder out, String what, double gateway, double bare, String ratio, String target) {
-        out.append(String.format("| %s | %.2f | %.2f | %s | %s |%n", what, gateway, bare, ratio, target));
+        row(out, what, String.format("%.2f", gateway), String.format("%.2f", bare), ratio, target);
+    }
+
+    private static void row(StringBuilder out, String what, String gateway, String bare, String ratio, String target) {
+        out.append(String.format("| %s | %s | %s | %s | %s |%n", what, gateway, bare, ratio, target));
     }
 
     /**
