@@ -24,7 +24,8 @@ class NativeTransportTest {
     @Test
     void should_serve_on_the_native_epoll_transport_on_linux() {
         assumeTrue(System.getProperty("os.name").toLowerCase().startsWith("linux")
-                && Set.of("amd64", "x86_64", "aarch64").contains(System.getProperty("os.arch")), "epoll ships for Linux on x86_64 and aarch64 only");
+                        && Set.of("amd64", "x86_64", "aarch64").contains(System.getProperty("os.arch")),
+                "epoll ships for Linux on x86_64 and aarch64 only");
         assertTrue(vertx.isNativeTransportEnabled(), "Vert.x fell back to NIO: " + vertx.unavailableNativeTransportCause());
     }
 }

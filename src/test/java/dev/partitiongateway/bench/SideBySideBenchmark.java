@@ -81,7 +81,7 @@ class SideBySideBenchmark {
     private static final int VECTORS = Integer.getInteger("bench.vectors", 5000);
     private static final int ROUNDS = Integer.getInteger("bench.rounds", 3);
     private static final long PHASE_MILLIS = Long.getLong("bench.phaseMillis", 3000);
-    /** Each side's slice of a warm-up round (see {@link ClosedLoop#warmUp}), and the longest warm-up of the search and of a write comparison. */
+    /** Each side's slice of a warm-up round (see {@link ClosedLoop#warmUp}); the longest warm-up of the search, of a write comparison. */
     private static final long WARMUP_SLICE_MILLIS = 2_000;
     private static final long SEARCH_WARMUP_MILLIS = Long.getLong("bench.searchWarmupMillis", 90_000);
     private static final long WRITE_WARMUP_MILLIS = Long.getLong("bench.writeWarmupMillis", 30_000);
@@ -213,7 +213,8 @@ class SideBySideBenchmark {
                     String.format("%.2f; %.2f", aQps, median(apache, Phase::p50)), String.format("%.2f; %.2f", bQps, bP50),
                     String.format("%.2fx", aQps / bQps), "(what the load generator's own CPU takes)");
             if (clients == 8) {
-                out.append(String.format("|  ↳ CPU per search, 8 clients: the calling threads + the rest of the JVM (µs); through Apache HttpClient | "
+                out.append(String.format("|  ↳ CPU per search, 8 clients: the calling threads + the rest of the JVM (µs); "
+                                + "through Apache HttpClient | "
                                 + "%.0f + %.0f; %.0f + %.0f | %.0f + %.0f | | (for the gateway: the HTTP client + the server) |%n",
                         median(gateway, Phase::clientCpuMicros), median(gateway, Phase::restCpuMicros),
                         median(apache, Phase::clientCpuMicros), median(apache, Phase::restCpuMicros),
@@ -517,7 +518,7 @@ class SideBySideBenchmark {
         }
     }
 
-    /** Untimed slices of every call from {@code clients} clients, until the JIT has compiled what they run (see {@link ClosedLoop#warmUp}). */
+    /** Untimed slices of every call from {@code clients} clients until the JIT has compiled what they run ({@link ClosedLoop#warmUp}). */
     private static ClosedLoop.Warmup warmUp(long maxMillis, int clients, Call... calls) throws Exception {
         List<java.util.concurrent.Callable<Phase>> slices = new ArrayList<>();
         for (Call call : calls) {
