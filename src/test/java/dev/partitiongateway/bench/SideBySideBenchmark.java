@@ -206,12 +206,12 @@ class SideBySideBenchmark {
                         String.format("%+.2f ms", sP50 - bP50), "(where the time goes)");
             }
             row(out, "search throughput, " + clients + (clients == 1 ? " client" : " clients") + " (QPS)", gQps, bQps,
-                    String.format("%.2fx", gQps / bQps), clients == 8 ? "at least 0.8x" : "");
+                    String.format("%.3fx", gQps / bQps), clients == 8 ? "at least 0.8x" : "");
             List<Phase> apache = rounds.get(3);
             double aQps = median(apache, Phase::perSecond);
             row(out, " ↳ the same through Apache HttpClient 4.5, the harness's client before (QPS; p50 ms)",
                     String.format("%.2f; %.2f", aQps, median(apache, Phase::p50)), String.format("%.2f; %.2f", bQps, bP50),
-                    String.format("%.2fx", aQps / bQps), "(what the load generator's own CPU takes)");
+                    String.format("%.3fx", aQps / bQps), "(what the load generator's own CPU takes)");
             if (clients == 8) {
                 out.append(String.format("|  ↳ CPU per search, 8 clients: the calling threads + the rest of the JVM (µs); "
                                 + "through Apache HttpClient | "
@@ -284,7 +284,7 @@ class SideBySideBenchmark {
             double g = median(gateway, Phase::perSecond) * batch;
             double a = median(adapter, Phase::perSecond) * batch;
             row(out, "upsert, batches of " + batch + ", " + clients + (clients == 1 ? " client" : " clients") + " (vectors/s)", g, a,
-                    String.format("%.2fx", g / a), batch == 500 ? "at least 0.8x" : "at least 5x main's gateway figure (compare runs)");
+                    String.format("%.3fx", g / a), batch == 500 ? "at least 0.8x" : "at least 5x main's gateway figure (compare runs)");
             warmedUp(out, warm, gateway, adapter);
         }
     }
@@ -334,7 +334,7 @@ class SideBySideBenchmark {
             double m = median(spread, Phase::perSecond);
             String backend = remoteMillis > 0 ? "simulated remote backend (" + remoteMillis + " ms per call)" : "Lucene";
             row(out, "1 tenant x 16 clients vs 16 tenants x 1, batches of " + TENANT_BATCH + ", " + backend + " (requests/s)", s, m,
-                    String.format("%.2fx", s / m), "at least 0.8x");
+                    String.format("%.3fx", s / m), "at least 0.8x");
             out.append(String.format("|  ↳ p99 of the one tenant / of the 16 (ms) | %.1f | %.1f | | |%n",
                     median(single, Phase::p99), median(spread, Phase::p99)));
             warmedUp(out, warm, single, spread);
@@ -369,7 +369,7 @@ class SideBySideBenchmark {
         double s = median(rounds.get(0), Phase::perSecond);
         double m = median(rounds.get(1), Phase::perSecond);
         row(out, " ↳ the same on the bare adapter: 1 placement x 16 threads vs 16 placements x 1 (calls/s)", s, m,
-                String.format("%.2fx", s / m), "(the index's own share)");
+                String.format("%.3fx", s / m), "(the index's own share)");
     }
 
     // ---------------------------------------------------------------- resources
