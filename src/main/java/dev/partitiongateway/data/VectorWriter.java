@@ -150,8 +150,9 @@ public class VectorWriter {
                     }
                 });
                 writeBackend(backend, collection, tenant, partitions, records, targets);
+                VectorRegistry.activateLocked(c, rows.values()); // by the locked rows' ids, so before they move
                 VectorRegistry.repoint(c, tenant.id(), collection.name(), moved);
-                VectorRegistry.activate(c, tenant.id(), collection.name(), targets.keySet());
+                VectorRegistry.finish(c, writeId);
                 QuotaLedger.adjustPartitions(c, counts);
                 c.commit();
                 committed = true;
@@ -460,6 +461,7 @@ public class VectorWriter {
         try {
             c.setAutoCommit(false);
             int abandoned = VectorRegistry.abandonPending(c, tenant.id(), collection.name(), added, writeId);
+            VectorRegistry.finish(c, writeId);
             QuotaLedger.adjust(c, tenant.id(), -abandoned);
             c.commit();
             c.setAutoCommit(true);

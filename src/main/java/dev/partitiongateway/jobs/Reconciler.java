@@ -189,6 +189,7 @@ public class Reconciler {
                                Map<Long, PartitionView> partitions, Moves moves, Instant judgeBefore, Tally tally) throws SQLException {
         Map<String, Long> pending = VectorRegistry.pending(c, tenant, collection.name());
         if (pending.isEmpty()) {
+            VectorRegistry.forgetSettled(c, tenant, collection.name());
             return;
         }
         if (judgeBefore != Instant.MAX) {
@@ -226,6 +227,7 @@ public class Reconciler {
         List<String> abandoned = pending.keySet().stream().filter(id -> !present.contains(id)).toList();
         VectorRegistry.activate(c, tenant, collection.name(), confirmed);
         VectorRegistry.unregister(c, tenant, collection.name(), abandoned);
+        VectorRegistry.forgetSettled(c, tenant, collection.name());
         tally.add("pending_confirmed", confirmed.size());
         tally.add("pending_abandoned", abandoned.size());
     }

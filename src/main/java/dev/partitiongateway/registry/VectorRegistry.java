@@ -27,11 +27,18 @@ import java.util.UUID;
  * {@link #lock} locks the rows a write touches until the writing transaction ends, and that
  * transaction spans the backend call, so two writes of one id reach the backend in the order they
  * commit here. All methods run in the caller's transaction.
+ *
+ * <p>Every PENDING row is named by the {@code pending_writes} row of its write (its ledger entry): that is
+ * how the reconciler finds the rows of writes that died, without an index on {@code state}. Making rows
+ * ACTIVE changes no indexed column, so it is a heap-only update (the table leaves room on each page).
  */
 public final class VectorRegistry {
 
-    /** A registry row as a writer sees it once locked. */
-    public record Row(long partitionId, boolean pending, UUID writeId) {
+    /**
+     * A registry row as a writer sees it once locked; {@code rowId} is its {@code ctid}, which stays the
+     * row's until the locking transaction ends or changes it (see {@link #activateLocked}).
+     */
+    public record Row(long partitionId, boolean pending, UUID writeId, String rowId) {
     }
 
     /** The source of {@link #eachKey} for one array of ids, in the order given. */
@@ -77,9 +84,10 @@ public final class VectorRegistry {
 
     /**
      * Registers the ids that are not registered yet as PENDING in their target partition, owned by
-     * {@code writeId}, and returns them. Ids registered already (active, or pending for another write)
-     * are left alone. Runs in the caller's short transaction, with the quota reservation for exactly
-     * the returned ids; a concurrent registration of the same new id waits for that transaction.
+     * {@code writeId}, names them in the write's ledger entry, and returns them. Ids registered already
+     * (active, or pending for another write) are left alone. Runs in the caller's short transaction, with
+     * the quota reservation for exactly the returned ids; a concurrent registration of the same new id
+     * waits for that transaction.
      */
     public static Set<String> registerPending(Connection c, String tenantId, String collection, Map<String, Long> targetPartition,
                                               UUID writeId) throws SQLException {
@@ -102,6 +110,18 @@ public final class VectorRegistry {
                 }
             }
         }
+        if (!inserted.isEmpty()) {
+            // A write registers again what concurrent deletes removed meanwhile: its entry names both.
+            try (PreparedStatement s = c.prepareStatement("""
+                    INSERT INTO pending_writes (write_id, tenant_id, collection, ids) VALUES (?, ?, ?, ?::varchar[])
+                    ON CONFLICT (write_id) DO UPDATE SET ids = pending_writes.ids || EXCLUDED.ids""")) {
+                s.setObject(1, writeId);
+                s.setString(2, tenantId);
+                s.setString(3, collection);
+                s.setArray(4, textArray(c, new TreeSet<>(inserted)));
+                s.executeUpdate();
+            }
+        }
         return inserted;
     }
 
@@ -113,14 +133,14 @@ public final class VectorRegistry {
     public static Map<String, Row> lock(Connection c, String tenantId, String collection, Collection<String> ids) throws SQLException {
         Map<String, Row> found = new LinkedHashMap<>();
         // Each id's row is locked as the loop over the sorted ids reaches it, so in that order.
-        try (PreparedStatement s = c.prepareStatement("SELECT r.external_id, r.partition_id, r.state = 'PENDING', r.write_id "
-                + eachKey(IDS, "external_id, partition_id, state, write_id", true) + " ORDER BY t.n")) {
+        try (PreparedStatement s = c.prepareStatement("SELECT r.external_id, r.partition_id, r.state = 'PENDING', r.write_id, r.ctid::text "
+                + eachKey(IDS, "ctid, external_id, partition_id, state, write_id", true) + " ORDER BY t.n")) {
             s.setArray(1, textArray(c, new TreeSet<>(ids)));
             s.setString(2, tenantId);
             s.setString(3, collection);
             try (ResultSet rs = s.executeQuery()) {
                 while (rs.next()) {
-                    found.put(rs.getString(1), new Row(rs.getLong(2), rs.getBoolean(3), rs.getObject(4, UUID.class)));
+                    found.put(rs.getString(1), new Row(rs.getLong(2), rs.getBoolean(3), rs.getObject(4, UUID.class), rs.getString(5)));
                 }
             }
         }
@@ -146,18 +166,45 @@ public final class VectorRegistry {
     }
 
     /**
-     * Makes these (locked) rows ACTIVE: the backend holds what they describe. Unlike the other statements
-     * here, this one finds its rows through the partial index of PENDING rows, which holds only the rows
-     * of writes in flight (and of writes that died, until the reconciler settles them): measured during the
-     * one-tenant benchmark, that cost a third of probing each id and updating it by row id.
+     * Makes the pending ones of these rows ACTIVE (the backend holds what they describe), by the row ids
+     * {@link #lock} returned: no index is read, and no index entry is written (a heap-only update). Only for
+     * rows this transaction locked and has not changed since: a row keeps its row id while it is locked,
+     * until its own transaction gives it a new version (so call this before {@link #repoint}).
      */
+    public static void activateLocked(Connection c, Collection<Row> rows) throws SQLException {
+        List<String> rowIds = rows.stream().filter(Row::pending).map(Row::rowId).toList();
+        if (rowIds.isEmpty()) {
+            return;
+        }
+        try (PreparedStatement s = c.prepareStatement(
+                "UPDATE vector_registry SET state = 'ACTIVE', write_id = NULL, updated_at = now() WHERE ctid = ANY (?::tid[]) AND state = 'PENDING'")) {
+            s.setArray(1, c.createArrayOf("varchar", rowIds.toArray()));
+            s.executeUpdate();
+        }
+    }
+
+    /** Makes the pending ones of these ids ACTIVE, each found by its key (and locked): the reconciler confirming rows. */
     public static void activate(Connection c, String tenantId, String collection, Collection<String> ids) throws SQLException {
-        try (PreparedStatement s = c.prepareStatement("""
-                UPDATE vector_registry SET state = 'ACTIVE', write_id = NULL, updated_at = now()
-                WHERE tenant_id = ? AND collection = ? AND external_id = ANY (?) AND state = 'PENDING'""")) {
-            s.setString(1, tenantId);
-            s.setString(2, collection);
-            s.setArray(3, textArray(c, ids));
+        if (ids.isEmpty()) {
+            return;
+        }
+        try (PreparedStatement s = c.prepareStatement("UPDATE vector_registry SET state = 'ACTIVE', write_id = NULL, updated_at = now() WHERE "
+                + lockedRows("ctid, state", "r.state = 'PENDING'"))) {
+            s.setArray(1, textArray(c, new TreeSet<>(ids)));
+            s.setString(2, tenantId);
+            s.setString(3, collection);
+            s.executeUpdate();
+        }
+    }
+
+    /**
+     * Removes a write's ledger entry, in the transaction that made its rows ACTIVE or removed them: none
+     * of its rows is PENDING any more (another write may have made some ACTIVE before; a delete may have
+     * removed some).
+     */
+    public static void finish(Connection c, UUID writeId) throws SQLException {
+        try (PreparedStatement s = c.prepareStatement("DELETE FROM pending_writes WHERE write_id = ?")) {
+            s.setObject(1, writeId);
             s.executeUpdate();
         }
     }
@@ -165,6 +212,7 @@ public final class VectorRegistry {
     /**
      * Removes the rows of a failed write that are still PENDING and its own, and returns how many:
      * exactly the quota to give back. A row another write has since made active stays (and keeps its quota).
+     * The caller removes the write's ledger entry ({@link #finish}) in the same transaction.
      */
     public static int abandonPending(Connection c, String tenantId, String collection, Collection<String> ids, UUID writeId)
             throws SQLException {
@@ -215,12 +263,17 @@ public final class VectorRegistry {
         return counts;
     }
 
-    /** Pending rows of a tenant in a collection: id -> partition. */
+    /**
+     * Pending rows of a tenant in a collection: id -> partition. Read through the ledger: each entry's ids,
+     * each found by its key, that are still PENDING for that write.
+     */
     public static Map<String, Long> pending(Connection c, String tenantId, String collection) throws SQLException {
         Map<String, Long> found = new TreeMap<>();
         try (PreparedStatement s = c.prepareStatement("""
-                SELECT external_id, partition_id FROM vector_registry
-                WHERE tenant_id = ? AND collection = ? AND state = 'PENDING'""")) {
+                SELECT r.external_id, r.partition_id FROM pending_writes p CROSS JOIN LATERAL unnest(p.ids) AS t(id)
+                CROSS JOIN LATERAL (SELECT external_id, partition_id, state, write_id FROM vector_registry
+                                    WHERE tenant_id = p.tenant_id AND collection = p.collection AND external_id = t.id OFFSET 0) r
+                WHERE p.tenant_id = ? AND p.collection = ? AND r.state = 'PENDING' AND r.write_id = p.write_id""")) {
             s.setString(1, tenantId);
             s.setString(2, collection);
             try (ResultSet rs = s.executeQuery()) {
@@ -230,6 +283,24 @@ public final class VectorRegistry {
             }
         }
         return found;
+    }
+
+    /**
+     * Removes the ledger entries of a tenant in a collection that name no row still PENDING for their
+     * write: the reconciler, holding the tenant's writes, after it has settled what it could judge.
+     * Returns how many it removed.
+     */
+    public static int forgetSettled(Connection c, String tenantId, String collection) throws SQLException {
+        try (PreparedStatement s = c.prepareStatement("""
+                DELETE FROM pending_writes p WHERE p.tenant_id = ? AND p.collection = ? AND NOT EXISTS (
+                    SELECT 1 FROM unnest(p.ids) AS t(id) CROSS JOIN LATERAL (
+                        SELECT state, write_id FROM vector_registry
+                        WHERE tenant_id = p.tenant_id AND collection = p.collection AND external_id = t.id OFFSET 0) r
+                    WHERE r.state = 'PENDING' AND r.write_id = p.write_id)""")) {
+            s.setString(1, tenantId);
+            s.setString(2, collection);
+            return s.executeUpdate();
+        }
     }
 
     /** Those of these ids whose rows (in any state) last changed before {@code before}. */
@@ -319,10 +390,14 @@ public final class VectorRegistry {
         }
     }
 
-    /** Removes every row of a tenant in a collection, in the caller's (JTA) transaction; returns how many. */
+    /** Removes every row of a tenant in a collection, and its ledger entries, in the caller's (JTA) transaction; returns how many rows. */
     public static long removeAll(javax.sql.DataSource dataSource, String tenantId, String collection) {
         try (Connection c = dataSource.getConnection();
-             PreparedStatement s = c.prepareStatement("DELETE FROM vector_registry WHERE tenant_id = ? AND collection = ?")) {
+             PreparedStatement s = c.prepareStatement("DELETE FROM vector_registry WHERE tenant_id = ? AND collection = ?");
+             PreparedStatement ledger = c.prepareStatement("DELETE FROM pending_writes WHERE tenant_id = ? AND collection = ?")) {
+            ledger.setString(1, tenantId);
+            ledger.setString(2, collection);
+            ledger.executeUpdate();
             s.setString(1, tenantId);
             s.setString(2, collection);
             return s.executeUpdate();

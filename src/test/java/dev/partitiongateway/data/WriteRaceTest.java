@@ -100,6 +100,7 @@ class WriteRaceTest {
         assertThat(writers.statuses.get(404)).as("writes after the drop").isNotNull();
         assertThat(registered(tenant)).isEqualTo(2);
         assertThat(storedUsage(tenant)).isEqualTo(2);
+        assertThat(ledgerEntries(tenant)).as("ledger entries of writes in flight").isZero();
         assertThat(backends.get("lucene").capabilities()).isNotNull();
     }
 
@@ -117,6 +118,7 @@ class WriteRaceTest {
 
         assertThat(writers.statuses.keySet()).as("statuses seen by the writers").isSubsetOf(200, 401, 404);
         assertThat(registered(tenant)).isZero();
+        assertThat(ledgerEntries(tenant)).as("ledger entries of writes in flight").isZero();
         assertThat(count("SELECT count(*) FROM partitions WHERE tenant_id = ?", tenant)).isZero();
         assertThat(count("SELECT count(*) FROM tenant_usage WHERE tenant_id = ?", tenant)).isZero();
         asOperator().get("/v1/admin/collections/" + collection + "/partitions").then().statusCode(200)
@@ -150,6 +152,13 @@ class WriteRaceTest {
         }
         assertThat(registered(tenant)).isEqualTo(stored);
         assertThat(storedUsage(tenant)).isEqualTo(stored);
+        // Writes that registered again what a delete removed appended to their entry; each removed it on success.
+        assertThat(count("SELECT count(*) FROM vector_registry WHERE tenant_id = ? AND state = 'PENDING'", tenant)).isZero();
+        assertThat(ledgerEntries(tenant)).as("ledger entries of writes in flight").isZero();
+    }
+
+    private long ledgerEntries(String tenant) throws Exception {
+        return count("SELECT count(*) FROM pending_writes WHERE tenant_id = ?", tenant);
     }
 
     private long registered(String tenant) throws Exception {

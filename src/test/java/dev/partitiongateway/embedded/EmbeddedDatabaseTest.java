@@ -45,6 +45,42 @@ class EmbeddedDatabaseTest {
         }
     }
 
+    /**
+     * V12 moves "which rows are pending" from an index on {@code state} to a ledger of writes: the PENDING
+     * rows an older gateway left (a write that died) must each be named by a ledger entry of their write,
+     * or the reconciler would never settle them and their reserved quota would stay reserved.
+     */
+    @Test
+    void should_name_every_pending_row_left_by_an_older_gateway_in_the_ledger_of_writes() throws Exception {
+        try (EmbeddedDatabase db = EmbeddedDatabase.start(dataDir.resolve("postgres"))) {
+            Flyway.configure().dataSource(db.jdbcUrl(), EmbeddedDatabase.USER, null).locations("classpath:db/migration")
+                    .target("11").load().migrate();
+            sql(db, "INSERT INTO tenants (id, name, status, max_vectors, created_at, updated_at) VALUES ('t', 'T', 'ACTIVE', 10, now(), now())");
+            sql(db, "INSERT INTO collections (name, dimension, metric, backend, strategy, partitioning, created_at, updated_at) "
+                    + "VALUES ('c', 2, 'L2', 'lucene', 'TENANT', '{}', now(), now())");
+            sql(db, "INSERT INTO partitions (id, collection, tenant_id, strategy, backend, placement, state, created_at, updated_at) "
+                    + "VALUES (1, 'c', 't', 'TENANT', 'lucene', 'p1', 'ACTIVE', now(), now())");
+            sql(db, "INSERT INTO vector_registry (tenant_id, collection, external_id, partition_id, updated_at, state, write_id) VALUES "
+                    + "('t', 'c', 'active', 1, now(), 'ACTIVE', NULL), "
+                    + "('t', 'c', 'a', 1, now(), 'PENDING', '00000000-0000-0000-0000-00000000000a'), "
+                    + "('t', 'c', 'b', 1, now(), 'PENDING', '00000000-0000-0000-0000-00000000000a'), "
+                    + "('t', 'c', 'other', 1, now(), 'PENDING', '00000000-0000-0000-0000-00000000000b'), "
+                    + "('t', 'c', 'no-write', 1, now(), 'PENDING', NULL)");
+
+            assertThat(flyway(db).migrate().success).isTrue();
+
+            assertThat(queryAll(db, "SELECT write_id || ' ' || array_to_string(ids, ',') FROM pending_writes "
+                    + "WHERE write_id IN ('00000000-0000-0000-0000-00000000000a', '00000000-0000-0000-0000-00000000000b') ORDER BY 1"))
+                    .containsExactly("00000000-0000-0000-0000-00000000000a a,b", "00000000-0000-0000-0000-00000000000b other");
+            assertThat(queryAll(db, "SELECT r.external_id FROM vector_registry r JOIN pending_writes p ON p.write_id = r.write_id "
+                    + "AND r.external_id = ANY (p.ids) AND p.tenant_id = r.tenant_id AND p.collection = r.collection ORDER BY 1"))
+                    .as("every pending row, the one without a write id too, named by its write's entry").containsExactly("a", "b", "no-write", "other");
+            assertThat(query(db, "SELECT count(*) FROM pending_writes")).isEqualTo("3");
+            assertThat(query(db, "SELECT count(*) FROM pg_indexes WHERE tablename = 'vector_registry' AND indexdef LIKE '%state%'")).isEqualTo("0");
+            assertThat(query(db, "SELECT array_to_string(reloptions, ',') FROM pg_class WHERE relname = 'vector_registry'")).isEqualTo("fillfactor=50");
+        }
+    }
+
     @Test
     void should_run_durably_with_fsync_and_synchronous_commit_on() throws Exception {
         try (EmbeddedDatabase db = EmbeddedDatabase.start(dataDir.resolve("postgres"))) {
@@ -123,6 +159,17 @@ class EmbeddedDatabaseTest {
         try (Connection c = DriverManager.getConnection(db.jdbcUrl()); Statement s = c.createStatement()) {
             s.execute(statement);
         }
+    }
+
+    private static List<String> queryAll(EmbeddedDatabase db, String statement) throws Exception {
+        List<String> rows = new ArrayList<>();
+        try (Connection c = DriverManager.getConnection(db.jdbcUrl()); Statement s = c.createStatement();
+             ResultSet rs = s.executeQuery(statement)) {
+            while (rs.next()) {
+                rows.add(rs.getString(1));
+            }
+        }
+        return rows;
     }
 
     private static String query(EmbeddedDatabase db, String statement) throws Exception {

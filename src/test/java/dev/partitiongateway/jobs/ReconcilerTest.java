@@ -183,6 +183,7 @@ class ReconcilerTest {
             assertThat(stringList("SELECT external_id FROM vector_registry WHERE tenant_id = ? ORDER BY external_id", tenant))
                     .containsExactlyElementsOf(expected.stream().sorted().toList());
             assertThat(longQuery("SELECT count(*) FROM vector_registry WHERE tenant_id = ? AND state = 'PENDING'", tenant)).isZero();
+            assertThat(longQuery("SELECT count(*) FROM pending_writes WHERE tenant_id = ?", tenant)).as("ledger entries left").isZero();
             assertThat(longQuery("SELECT partition_vectors(id, vector_count) FROM partitions WHERE id = ?", partitionId)).isEqualTo(expected.size());
         } catch (Exception e) {
             throw new AssertionError(e);
@@ -200,18 +201,23 @@ class ReconcilerTest {
                 .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).sum();
     }
 
+    /** What a write that died after its first transaction leaves: a PENDING row, its ledger entry, its reserved quota. */
     private void registerPending(String id, long partition, long reserve) throws Exception {
+        UUID write = UUID.randomUUID();
         try (Connection c = dataSource.getConnection();
              PreparedStatement s = c.prepareStatement("""
                      INSERT INTO vector_registry (tenant_id, collection, external_id, partition_id, updated_at, state, write_id)
                      VALUES (?, ?, ?, ?, now(), 'PENDING', ?)""");
+             PreparedStatement ledger = c.prepareStatement("INSERT INTO pending_writes (write_id, tenant_id, collection, ids) VALUES (?, ?, ?, ARRAY[?])");
              PreparedStatement u = c.prepareStatement("UPDATE tenant_usage SET vectors = vectors + ? WHERE tenant_id = ?")) {
             s.setString(1, tenant);
             s.setString(2, collection);
             s.setString(3, id);
             s.setLong(4, partition);
-            s.setObject(5, UUID.randomUUID());
+            s.setObject(5, write);
             s.executeUpdate();
+            bind(ledger, write, tenant, collection, id);
+            ledger.executeUpdate();
             u.setLong(1, reserve);
             u.setString(2, tenant);
             u.executeUpdate();

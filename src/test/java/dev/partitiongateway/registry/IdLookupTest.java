@@ -30,7 +30,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The registry statements that take a list of ids read each id through the primary key (or, to make
- * rows active, the partial index of pending rows), so that what they read grows with the ids and not
+ * a write's locked rows active, by their row ids), so that what they read grows with the ids and not
  * with the tenant. The planner is free to do otherwise for
  * {@code external_id = ANY (?)} or a join with {@code unnest}, and with statistics older than a
  * tenant's growth it read every row of the tenant on every write (a tenant with 9,000 vectors: 3 ms
@@ -56,6 +56,7 @@ class IdLookupTest {
             c.setAutoCommit(false);
             try (Statement s = c.createStatement()) {
                 s.execute("CREATE TEMP TABLE vector_registry (LIKE public.vector_registry INCLUDING ALL) ON COMMIT DROP");
+                s.execute("CREATE TEMP TABLE pending_writes (LIKE public.pending_writes INCLUDING ALL) ON COMMIT DROP");
                 s.execute("INSERT INTO vector_registry (tenant_id, collection, external_id, partition_id, updated_at, state) "
                         + "SELECT 'big', 'c', 'v' || g, 1, now() - interval '1 hour', 'ACTIVE' FROM generate_series(1, " + TENANT_ROWS + ") g");
                 s.execute("INSERT INTO vector_registry (tenant_id, collection, external_id, partition_id, updated_at, state) "
@@ -78,10 +79,26 @@ class IdLookupTest {
             UUID write = UUID.randomUUID();
             markPending(c, "v17", write);
             markPending(c, "v900", write);
+            markPending(c, "v19999", write);
+            try (PreparedStatement s = c.prepareStatement(
+                    "INSERT INTO pending_writes (write_id, tenant_id, collection, ids) VALUES (?, 'big', 'c', ARRAY['v17', 'v900', 'v19999'])")) {
+                s.setObject(1, write);
+                s.executeUpdate();
+            }
+            before = rowsRead(c);
+            assertThat(VectorRegistry.pending(c, "big", "c")).isEqualTo(Map.of("v17", 1L, "v900", 1L, "v19999", 1L));
+            assertThat(rowsRead(c) - before).as("rows read by pending").isLessThan(MOST_ROWS_READ);
+
+            before = rowsRead(c);
+            VectorRegistry.activateLocked(c, VectorRegistry.lock(c, "big", "c", List.of("v19999", "v5")).values());
+            assertThat(rowsRead(c) - before).as("rows read by lock and activateLocked").isLessThan(MOST_ROWS_READ);
+            assertThat(VectorRegistry.pending(c, "big", "c")).containsOnlyKeys("v17", "v900");
+
             before = rowsRead(c);
             VectorRegistry.activate(c, "big", "c", List.of("v17", "missing"));
             assertThat(rowsRead(c) - before).as("rows read by activate").isLessThan(MOST_ROWS_READ);
             assertThat(states(c)).containsEntry("v17", "ACTIVE").containsEntry("v900", "PENDING");
+            assertThat(VectorRegistry.forgetSettled(c, "big", "c")).as("the write's v900 is still pending").isZero();
 
             // Another write's pending rows, many: what a scan of the partial index of pending rows would read.
             try (Statement s = c.createStatement()) {
@@ -91,6 +108,9 @@ class IdLookupTest {
             before = rowsRead(c);
             assertThat(VectorRegistry.abandonPending(c, "big", "c", IDS, write)).isEqualTo(1);
             assertThat(rowsRead(c) - before).as("rows read by abandonPending").isLessThan(MOST_ROWS_READ);
+            before = rowsRead(c);
+            assertThat(VectorRegistry.forgetSettled(c, "big", "c")).as("none of the write's rows is pending any more").isEqualTo(1);
+            assertThat(rowsRead(c) - before).as("rows read by forgetSettled").isLessThan(MOST_ROWS_READ);
 
             before = rowsRead(c);
             VectorRegistry.repoint(c, "big", "c", Map.of("v5", 2L, "v12345", 3L));
