@@ -53,8 +53,9 @@ public final class VectorRegistry {
      * unnests as {@code t(id, ...)}, each found on its own through the primary key (and locked, with
      * {@code lock}). The source's arrays are the first parameters, then the tenant and the collection.
      *
-     * <p>The statements that take a list of ids read them this way (all but {@link #activate}), never
-     * with {@code external_id = ANY (?)} or a join with {@code unnest}: for those, the planner may read
+     * <p>The statements that take a list of ids read them this way ({@link #activateLocked} by the row ids
+     * that {@link #lock} read so), never with {@code external_id = ANY (?)} or a join with {@code unnest}:
+     * for those, the planner may read
      * every row of the tenant in the collection and filter them, and it did (a generic plan, and
      * statistics older than the tenant's growth: 3,200 buffers and 3 ms for 10 ids of a tenant with
      * 9,000 vectors), so that a tenant's writes slowed as it grew. The lateral subquery is planned on
