@@ -150,7 +150,7 @@ public class VectorWriter {
                     }
                 });
                 writeBackend(backend, collection, tenant, partitions, records, targets);
-                VectorRegistry.activateLocked(c, rows.values()); // by the locked rows' ids, so before they move
+                VectorRegistry.activateLocked(c, tenant.id(), collection.name(), rows); // by row ids: before they move
                 VectorRegistry.repoint(c, tenant.id(), collection.name(), moved);
                 VectorRegistry.finish(c, writeId);
                 QuotaLedger.adjustPartitions(c, counts);

@@ -168,19 +168,30 @@ public final class VectorRegistry {
 
     /**
      * Makes the pending ones of these rows ACTIVE (the backend holds what they describe), by the row ids
-     * {@link #lock} returned: no index is read, and no index entry is written (a heap-only update). Only for
-     * rows this transaction locked and has not changed since: a row keeps its row id while it is locked,
-     * until its own transaction gives it a new version (so call this before {@link #repoint}).
+     * {@link #lock} returned: no index is read, and no index entry is written (a heap-only update). For
+     * rows this transaction locked: a locked row keeps its row id until its own transaction gives it a new
+     * version (so call this before {@link #repoint}). Should a row id no longer name the row's current
+     * version all the same, fewer rows change than were pending, and those rows are made ACTIVE by their
+     * keys instead.
      */
-    public static void activateLocked(Connection c, Collection<Row> rows) throws SQLException {
-        List<String> rowIds = rows.stream().filter(Row::pending).map(Row::rowId).toList();
+    public static void activateLocked(Connection c, String tenantId, String collection, Map<String, Row> rows) throws SQLException {
+        List<String> pendingIds = new ArrayList<>();
+        List<String> rowIds = new ArrayList<>();
+        rows.forEach((id, row) -> {
+            if (row.pending()) {
+                pendingIds.add(id);
+                rowIds.add(row.rowId());
+            }
+        });
         if (rowIds.isEmpty()) {
             return;
         }
         try (PreparedStatement s = c.prepareStatement(
                 "UPDATE vector_registry SET state = 'ACTIVE', write_id = NULL, updated_at = now() WHERE ctid = ANY (?::tid[]) AND state = 'PENDING'")) {
             s.setArray(1, c.createArrayOf("varchar", rowIds.toArray()));
-            s.executeUpdate();
+            if (s.executeUpdate() < rowIds.size()) {
+                activate(c, tenantId, collection, pendingIds);
+            }
         }
     }
 

@@ -58,7 +58,7 @@ class HeapOnlyActivationTest {
                 Map<String, VectorRegistry.Row> rows = VectorRegistry.lock(c, tenant, collection, targets.keySet());
                 assertThat(rows.values()).allMatch(VectorRegistry.Row::pending);
                 long[] before = updates(c);
-                VectorRegistry.activateLocked(c, rows.values());
+                VectorRegistry.activateLocked(c, tenant, collection, rows);
                 long[] after = updates(c);
                 assertThat(after[0] - before[0]).as("rows updated").isEqualTo(IDS);
                 assertThat(after[1] - before[1]).as("of them heap-only").isEqualTo(IDS);
@@ -71,6 +71,28 @@ class HeapOnlyActivationTest {
                 c.setAutoCommit(true);
                 VectorRegistry.abandonPending(c, tenant, collection, targets.keySet(), write); // a write that failed
                 VectorRegistry.finish(c, write);
+            }
+        }
+    }
+
+    /** Row ids that no longer name the rows' current versions (here: this transaction moved them) still make every row ACTIVE. */
+    @Test
+    void should_make_rows_active_by_their_keys_when_their_row_ids_are_stale() throws Exception {
+        String tenant = createTenant("stale");
+        String collection = Collections.create("stale", 2, "L2", Map.of("strategy", "TENANT"));
+        upsert(readWriteKey(tenant), collection, List.of(Map.of("id", "first", "values", List.of(1, 0)))).statusCode(200);
+        try (Connection c = dataSource.getConnection()) {
+            long partition = partitionOf(c, tenant, collection);
+            c.setAutoCommit(false);
+            try {
+                VectorRegistry.registerPending(c, tenant, collection, Map.of("a", partition, "b", partition), UUID.randomUUID());
+                Map<String, VectorRegistry.Row> rows = VectorRegistry.lock(c, tenant, collection, List.of("a", "b"));
+                VectorRegistry.repoint(c, tenant, collection, Map.of("a", partition)); // a new version of a, at a new row id
+                VectorRegistry.activateLocked(c, tenant, collection, rows);
+                assertThat(VectorRegistry.lock(c, tenant, collection, List.of("a", "b")).values()).noneMatch(VectorRegistry.Row::pending);
+            } finally {
+                c.rollback();
+                c.setAutoCommit(true);
             }
         }
     }

@@ -90,7 +90,7 @@ class IdLookupTest {
             assertThat(rowsRead(c) - before).as("rows read by pending").isLessThan(MOST_ROWS_READ);
 
             before = rowsRead(c);
-            VectorRegistry.activateLocked(c, VectorRegistry.lock(c, "big", "c", List.of("v19999", "v5")).values());
+            VectorRegistry.activateLocked(c, "big", "c", VectorRegistry.lock(c, "big", "c", List.of("v19999", "v5")));
             assertThat(rowsRead(c) - before).as("rows read by lock and activateLocked").isLessThan(MOST_ROWS_READ);
             assertThat(VectorRegistry.pending(c, "big", "c")).containsOnlyKeys("v17", "v900");
 
