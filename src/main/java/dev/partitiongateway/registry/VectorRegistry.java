@@ -43,6 +43,8 @@ public final class VectorRegistry {
 
     /** The source of {@link #eachKey} for one array of ids, in the order given. */
     private static final String IDS = "unnest(?::varchar[]) WITH ORDINALITY AS t(id, n)";
+    /** Makes rows ACTIVE; the condition that picks them follows. */
+    private static final String ACTIVATE = "UPDATE vector_registry SET state = 'ACTIVE', write_id = NULL, updated_at = now() WHERE ";
 
     private VectorRegistry() {
     }
@@ -186,8 +188,7 @@ public final class VectorRegistry {
         if (rowIds.isEmpty()) {
             return;
         }
-        try (PreparedStatement s = c.prepareStatement(
-                "UPDATE vector_registry SET state = 'ACTIVE', write_id = NULL, updated_at = now() WHERE ctid = ANY (?::tid[]) AND state = 'PENDING'")) {
+        try (PreparedStatement s = c.prepareStatement(ACTIVATE + "ctid = ANY (?::tid[]) AND state = 'PENDING'")) {
             s.setArray(1, c.createArrayOf("varchar", rowIds.toArray()));
             if (s.executeUpdate() < rowIds.size()) {
                 activate(c, tenantId, collection, pendingIds);
@@ -200,8 +201,7 @@ public final class VectorRegistry {
         if (ids.isEmpty()) {
             return;
         }
-        try (PreparedStatement s = c.prepareStatement("UPDATE vector_registry SET state = 'ACTIVE', write_id = NULL, updated_at = now() WHERE "
-                + lockedRows("ctid, state", "r.state = 'PENDING'"))) {
+        try (PreparedStatement s = c.prepareStatement(ACTIVATE + lockedRows("ctid, state", "r.state = 'PENDING'"))) {
             s.setArray(1, textArray(c, new TreeSet<>(ids)));
             s.setString(2, tenantId);
             s.setString(3, collection);

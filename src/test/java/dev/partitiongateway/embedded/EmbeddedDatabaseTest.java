@@ -55,7 +55,8 @@ class EmbeddedDatabaseTest {
         try (EmbeddedDatabase db = EmbeddedDatabase.start(dataDir.resolve("postgres"))) {
             Flyway.configure().dataSource(db.jdbcUrl(), EmbeddedDatabase.USER, null).locations("classpath:db/migration")
                     .target("11").load().migrate();
-            sql(db, "INSERT INTO tenants (id, name, status, max_vectors, created_at, updated_at) VALUES ('t', 'T', 'ACTIVE', 10, now(), now())");
+            sql(db, "INSERT INTO tenants (id, name, status, max_vectors, created_at, updated_at) "
+                    + "VALUES ('t', 'T', 'ACTIVE', 10, now(), now())");
             sql(db, "INSERT INTO collections (name, dimension, metric, backend, strategy, partitioning, created_at, updated_at) "
                     + "VALUES ('c', 2, 'L2', 'lucene', 'TENANT', '{}', now(), now())");
             sql(db, "INSERT INTO partitions (id, collection, tenant_id, strategy, backend, placement, state, created_at, updated_at) "
@@ -74,10 +75,13 @@ class EmbeddedDatabaseTest {
                     .containsExactly("00000000-0000-0000-0000-00000000000a a,b", "00000000-0000-0000-0000-00000000000b other");
             assertThat(queryAll(db, "SELECT r.external_id FROM vector_registry r JOIN pending_writes p ON p.write_id = r.write_id "
                     + "AND r.external_id = ANY (p.ids) AND p.tenant_id = r.tenant_id AND p.collection = r.collection ORDER BY 1"))
-                    .as("every pending row, the one without a write id too, named by its write's entry").containsExactly("a", "b", "no-write", "other");
+                    .as("every pending row, the one without a write id too, named by its write's entry")
+                    .containsExactly("a", "b", "no-write", "other");
             assertThat(query(db, "SELECT count(*) FROM pending_writes")).isEqualTo("3");
-            assertThat(query(db, "SELECT count(*) FROM pg_indexes WHERE tablename = 'vector_registry' AND indexdef LIKE '%state%'")).isEqualTo("0");
-            assertThat(query(db, "SELECT array_to_string(reloptions, ',') FROM pg_class WHERE relname = 'vector_registry'")).isEqualTo("fillfactor=50");
+            assertThat(query(db, "SELECT count(*) FROM pg_indexes WHERE tablename = 'vector_registry' AND indexdef LIKE '%state%'"))
+                    .isEqualTo("0");
+            assertThat(query(db, "SELECT array_to_string(reloptions, ',') FROM pg_class WHERE relname = 'vector_registry'"))
+                    .isEqualTo("fillfactor=50");
         }
     }
 

@@ -208,7 +208,8 @@ class ReconcilerTest {
              PreparedStatement s = c.prepareStatement("""
                      INSERT INTO vector_registry (tenant_id, collection, external_id, partition_id, updated_at, state, write_id)
                      VALUES (?, ?, ?, ?, now(), 'PENDING', ?)""");
-             PreparedStatement ledger = c.prepareStatement("INSERT INTO pending_writes (write_id, tenant_id, collection, ids) VALUES (?, ?, ?, ARRAY[?])");
+             PreparedStatement ledger = c.prepareStatement(
+                     "INSERT INTO pending_writes (write_id, tenant_id, collection, ids) VALUES (?, ?, ?, ARRAY[?])");
              PreparedStatement u = c.prepareStatement("UPDATE tenant_usage SET vectors = vectors + ? WHERE tenant_id = ?")) {
             s.setString(1, tenant);
             s.setString(2, collection);

@@ -39,11 +39,11 @@ class HeapOnlyActivationTest {
 
     @Test
     void should_make_a_writes_500_rows_active_with_heap_only_updates_and_then_forget_its_ledger_entry() throws Exception {
-        String tenant = createTenant("hot");
-        String collection = Collections.create("hot", 2, "L2", Map.of("strategy", "TENANT"));
-        upsert(readWriteKey(tenant), collection, List.of(Map.of("id", "first", "values", List.of(1, 0)))).statusCode(200);
+        Written written = writtenOnce("hot");
+        String tenant = written.tenant();
+        String collection = written.collection();
+        long partition = written.partition();
         try (Connection c = dataSource.getConnection()) {
-            long partition = partitionOf(c, tenant, collection);
             Map<String, Long> targets = new LinkedHashMap<>();
             for (int i = 0; i < IDS; i++) {
                 targets.put("id-" + i, partition);
@@ -78,18 +78,18 @@ class HeapOnlyActivationTest {
     /** Row ids that no longer name the rows' current versions (here: this transaction moved them) still make every row ACTIVE. */
     @Test
     void should_make_rows_active_by_their_keys_when_their_row_ids_are_stale() throws Exception {
-        String tenant = createTenant("stale");
-        String collection = Collections.create("stale", 2, "L2", Map.of("strategy", "TENANT"));
-        upsert(readWriteKey(tenant), collection, List.of(Map.of("id", "first", "values", List.of(1, 0)))).statusCode(200);
+        Written w = writtenOnce("stale");
         try (Connection c = dataSource.getConnection()) {
-            long partition = partitionOf(c, tenant, collection);
             c.setAutoCommit(false);
             try {
-                VectorRegistry.registerPending(c, tenant, collection, Map.of("a", partition, "b", partition), UUID.randomUUID());
-                Map<String, VectorRegistry.Row> rows = VectorRegistry.lock(c, tenant, collection, List.of("a", "b"));
-                VectorRegistry.repoint(c, tenant, collection, Map.of("a", partition)); // a new version of a, at a new row id
-                VectorRegistry.activateLocked(c, tenant, collection, rows);
-                assertThat(VectorRegistry.lock(c, tenant, collection, List.of("a", "b")).values()).noneMatch(VectorRegistry.Row::pending);
+                Map<String, Long> targets = Map.of("a", w.partition(), "b", w.partition());
+                VectorRegistry.registerPending(c, w.tenant(), w.collection(), targets, UUID.randomUUID());
+                Map<String, VectorRegistry.Row> rows = VectorRegistry.lock(c, w.tenant(), w.collection(), List.of("a", "b"));
+                // a new version of a, at a new row id
+                VectorRegistry.repoint(c, w.tenant(), w.collection(), Map.of("a", w.partition()));
+                VectorRegistry.activateLocked(c, w.tenant(), w.collection(), rows);
+                assertThat(VectorRegistry.lock(c, w.tenant(), w.collection(), List.of("a", "b")).values())
+                        .noneMatch(VectorRegistry.Row::pending);
             } finally {
                 c.rollback();
                 c.setAutoCommit(true);
@@ -106,14 +106,21 @@ class HeapOnlyActivationTest {
         }
     }
 
-    private static long partitionOf(Connection c, String tenant, String collection) throws SQLException {
-        try (PreparedStatement s = c.prepareStatement(
+    /** A new tenant and a new collection, one vector written through the API: its partition exists. */
+    private record Written(String tenant, String collection, long partition) {
+    }
+
+    private Written writtenOnce(String name) throws SQLException {
+        String tenant = createTenant(name);
+        String collection = Collections.create(name, 2, "L2", Map.of("strategy", "TENANT"));
+        upsert(readWriteKey(tenant), collection, List.of(Map.of("id", "first", "values", List.of(1, 0)))).statusCode(200);
+        try (Connection c = dataSource.getConnection(); PreparedStatement s = c.prepareStatement(
                 "SELECT partition_id FROM vector_registry WHERE tenant_id = ? AND collection = ? AND external_id = 'first'")) {
             s.setString(1, tenant);
             s.setString(2, collection);
             try (ResultSet rs = s.executeQuery()) {
                 assertThat(rs.next()).isTrue();
-                return rs.getLong(1);
+                return new Written(tenant, collection, rs.getLong(1));
             }
         }
     }

@@ -80,8 +80,8 @@ class IdLookupTest {
             markPending(c, "v17", write);
             markPending(c, "v900", write);
             markPending(c, "v19999", write);
-            try (PreparedStatement s = c.prepareStatement(
-                    "INSERT INTO pending_writes (write_id, tenant_id, collection, ids) VALUES (?, 'big', 'c', ARRAY['v17', 'v900', 'v19999'])")) {
+            try (PreparedStatement s = c.prepareStatement("INSERT INTO pending_writes (write_id, tenant_id, collection, ids) "
+                    + "VALUES (?, 'big', 'c', ARRAY['v17', 'v900', 'v19999'])")) {
                 s.setObject(1, write);
                 s.executeUpdate();
             }
