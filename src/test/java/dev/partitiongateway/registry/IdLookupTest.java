@@ -100,7 +100,7 @@ class IdLookupTest {
             assertThat(states(c)).containsEntry("v17", "ACTIVE").containsEntry("v900", "PENDING");
             assertThat(VectorRegistry.forgetSettled(c, "big", "c")).as("the write's v900 is still pending").isZero();
 
-            // Another write's pending rows, many: what a scan of the partial index of pending rows would read.
+            // Another write's pending rows, many: what a statement that filtered on state, not by each id, would read.
             try (Statement s = c.createStatement()) {
                 s.execute("UPDATE vector_registry SET state = 'PENDING', write_id = gen_random_uuid() "
                         + "WHERE tenant_id = 'big' AND collection = 'c' AND external_id IN (SELECT 'v' || g FROM generate_series(15000, 19990) g)");
