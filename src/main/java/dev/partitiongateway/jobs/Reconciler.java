@@ -169,6 +169,7 @@ public class Reconciler {
                 partitions.forEach(p -> byId.put(p.id(), p));
                 Moves moves = new Moves(c, tenant, collection, backend, byId);
                 settlePending(c, tenant, collection, backend, byId, moves, judgeBefore, tally);
+                VectorRegistry.forgetSettled(c, tenant, collection.name());
                 for (PartitionView partition : partitions) {
                     if (partition.state().archived()) {
                         continue; // its vectors are in an archive (or on their way): the backend is not where they are
@@ -189,7 +190,6 @@ public class Reconciler {
                                Map<Long, PartitionView> partitions, Moves moves, Instant judgeBefore, Tally tally) throws SQLException {
         Map<String, Long> pending = VectorRegistry.pending(c, tenant, collection.name());
         if (pending.isEmpty()) {
-            VectorRegistry.forgetSettled(c, tenant, collection.name());
             return;
         }
         if (judgeBefore != Instant.MAX) {
@@ -227,7 +227,6 @@ public class Reconciler {
         List<String> abandoned = pending.keySet().stream().filter(id -> !present.contains(id)).toList();
         VectorRegistry.activate(c, tenant, collection.name(), confirmed);
         VectorRegistry.unregister(c, tenant, collection.name(), abandoned);
-        VectorRegistry.forgetSettled(c, tenant, collection.name());
         tally.add("pending_confirmed", confirmed.size());
         tally.add("pending_abandoned", abandoned.size());
     }

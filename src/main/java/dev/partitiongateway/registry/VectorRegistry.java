@@ -402,14 +402,10 @@ public final class VectorRegistry {
         }
     }
 
-    /** Removes every row of a tenant in a collection, and its ledger entries, in the caller's (JTA) transaction; returns how many rows. */
+    /** Removes every row of a tenant in a collection, in the caller's (JTA) transaction; returns how many. */
     public static long removeAll(javax.sql.DataSource dataSource, String tenantId, String collection) {
         try (Connection c = dataSource.getConnection();
-             PreparedStatement s = c.prepareStatement("DELETE FROM vector_registry WHERE tenant_id = ? AND collection = ?");
-             PreparedStatement ledger = c.prepareStatement("DELETE FROM pending_writes WHERE tenant_id = ? AND collection = ?")) {
-            ledger.setString(1, tenantId);
-            ledger.setString(2, collection);
-            ledger.executeUpdate();
+             PreparedStatement s = c.prepareStatement("DELETE FROM vector_registry WHERE tenant_id = ? AND collection = ?")) {
             s.setString(1, tenantId);
             s.setString(2, collection);
             return s.executeUpdate();
