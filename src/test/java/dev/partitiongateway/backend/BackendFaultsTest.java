@@ -8,6 +8,7 @@ import static dev.partitiongateway.support.DataApi.vector;
 import static dev.partitiongateway.support.TestApi.asOperator;
 import static dev.partitiongateway.support.TestApi.createTenant;
 import static dev.partitiongateway.support.TestApi.readWriteKey;
+import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
@@ -70,15 +71,29 @@ class BackendFaultsTest {
 
     @Test
     void should_answer_503_with_retry_after_and_change_nothing_when_retries_run_out() {
+        double unavailable = backendCalls("upsert", "unavailable");
+        double ok = backendCalls("upsert", "ok");
         Faults.failNext(3, () -> new BackendException.Unavailable("down", null));
 
         upsert(key, collection, List.of(vector("a", 0, 1))).statusCode(503)
                 .header("Retry-After", org.hamcrest.Matchers.notNullValue()).body("code", equalTo("BACKEND_UNAVAILABLE"));
 
         assertThat(Faults.dataCalls()).isEqualTo(3);
+        // Each attempt is timed, under its own outcome.
+        assertThat(backendCalls("upsert", "unavailable")).isEqualTo(unavailable + 3);
+        assertThat(backendCalls("upsert", "ok")).isEqualTo(ok);
         assertThat(usage(key)).isEqualTo(1);
         Faults.heal();
         fetch(key, collection, "a").statusCode(404);
+    }
+
+    /** {@code gateway_backend_calls_seconds_count} of this backend for one operation and outcome, 0 if never recorded. */
+    private static double backendCalls(String operation, String outcome) {
+        String sample = "gateway_backend_calls_seconds_count{backend=\"" + FaultInjectingBackendFactory.KIND + "\",operation=\""
+                + operation + "\",outcome=\"" + outcome + "\"} ";
+        return given().get("/q/metrics").then().statusCode(200).extract().asString().lines()
+                .filter(line -> line.startsWith(sample)).mapToDouble(line -> Double.parseDouble(line.substring(sample.length())))
+                .findFirst().orElse(0);
     }
 
     @Test
