@@ -25,6 +25,7 @@ import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.MediaType;
+import java.util.function.Supplier;
 import org.eclipse.microprofile.context.ManagedExecutor;
 
 /** The tenant data API. The tenant always comes from the API key, never from the request. */
@@ -80,22 +81,28 @@ public class VectorResource {
     @NonBlocking
     public Uni<DataJson.SearchResponse> search(@PathParam("collection") String collection, DataJson.SearchRequest body) {
         TenantView tenant = caller.tenant();
-        Uni<DataJson.SearchResponse> search = Uni.createFrom().item(() -> vectors.search(tenant, collection, body));
+        Supplier<DataJson.SearchResponse> search = () -> vectors.search(tenant, collection, body);
         if (!Context.isOnEventLoopThread()) {
             searchesOnWorkers.increment(); // authentication needed a worker already
-            return search;
+            return Uni.createFrom().item(search);
         }
         if (vectors.searchesFromMemory(tenant, collection)) {
             searchesOnIoThread.increment();
-            // A change notification may drop a cache entry between the check and the search; reading it again
-            // would block, which Quarkus refuses on the I/O thread before any database call: a worker starts over.
-            return search.onFailure(AuthFilter::wouldBlock).recoverWithUni(() -> {
+            try {
+                // Searched here and now, answered as a known item: no supplier or recovery for context propagation to wrap.
+                return Uni.createFrom().item(search.get());
+            } catch (RuntimeException e) {
+                // A change notification may drop a cache entry between the check and the search; reading it again
+                // would block, which Quarkus refuses on the I/O thread before any database call: a worker starts over.
+                if (!AuthFilter.wouldBlock(e)) {
+                    throw e;
+                }
                 searchesHandedOverLate.increment();
-                return search.runSubscriptionOn(workers);
-            });
+                return Uni.createFrom().item(search).runSubscriptionOn(workers);
+            }
         }
         searchesOnWorkers.increment();
-        return search.runSubscriptionOn(workers);
+        return Uni.createFrom().item(search).runSubscriptionOn(workers);
     }
 
     @Operation(operationId = "getVector", summary = "Get one vector by id",

@@ -75,7 +75,8 @@ class OperationalEndpointsTest {
     }
 
     private static String requests(String collection, String operation, String outcome) {
-        return "gateway_requests_seconds_count{collection=\"" + collection + "\",operation=\"" + operation + "\",outcome=\"" + outcome + "\"}";
+        return "gateway_requests_seconds_count{collection=\"" + collection + "\",operation=\"" + operation
+                + "\",outcome=\"" + outcome + "\"}";
     }
 
     @Test
