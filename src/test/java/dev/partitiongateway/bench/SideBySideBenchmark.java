@@ -79,7 +79,11 @@ class SideBySideBenchmark {
 
     private static final int DIM = Integer.getInteger("bench.dim", 128);
     private static final int VECTORS = Integer.getInteger("bench.vectors", 5000);
-    private static final int ROUNDS = Integer.getInteger("bench.rounds", 3);
+    /**
+     * Five (three before): where Lucene's merges land decides much of a write phase (a merge thread took a core in one of
+     * three batch-500 phases of one side and in all three of the other, in one profiled run); more rounds narrow the median's spread.
+     */
+    private static final int ROUNDS = Integer.getInteger("bench.rounds", 5);
     private static final long PHASE_MILLIS = Long.getLong("bench.phaseMillis", 3000);
     /** Each side's slice of a warm-up round (see {@link ClosedLoop#warmUp}); the longest warm-up of the search, of a write comparison. */
     private static final long WARMUP_SLICE_MILLIS = 2_000;
