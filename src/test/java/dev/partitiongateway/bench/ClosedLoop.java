@@ -4,7 +4,6 @@ import java.io.Closeable;
 import java.io.IOException;
 import java.lang.management.CompilationMXBean;
 import java.lang.management.ManagementFactory;
-import java.lang.management.ThreadMXBean;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -35,17 +34,20 @@ final class ClosedLoop {
     private ClosedLoop() {
     }
 
-    private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
+    private static final com.sun.management.ThreadMXBean THREADS = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
     private static final com.sun.management.OperatingSystemMXBean OS =
             (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
     private static final CompilationMXBean JIT = ManagementFactory.getCompilationMXBean();
 
     /**
      * One timed phase: the latency of every request done, sorted, and the phase's wall time; the CPU time
-     * of the calling (client) threads and of the whole JVM during the phase, and the time the JIT spent
-     * compiling meanwhile.
+     * of the calling (client) threads and of the whole JVM during the phase, the time the JIT spent
+     * compiling meanwhile, and the heap allocated by the calling threads and by the JVM's other threads
+     * (those that lived through the phase or were started in it: a thread that ended during the phase
+     * takes its share with it, so the second figure is a lower bound).
      */
-    record Phase(long[] sortedNanos, long wallNanos, long clientCpuNanos, long processCpuNanos, long compileMillis) {
+    record Phase(long[] sortedNanos, long wallNanos, long clientCpuNanos, long processCpuNanos, long compileMillis,
+                 long clientAllocatedBytes, long restAllocatedBytes) {
         double perSecond() {
             return sortedNanos.length / (wallNanos / 1e9);
         }
@@ -58,6 +60,16 @@ final class ClosedLoop {
         /** CPU of every other thread of the JVM (for the gateway: the server), per call. */
         double restCpuMicros() {
             return (processCpuNanos - clientCpuNanos) / 1e3 / Math.max(1, sortedNanos.length);
+        }
+
+        /** Heap allocated by the threads that make the calls, per call (KB). */
+        double clientAllocatedKb() {
+            return clientAllocatedBytes / 1024.0 / Math.max(1, sortedNanos.length);
+        }
+
+        /** Heap allocated by the JVM's other threads (for the gateway: the server), per call (KB). */
+        double restAllocatedKb() {
+            return restAllocatedBytes / 1024.0 / Math.max(1, sortedNanos.length);
         }
 
         /** The JIT's compile time as a share of the phase's wall time. */
@@ -86,12 +98,18 @@ final class ClosedLoop {
         CountDownLatch start = new CountDownLatch(1);
         List<Future<long[]>> futures = new ArrayList<>();
         AtomicLong clientCpu = new AtomicLong();
+        AtomicLong clientAllocated = new AtomicLong();
+        java.util.Set<Long> clientThreads = java.util.concurrent.ConcurrentHashMap.newKeySet();
+        CountDownLatch ready = new CountDownLatch(clients);
         long[] deadline = new long[1];
         for (int c = 0; c < clients; c++) {
             int client = c;
             futures.add(pool.submit(() -> {
+                clientThreads.add(Thread.currentThread().getId());
+                ready.countDown();
                 start.await();
                 long cpu0 = THREADS.getCurrentThreadCpuTime();
+                long allocated0 = THREADS.getCurrentThreadAllocatedBytes();
                 long[] samples = new long[1024];
                 int n = 0;
                 while (requests < 0 ? System.nanoTime() < deadline[0] : n < requests) {
@@ -103,9 +121,12 @@ final class ClosedLoop {
                     samples[n++] = System.nanoTime() - t0;
                 }
                 clientCpu.addAndGet(THREADS.getCurrentThreadCpuTime() - cpu0);
+                clientAllocated.addAndGet(THREADS.getCurrentThreadAllocatedBytes() - allocated0);
                 return Arrays.copyOf(samples, n);
             }));
         }
+        ready.await();
+        java.util.Map<Long, Long> allocated0 = allocatedByThread(clientThreads);
         long process0 = OS.getProcessCpuTime();
         long compile0 = JIT.getTotalCompilationTime();
         long t0 = System.nanoTime();
@@ -120,8 +141,27 @@ final class ClosedLoop {
             pool.shutdownNow();
         }
         long wall = System.nanoTime() - t0;
-        return new Phase(all.stream().flatMapToLong(Arrays::stream).sorted().toArray(), wall, clientCpu.get(),
-                OS.getProcessCpuTime() - process0, JIT.getTotalCompilationTime() - compile0);
+        long process = OS.getProcessCpuTime() - process0;
+        long compile = JIT.getTotalCompilationTime() - compile0;
+        long restAllocated = 0;
+        for (java.util.Map.Entry<Long, Long> after : allocatedByThread(clientThreads).entrySet()) {
+            restAllocated += after.getValue() - allocated0.getOrDefault(after.getKey(), 0L);
+        }
+        return new Phase(all.stream().flatMapToLong(Arrays::stream).sorted().toArray(), wall, clientCpu.get(), process, compile,
+                clientAllocated.get(), restAllocated);
+    }
+
+    /** The heap each live thread but {@code except} has allocated so far, by thread id. */
+    private static java.util.Map<Long, Long> allocatedByThread(java.util.Set<Long> except) {
+        long[] ids = THREADS.getAllThreadIds();
+        long[] bytes = THREADS.getThreadAllocatedBytes(ids);
+        java.util.Map<Long, Long> allocated = new java.util.HashMap<>();
+        for (int i = 0; i < ids.length; i++) {
+            if (bytes[i] >= 0 && !except.contains(ids[i])) {
+                allocated.put(ids[i], bytes[i]);
+            }
+        }
+        return allocated;
     }
 
     /** {@code rounds} rounds of one phase per call, in an order that rotates from round to round; the phases of each call. */

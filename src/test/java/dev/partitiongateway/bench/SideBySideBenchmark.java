@@ -223,6 +223,10 @@ class SideBySideBenchmark {
                         median(gateway, Phase::clientCpuMicros), median(gateway, Phase::restCpuMicros),
                         median(apache, Phase::clientCpuMicros), median(apache, Phase::restCpuMicros),
                         median(bare, Phase::clientCpuMicros), median(bare, Phase::restCpuMicros)));
+                out.append(String.format("|  ↳ heap allocated per search, 8 clients: the calling threads + the rest of the JVM (KB) | "
+                                + "%.1f + %.1f | %.1f + %.1f | | (for the gateway: the HTTP client + the server) |%n",
+                        median(gateway, Phase::clientAllocatedKb), median(gateway, Phase::restAllocatedKb),
+                        median(bare, Phase::clientAllocatedKb), median(bare, Phase::restAllocatedKb)));
                 warmedUp(out, warm, gateway, bare);
             }
         }
