@@ -8,7 +8,11 @@ import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -34,7 +38,8 @@ final class ClosedLoop {
     private ClosedLoop() {
     }
 
-    private static final com.sun.management.ThreadMXBean THREADS = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+    private static final com.sun.management.ThreadMXBean THREADS =
+            (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
     private static final com.sun.management.OperatingSystemMXBean OS =
             (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
     private static final CompilationMXBean JIT = ManagementFactory.getCompilationMXBean();
@@ -99,7 +104,7 @@ final class ClosedLoop {
         List<Future<long[]>> futures = new ArrayList<>();
         AtomicLong clientCpu = new AtomicLong();
         AtomicLong clientAllocated = new AtomicLong();
-        java.util.Set<Long> clientThreads = java.util.concurrent.ConcurrentHashMap.newKeySet();
+        Set<Long> clientThreads = ConcurrentHashMap.newKeySet();
         CountDownLatch ready = new CountDownLatch(clients);
         long[] deadline = new long[1];
         for (int c = 0; c < clients; c++) {
@@ -126,7 +131,7 @@ final class ClosedLoop {
             }));
         }
         ready.await();
-        java.util.Map<Long, Long> allocated0 = allocatedByThread(clientThreads);
+        Map<Long, Long> allocated0 = allocatedByThread(clientThreads);
         long process0 = OS.getProcessCpuTime();
         long compile0 = JIT.getTotalCompilationTime();
         long t0 = System.nanoTime();
@@ -144,7 +149,7 @@ final class ClosedLoop {
         long process = OS.getProcessCpuTime() - process0;
         long compile = JIT.getTotalCompilationTime() - compile0;
         long restAllocated = 0;
-        for (java.util.Map.Entry<Long, Long> after : allocatedByThread(clientThreads).entrySet()) {
+        for (Map.Entry<Long, Long> after : allocatedByThread(clientThreads).entrySet()) {
             restAllocated += after.getValue() - allocated0.getOrDefault(after.getKey(), 0L);
         }
         return new Phase(all.stream().flatMapToLong(Arrays::stream).sorted().toArray(), wall, clientCpu.get(), process, compile,
@@ -152,10 +157,10 @@ final class ClosedLoop {
     }
 
     /** The heap each live thread but {@code except} has allocated so far, by thread id. */
-    private static java.util.Map<Long, Long> allocatedByThread(java.util.Set<Long> except) {
+    private static Map<Long, Long> allocatedByThread(Set<Long> except) {
         long[] ids = THREADS.getAllThreadIds();
         long[] bytes = THREADS.getThreadAllocatedBytes(ids);
-        java.util.Map<Long, Long> allocated = new java.util.HashMap<>();
+        Map<Long, Long> allocated = new HashMap<>();
         for (int i = 0; i < ids.length; i++) {
             if (bytes[i] >= 0 && !except.contains(ids[i])) {
                 allocated.put(ids[i], bytes[i]);
@@ -231,7 +236,7 @@ final class ClosedLoop {
         private final String host;
         private final int port;
         private final String authority;
-        private final java.util.Map<Integer, Connection> connections = new java.util.concurrent.ConcurrentHashMap<>();
+        private final Map<Integer, Connection> connections = new ConcurrentHashMap<>();
 
         LeanHttp(String base) {
             URI uri = URI.create(base);
