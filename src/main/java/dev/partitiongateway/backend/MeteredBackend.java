@@ -64,8 +64,7 @@ final class MeteredBackend implements VectorBackend {
     }
 
     private Timer timer(Call call) {
-        Timer timer = timers.get(call);
-        return timer != null ? timer : timers.computeIfAbsent(call, c -> LatencyBuckets.histogram(Timer.builder(METER))
+        return timers.computeIfAbsent(call, c -> LatencyBuckets.histogram(Timer.builder(METER))
                 .description("Calls from the gateway to a vector backend")
                 .tag("backend", delegate.kind())
                 .tag("operation", c.operation())

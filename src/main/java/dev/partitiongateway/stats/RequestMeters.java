@@ -44,8 +44,7 @@ public class RequestMeters {
     }
 
     private Timer timer(Labels labels) {
-        Timer timer = timers.get(labels);
-        return timer != null ? timer : timers.computeIfAbsent(labels, l -> LatencyBuckets.histogram(Timer.builder("gateway.requests"))
+        return timers.computeIfAbsent(labels, l -> LatencyBuckets.histogram(Timer.builder("gateway.requests"))
                 .description("Tenant data requests on a collection, from the request's arrival to its response")
                 .tag("collection", l.collection()).tag("operation", l.operation()).tag("outcome", l.outcome())
                 .register(meters));
