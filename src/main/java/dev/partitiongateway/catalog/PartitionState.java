@@ -57,6 +57,11 @@ public enum PartitionState {
         return searchable;
     }
 
+    /** The states an archive job owns ({@link #archived()}), by name, for queries of the directory. */
+    public static List<String> archivedStates() {
+        return Arrays.stream(values()).filter(PartitionState::archived).map(Enum::name).toList();
+    }
+
     /** The searchable states, for queries of the directory. */
     public static List<PartitionState> searchableStates() {
         return Arrays.stream(values()).filter(PartitionState::searchable).toList();

@@ -5,6 +5,7 @@ import dev.partitiongateway.catalog.ArchivedPartitionException;
 import dev.partitiongateway.catalog.CollectionView;
 import dev.partitiongateway.catalog.HashShard;
 import dev.partitiongateway.catalog.PartitionLookup;
+import dev.partitiongateway.catalog.PartitionState;
 import dev.partitiongateway.catalog.PartitionView;
 import dev.partitiongateway.problem.ApiException;
 import dev.partitiongateway.problem.ErrorCode;
@@ -61,6 +62,8 @@ public class VectorWriter {
     private static final Logger LOG = Logger.getLogger(VectorWriter.class);
     /** How often an upsert registers ids again that concurrent deletes keep removing, before a 409. */
     private static final int CONCURRENT_DELETE_ATTEMPTS = 5;
+    /** The partition states in which an id is refused to writes and deletes (409 PARTITION_ARCHIVED). */
+    private static final List<String> ARCHIVE_OWNED = PartitionState.archivedStates();
 
     /** The outcome of an upsert: how many ids were new, how many replaced, and the tenant's usage after it. */
     public record Upserted(int inserted, int updated, QuotaLedger.Usage usage) {
@@ -177,8 +180,8 @@ public class VectorWriter {
      * write is done.
      */
     private static void refuseArchived(Connection c, TenantView tenant, CollectionView collection, List<String> ids) throws SQLException {
-        Map<String, Long> registered = VectorRegistry.partitionsOf(c, tenant.id(), collection.name(), ids);
-        for (PartitionView p : PartitionLookup.byId(c, new HashSet<>(registered.values())).values()) {
+        Set<Long> held = VectorRegistry.partitionsInStates(c, tenant.id(), collection.name(), ids, ARCHIVE_OWNED);
+        for (PartitionView p : PartitionLookup.byId(c, held).values()) {
             if (p.state().archived()) {
                 throw new ArchivedPartitionException(p);
             }

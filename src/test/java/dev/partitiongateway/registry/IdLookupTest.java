@@ -134,6 +134,63 @@ class IdLookupTest {
     }
 
     /**
+     * Every write and delete asks which archive-owned partitions hold its ids. While none of the
+     * partitions that can hold the tenant's ids (its own, the collection's shared buckets) is archive-owned,
+     * the answer comes from the directory alone: not one row of the registry is read. Once one is, the
+     * ids are each read through the key, and only the partitions that hold one of them are named.
+     */
+    @Test
+    void should_read_no_id_when_no_partition_that_may_hold_the_tenants_ids_is_archived() throws Exception {
+        List<String> archived = dev.partitiongateway.catalog.PartitionState.archivedStates();
+        assertThat(archived).containsExactlyInAnyOrder("ARCHIVING", "ARCHIVED", "RESTORING");
+        try (Connection c = ownSession()) {
+            c.setAutoCommit(false);
+            try (Statement s = c.createStatement()) {
+                s.execute("CREATE TEMP TABLE vector_registry (LIKE public.vector_registry INCLUDING ALL) ON COMMIT DROP");
+                s.execute("CREATE TEMP TABLE partitions (LIKE public.partitions INCLUDING ALL) ON COMMIT DROP");
+                s.execute("INSERT INTO vector_registry (tenant_id, collection, external_id, partition_id, updated_at, state) "
+                        + "SELECT 'big', 'c', 'v' || g, 1, now(), 'ACTIVE' FROM generate_series(1, " + TENANT_ROWS + ") g");
+                s.execute("INSERT INTO vector_registry (tenant_id, collection, external_id, partition_id, updated_at, state) "
+                        + "VALUES ('small', 'c', 'v5', 9, now(), 'ACTIVE')");
+                // big's partition and an empty window of its own, a shared bucket, and small's partition archived.
+                s.execute("INSERT INTO partitions (id, collection, tenant_id, strategy, backend, placement, state, bucket, created_at, updated_at) "
+                        + "VALUES (1, 'c', 'big', 'TENANT_TIME', 'lucene', 't_big_1', 'ACTIVE', NULL, now(), now()), "
+                        + "(2, 'c', 'big', 'TENANT_TIME', 'lucene', 't_big_2', 'ACTIVE', NULL, now(), now()), "
+                        + "(3, 'c', NULL, 'SHARED_HASH', 'lucene', 'b_0003', 'ACTIVE', 3, now(), now()), "
+                        + "(9, 'c', 'small', 'TENANT', 'lucene', 't_small', 'ARCHIVED', NULL, now(), now())");
+            }
+
+            long before = rowsRead(c);
+            assertThat(VectorRegistry.partitionsInStates(c, "big", "c", IDS, archived)).isEmpty();
+            assertThat(rowsRead(c) - before).as("registry rows read while nothing of big's is archived").isZero();
+            assertThat(VectorRegistry.partitionsInStates(c, "small", "c", IDS, archived)).containsExactly(9L);
+
+            setState(c, 2, "ARCHIVED");
+            before = rowsRead(c);
+            assertThat(VectorRegistry.partitionsInStates(c, "big", "c", IDS, archived)).as("no id of these is in window 2").isEmpty();
+            assertThat(rowsRead(c) - before).as("rows read once a partition is archived").isPositive().isLessThan(MOST_ROWS_READ);
+
+            VectorRegistry.repoint(c, "big", "c", Map.of("v17", 2L, "v900", 3L));
+            assertThat(VectorRegistry.partitionsInStates(c, "big", "c", IDS, archived)).containsExactly(2L);
+            setState(c, 3, "RESTORING");
+            assertThat(VectorRegistry.partitionsInStates(c, "big", "c", IDS, archived)).containsExactlyInAnyOrder(2L, 3L);
+            assertThat(VectorRegistry.partitionsInStates(c, "big", "c", List.of("v5", "v12345"), archived)).isEmpty();
+            setState(c, 2, "ACTIVE");
+            setState(c, 3, "DRAINING");
+            assertThat(VectorRegistry.partitionsInStates(c, "big", "c", IDS, archived)).isEmpty();
+            c.rollback();
+        }
+    }
+
+    private static void setState(Connection c, long partition, String state) throws SQLException {
+        try (PreparedStatement s = c.prepareStatement("UPDATE partitions SET state = ? WHERE id = ?")) {
+            s.setString(1, state);
+            s.setLong(2, partition);
+            assertThat(s.executeUpdate()).isEqualTo(1);
+        }
+    }
+
+    /**
      * A write's pending row that another write makes active while the first write abandons it stays:
      * the abandon waits for the other write's lock and then sees the row active. (With the lock taken
      * out of {@code VectorRegistry.lockedRows} this still passes on the embedded PostgreSQL 14.22, whose
