@@ -25,6 +25,7 @@ import dev.partitiongateway.spi.SearchQuery;
 import dev.partitiongateway.spi.VectorBackend;
 import dev.partitiongateway.spi.VectorRecord;
 import dev.partitiongateway.support.EmbeddedPostgresResource;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.test.common.TestResourceScope;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.common.http.TestHTTPResource;
@@ -45,6 +46,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.UUID;
+import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
@@ -88,7 +91,12 @@ class SideBySideBenchmark {
     /** Each side's slice of a warm-up round (see {@link ClosedLoop#warmUp}); the longest warm-up of the search, of a write comparison. */
     private static final long WARMUP_SLICE_MILLIS = 2_000;
     private static final long SEARCH_WARMUP_MILLIS = Long.getLong("bench.searchWarmupMillis", 90_000);
-    private static final long WRITE_WARMUP_MILLIS = Long.getLong("bench.writeWarmupMillis", 30_000);
+    /**
+     * 120 s (30 s before): with 30 s no write warm-up settled (the JIT compiled 22-61% of their last round and
+     * 9-88% of the gateway's timed phases); batches of 500 settle in 60-105 s, when the code a request runs
+     * only once per 500 vectors has been called often enough to be compiled.
+     */
+    private static final long WRITE_WARMUP_MILLIS = Long.getLong("bench.writeWarmupMillis", 120_000);
     private static final int TOP_K = Integer.getInteger("bench.topK", 10);
     private static final int REMOTE_MILLIS = Integer.getInteger("bench.remoteMillis", 20);
     private static final int TENANT_BATCH = Integer.getInteger("bench.tenantBatch", 10);
@@ -114,6 +122,8 @@ class SideBySideBenchmark {
     VectorService vectors;
     @Inject
     TenantCache tenants;
+    @Inject
+    MeterRegistry meters;
 
     private ClosedLoop.LeanHttp lean;
     /** The client the harness used before {@link ClosedLoop.LeanHttp}, kept for one reference row of the search. */
@@ -276,13 +286,14 @@ class SideBySideBenchmark {
             Call direct = timed.direct();
             List<Phase> gateway = new ArrayList<>();
             List<Phase> adapter = new ArrayList<>();
+            ServerTimes server = new ServerTimes();
             for (int round = 0; round < ROUNDS; round++) {
                 if (round % 2 == 0) {
-                    gateway.add(bodies.around(() -> run(clients, viaGateway)));
+                    gateway.add(server.around(() -> bodies.around(() -> run(clients, viaGateway))));
                     adapter.add(batches.around(() -> run(clients, direct)));
                 } else {
                     adapter.add(batches.around(() -> run(clients, direct)));
-                    gateway.add(bodies.around(() -> run(clients, viaGateway)));
+                    gateway.add(server.around(() -> bodies.around(() -> run(clients, viaGateway))));
                 }
             }
             if (bodies.madeLate() + batches.madeLate() > 0) {
@@ -293,7 +304,57 @@ class SideBySideBenchmark {
             double a = median(adapter, Phase::perSecond) * batch;
             row(out, "upsert, batches of " + batch + ", " + clients + (clients == 1 ? " client" : " clients") + " (vectors/s)", g, a,
                     String.format("%.3fx", g / a), batch == 500 ? "at least 0.8x" : "at least 5x main's gateway figure (compare runs)");
+            out.append(String.format("|  ↳ mean per request (ms): at the client; in the server, from its arrival to its response; of which "
+                            + "the backend's upsert | %.1f; %.1f; %.1f | %.1f | | (where the time goes) |%n",
+                    meanMillis(gateway), server.requestMillis(), server.backendMillis(), meanMillis(adapter)));
             warmedUp(out, warm, gateway, adapter);
+        }
+    }
+
+    /** The mean time of a call over all of these phases' calls, as the timers' means are (ms). */
+    private static double meanMillis(List<Phase> phases) {
+        return phases.stream().flatMapToLong(p -> Arrays.stream(p.sortedNanos())).average().orElse(0) / 1e6;
+    }
+
+    /**
+     * The gateway's own timers of its successful upsert requests ({@code gateway.requests}: from a request's
+     * arrival to its response) and of its backend's upsert calls ({@code gateway.backend.calls}), summed over
+     * the phases run {@link #around} (the bare adapter's calls go through the same metered backend, so they
+     * are read around the gateway's phases only).
+     */
+    private final class ServerTimes {
+        private final double[] requests = new double[2];
+        private final double[] calls = new double[2];
+
+        <T> T around(Callable<T> phase) throws Exception {
+            double[] r0 = timers("gateway.requests", "operation", "upsertVectors");
+            double[] c0 = timers("gateway.backend.calls", "operation", "upsert");
+            T result = phase.call();
+            double[] r1 = timers("gateway.requests", "operation", "upsertVectors");
+            double[] c1 = timers("gateway.backend.calls", "operation", "upsert");
+            for (int i = 0; i < 2; i++) {
+                requests[i] += r1[i] - r0[i];
+                calls[i] += c1[i] - c0[i];
+            }
+            return result;
+        }
+
+        double requestMillis() {
+            return requests[1] / Math.max(1, requests[0]);
+        }
+
+        double backendMillis() {
+            return calls[1] / Math.max(1, calls[0]);
+        }
+
+        /** Count and total milliseconds of the successful calls of every timer of this name with these tags. */
+        private double[] timers(String name, String... tags) {
+            double[] sum = new double[2];
+            meters.find(name).tags(tags).tag("outcome", "ok").timers().forEach(t -> {
+                sum[0] += t.count();
+                sum[1] += t.totalTime(TimeUnit.MILLISECONDS);
+            });
+            return sum;
         }
     }
 
@@ -500,7 +561,7 @@ class SideBySideBenchmark {
             this.make = make;
         }
 
-        Phase around(java.util.concurrent.Callable<Phase> phase) throws Exception {
+        Phase around(Callable<Phase> phase) throws Exception {
             ready.clear();
             for (int i = 0; i < ahead; i++) {
                 ready.add(make.get());
@@ -528,11 +589,11 @@ class SideBySideBenchmark {
 
     /** Untimed slices of every call from {@code clients} clients until the JIT has compiled what they run ({@link ClosedLoop#warmUp}). */
     private static ClosedLoop.Warmup warmUp(long maxMillis, int clients, Call... calls) throws Exception {
-        List<java.util.concurrent.Callable<Phase>> slices = new ArrayList<>();
+        List<Callable<Phase>> slices = new ArrayList<>();
         for (Call call : calls) {
             slices.add(() -> ClosedLoop.run(clients, WARMUP_SLICE_MILLIS, -1, call));
         }
-        return ClosedLoop.warmUp(maxMillis, slices.toArray(java.util.concurrent.Callable[]::new));
+        return ClosedLoop.warmUp(maxMillis, slices.toArray(Callable[]::new));
     }
 
     /** A row saying how long the comparison warmed up, and how much the JIT still compiled during its timed phases. */
