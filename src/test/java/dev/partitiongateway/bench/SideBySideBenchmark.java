@@ -93,7 +93,7 @@ class SideBySideBenchmark {
     private static final long SEARCH_WARMUP_MILLIS = Long.getLong("bench.searchWarmupMillis", 90_000);
     /**
      * 120 s (30 s before): with 30 s no write warm-up settled (the JIT compiled 22-61% of their last round and
-     * 9-88% of the gateway's timed phases); batches of 500 settle in 60-105 s, when the code a request runs
+     * 9-88% of the gateway's timed phases); batches of 500 settle in 56-105 s, when the code a request runs
      * only once per 500 vectors has been called often enough to be compiled.
      */
     private static final long WRITE_WARMUP_MILLIS = Long.getLong("bench.writeWarmupMillis", 120_000);
