@@ -5,6 +5,7 @@ import static dev.partitiongateway.support.TestApi.createTenant;
 import static dev.partitiongateway.support.TestApi.readWriteKey;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.partitiongateway.catalog.PartitionState;
 import dev.partitiongateway.embedded.EmbeddedDatabase;
 import dev.partitiongateway.support.Collections;
 import dev.partitiongateway.support.EmbeddedPostgresResource;
@@ -141,7 +142,7 @@ class IdLookupTest {
      */
     @Test
     void should_read_no_id_when_no_partition_that_may_hold_the_tenants_ids_is_archived() throws Exception {
-        List<String> archived = dev.partitiongateway.catalog.PartitionState.archivedStates();
+        List<String> archived = PartitionState.archivedStates();
         assertThat(archived).containsExactlyInAnyOrder("ARCHIVING", "ARCHIVED", "RESTORING");
         try (Connection c = ownSession()) {
             c.setAutoCommit(false);
